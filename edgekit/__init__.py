@@ -1,0 +1,38 @@
+"""edgekit: TensorFlow models to microcontrollers, offline and for many vendors.
+
+The public API is the names in ``__all__``; the command line (``edgekit.cli``) is a thin layer over
+them and is not API. Heavy dependencies (TensorFlow) are imported only by the functions that need them,
+so ``import edgekit`` is fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "quantize", "read_model", "read_model_file", "check_full_integer", "load_dataset"]
+
+# name -> module that defines it; imported on first use (PEP 562) so that `edgekit boards` never pays
+# for TensorFlow.
+_LAZY = {
+    "quantize": "edgekit.quantize",
+    "read_model": "edgekit.reader",
+    "read_model_file": "edgekit.reader",
+    "check_full_integer": "edgekit.compat",
+    "load_dataset": "edgekit.datasets",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from edgekit.compat import check_full_integer
+    from edgekit.datasets import load_dataset
+    from edgekit.quantize import quantize
+    from edgekit.reader import read_model, read_model_file
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'edgekit' has no attribute {name!r}")

@@ -1,0 +1,57 @@
+"""``edgekit quantize``: a float model in, a full-integer ``.tflite`` and a report out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from edgekit.compat import IO_TYPES
+from edgekit.datasets import IMAGE_RANGES
+from edgekit.errors import OutputExistsError
+
+
+@click.command("quantize")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--rep-data", "rep_data", metavar="DATA",
+              help="Representative samples for calibration: .npy, .npz[:key], an image folder, or module:function.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Where to write the int8 .tflite.")
+@click.option("--test-data", metavar="DATA", help="Labelled samples (x, y) to compare float and int8 accuracy.")
+@click.option("--qat", is_flag=True, help="Quantization-aware training (tensorflow-model-optimization) before converting.")
+@click.option("--train-data", metavar="DATA", help="Labelled training samples for --qat.")
+@click.option("--epochs", type=click.IntRange(min=1), default=3, show_default=True, help="QAT epochs.")
+@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=1e-4, show_default=True,
+              help="QAT learning rate.")
+@click.option("--io-type", type=click.Choice(IO_TYPES), default="int8", show_default=True,
+              help="Type of the model's input and output tensors.")
+@click.option("--image-range", type=click.Choice(sorted(IMAGE_RANGES)), default="0-1", show_default=True,
+              help="Pixel scaling for image folders.")
+@click.option("--no-layer-report", is_flag=True, help="Skip the per-layer quantization error (faster).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
+@click.option("-f", "--force", is_flag=True, help="Replace OUTPUT if it exists.")
+def command(model: Path, rep_data: str | None, output: Path, test_data: str | None, qat: bool,
+            train_data: str | None, epochs: int, learning_rate: float, io_type: str, image_range: str,
+            no_layer_report: bool, as_json: bool, force: bool) -> None:
+    """Quantize MODEL (SavedModel dir, .keras, .h5, or an int8 .tflite to check) to a full-integer .tflite."""
+    # Refuse before minutes of conversion, not after; write_model checks again at the end.
+    if output.exists() and not force:
+        raise OutputExistsError(output)
+    if qat:
+        # tfmot needs tf-keras; this must be set before TensorFlow is first imported.
+        from edgekit.qat import prefer_legacy_keras
+
+        prefer_legacy_keras()
+    from edgekit.quantize import quantize, write_model
+
+    result = quantize(
+        str(model), rep_data, test_data=test_data, qat=qat, train_data=train_data, epochs=epochs,
+        io_type=io_type, image_range=image_range, layer_errors=not no_layer_report, learning_rate=learning_rate,
+    )
+    write_model(output, result.tflite, force=force)
+    from edgekit import report
+
+    if as_json:
+        click.echo(report.to_json(result.report))
+    else:
+        report.print_quant_report(result.report)
+        click.echo(f"wrote {output} ({len(result.tflite):,} bytes)")

@@ -1,0 +1,105 @@
+"""Checks that a model read by :mod:`edgekit.reader` is something a microcontroller can run.
+
+The first rule is the one users trip over most: a model must be *full integer*. A float model needs
+float kernels, and a dynamic-range ("hybrid") model, int8 weights with float activations, does not run
+on TensorFlow Lite Micro at all. Both convert without complaint, so edgekit proves the result instead
+of trusting the converter flags.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from edgekit.errors import ModelError
+from edgekit.reader import FLOAT_TYPES, ModelInfo, OperatorInfo
+
+IO_TYPES = ("int8", "uint8", "float32")
+
+_FIX_QUANTIZE = (
+    "quantize the float model (Keras, SavedModel) with: edgekit quantize MODEL --rep-data DATA -o model_int8.tflite"
+)
+_FIX_CONVERTER = (
+    "if you convert it yourself, set converter.optimizations = [tf.lite.Optimize.DEFAULT], a "
+    "representative_dataset, and target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]"
+)
+
+
+@dataclass(frozen=True)
+class FloatOp:
+    """An operator that would run a float kernel, and why edgekit thinks so."""
+
+    operator: OperatorInfo
+    hybrid: bool  # int8 constant weights feeding a float computation (dynamic-range quantization)
+
+
+def float_ops(info: ModelInfo) -> list[FloatOp]:
+    """List the operators that compute in floating point.
+
+    QUANTIZE on a graph input and DEQUANTIZE on a graph output are allowed: they are how a full-integer
+    model offers float I/O. Every other operator with a float activation (a non-constant input or an
+    output) runs a float kernel.
+    """
+    graph_inputs, graph_outputs = set(info.inputs), set(info.outputs)
+    found = []
+    for op in info.operators:
+        inputs = [info.tensors[i] for i in op.inputs if i >= 0]
+        outputs = [info.tensors[i] for i in op.outputs]
+        float_activations = [t for t in inputs + outputs if t.dtype in FLOAT_TYPES and not t.is_constant]
+        if not float_activations:
+            if op.op == "DEQUANTIZE" and inputs and inputs[0].is_constant:
+                # Constant weights stored compressed (float16 or int8) and expanded at run time for a float op.
+                found.append(FloatOp(op, hybrid=False))
+            continue
+        if op.op == "QUANTIZE" and all(t.index in graph_inputs for t in inputs):
+            continue
+        if op.op == "DEQUANTIZE" and all(t.index in graph_outputs for t in outputs):
+            continue
+        if op.op == "DEQUANTIZE" and inputs and inputs[0].is_constant:
+            found.append(FloatOp(op, hybrid=False))
+            continue
+        hybrid = any(t.is_constant and t.dtype in ("INT8", "UINT8", "INT4") for t in inputs)
+        found.append(FloatOp(op, hybrid=hybrid))
+    return found
+
+
+def check_full_integer(info: ModelInfo, io_type: str | None = "int8", source: str | None = None) -> None:
+    """Prove that a model is full integer with inputs and outputs of ``io_type``.
+
+    :param info: the model, as read by :func:`edgekit.reader.read_model`.
+    :param io_type: ``"int8"``, ``"uint8"`` or ``"float32"``; ``None`` accepts any integer-model I/O.
+    :param source: a name for messages (usually the file path).
+    :raises ModelError: naming the float or hybrid ops, or the I/O tensors of the wrong type, with the fix.
+    """
+    offenders = float_ops(info)
+    if offenders:
+        counts = Counter(f.operator.op for f in offenders)
+        listed = ", ".join(f"{op} x{n}" if n > 1 else op for op, n in sorted(counts.items()))
+        if any(f.hybrid for f in offenders):
+            kind = (
+                "is a dynamic-range (hybrid) model: its weights are int8 but it computes in float "
+                f"({listed}). TensorFlow Lite Micro does not run hybrid models."
+            )
+        else:
+            kind = (
+                f"is not a full-integer model: {len(offenders)} of {len(info.operators)} ops compute in "
+                f"float ({listed}). Microcontroller targets need int8 kernels."
+            )
+        raise ModelError(source, kind, [_FIX_QUANTIZE, _FIX_CONVERTER])
+
+    if io_type is None:
+        return
+    if io_type not in IO_TYPES:
+        raise ValueError(f"io_type must be one of {IO_TYPES}, not {io_type!r}")
+    wanted = io_type.upper()
+    wrong = [t for t in info.input_tensors + info.output_tensors if t.dtype != wanted]
+    if wrong:
+        listed = ", ".join(f"'{t.name}' is {t.dtype}" for t in wrong)
+        raise ModelError(
+            source,
+            f"inputs and outputs must be {wanted}, but {listed}.",
+            [
+                f"re-quantize with --io-type {wrong[0].dtype.lower()}" if wrong[0].dtype.lower() in IO_TYPES else "",
+                f"or convert with inference_input_type / inference_output_type = tf.{io_type}",
+            ],
+        )

@@ -1,0 +1,316 @@
+"""Load representative, test and training data, and check it against a model's input.
+
+Sources a user can name on the command line (or pass to the API):
+
+* ``data.npy``: an array of samples;
+* ``data.npz`` or ``data.npz:key``: arrays in a zip; inputs under ``x`` (or the only key), labels under ``y``;
+* a folder of images, resized to the model input; sub-folders are classes (labels in sorted order);
+* ``package.module:function``: a callable that returns or yields samples (or ``(x, y)`` pairs);
+* from Python: a numpy array, an ``(x, y)`` tuple, or a callable.
+
+Calibration decides every scale in the int8 model, so the checks here are strict: wrong shapes, NaN or
+infinite values and empty data are errors; few samples and value ranges that disagree with the test data
+are warnings, because they quietly cost accuracy. edgekit never invents calibration data.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from edgekit.errors import DataError
+
+log = logging.getLogger(__name__)
+
+#: Below this many representative samples the calibrated ranges are unreliable; warn.
+RECOMMENDED_CALIBRATION_SAMPLES = 100
+#: A callable source is read up to this many samples (calibration does not need more).
+MAX_CALLABLE_SAMPLES = 10_000
+
+_INPUT_KEYS = ("x", "inputs", "input", "images", "data", "features", "x_test", "x_train", "x_val")
+_LABEL_KEYS = ("y", "labels", "label", "targets", "target", "y_test", "y_train", "y_val")
+_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+_CALLABLE_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+#: Pixel value ranges an image folder can be scaled to, by name.
+IMAGE_RANGES = {"0-1": (0.0, 1.0), "0-255": (0.0, 255.0), "-1-1": (-1.0, 1.0)}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Samples (``x``, batch first) with optional labels (``y``), and where they came from."""
+
+    x: np.ndarray
+    y: np.ndarray | None
+    source: str
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+
+def load_dataset(
+    source: Any,
+    *,
+    input_shape: tuple[int, ...] | None = None,
+    image_range: str = "0-1",
+) -> Dataset:
+    """Load data from any supported source (see the module docstring).
+
+    :param source: a path or ``module:function`` string, an array, an ``(x, y)`` tuple or a callable.
+    :param input_shape: the model input shape with batch (``(1, 28, 28, 1)``); needed to size images.
+    :param image_range: how image pixels are scaled: ``"0-1"``, ``"0-255"`` or ``"-1-1"``.
+    :raises DataError: when the source cannot be read or holds no usable arrays.
+    """
+    if isinstance(source, Dataset):
+        return source
+    if isinstance(source, np.ndarray):
+        return Dataset(source, None, "array")
+    if isinstance(source, tuple) and len(source) == 2:
+        return Dataset(np.asarray(source[0]), None if source[1] is None else np.asarray(source[1]), "arrays")
+    if callable(source):
+        return _from_callable(source, getattr(source, "__name__", "callable"))
+    if not isinstance(source, (str, Path)):
+        raise DataError(None, f"cannot use an object of type {type(source).__name__} as data.")
+
+    text = str(source)
+    path = Path(text)
+    if path.is_dir():
+        return _from_image_folder(path, input_shape, image_range)
+    key = None
+    if not path.exists() and ":" in text:
+        head, _, tail = text.rpartition(":")
+        if head.endswith(".npz"):
+            path, key = Path(head), tail
+        elif _CALLABLE_SPEC.match(text):
+            return _from_callable(_import_callable(text), text)
+    if not path.exists():
+        raise DataError(
+            text,
+            "not found.",
+            ["give a .npy or .npz file, a folder of images, or a callable as package.module:function"],
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return Dataset(_load_npy(path), None, text)
+    if suffix == ".npz":
+        return _from_npz(path, key, text)
+    raise DataError(text, f"has an unsupported format '{suffix or path.name}'.", [
+        "save the samples with numpy.save (.npy) or numpy.savez (.npz, inputs under 'x', labels under 'y')",
+        "or point at a folder of images",
+    ])
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as exc:
+        raise DataError(str(path), f"is not a readable .npy file ({exc}).") from exc
+
+
+def _from_npz(path: Path, key: str | None, label: str) -> Dataset:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, EOFError, KeyError) as exc:
+        raise DataError(label, f"is not a readable .npz file ({exc}).") from exc
+    if not arrays:
+        raise DataError(label, "holds no arrays.")
+    if key is not None:
+        if key not in arrays:
+            raise DataError(label, f"has no array '{key}'; it holds: {', '.join(sorted(arrays))}.")
+        x_key = key
+    elif len(arrays) == 1:
+        x_key = next(iter(arrays))
+    else:
+        x_key = next((k for k in _INPUT_KEYS if k in arrays), None)
+        if x_key is None:
+            raise DataError(
+                label,
+                f"holds several arrays ({', '.join(sorted(arrays))}) and none is named like an input.",
+                [f"choose one with {path}:KEY", "or save the inputs under 'x' and the labels under 'y'"],
+            )
+    y_key = next((k for k in _LABEL_KEYS if k in arrays and k != x_key), None)
+    if x_key.startswith("x_") and f"y_{x_key[2:]}" in arrays:
+        y_key = f"y_{x_key[2:]}"  # x_test pairs with y_test, not with a plain 'y'
+    y = arrays[y_key] if y_key else None
+    if y is not None and len(y) != len(arrays[x_key]):
+        raise DataError(label, f"has {len(arrays[x_key])} inputs in '{x_key}' but {len(y)} labels in '{y_key}'.")
+    return Dataset(arrays[x_key], y, label)
+
+
+def _import_callable(spec: str) -> Callable[[], Any]:
+    module_name, _, attr = spec.partition(":")
+    # A user's own data module usually lives next to where they run edgekit.
+    if "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise DataError(spec, f"cannot import module '{module_name}' ({exc}).", [
+            "run edgekit from the folder that holds the module, or install the package that provides it",
+        ]) from exc
+    func = getattr(module, attr, None)
+    if not callable(func):
+        raise DataError(spec, f"module '{module_name}' has no callable '{attr}'.")
+    return func
+
+
+def _from_callable(func: Callable[[], Any], label: str) -> Dataset:
+    try:
+        produced = func()
+    except Exception as exc:  # noqa: BLE001 - user code; report what it raised
+        raise DataError(label, f"raised {type(exc).__name__}: {exc}") from exc
+    if isinstance(produced, np.ndarray):
+        return Dataset(produced, None, label)
+    if isinstance(produced, tuple) and len(produced) == 2 and all(hasattr(p, "__len__") for p in produced):
+        return Dataset(np.asarray(produced[0]), np.asarray(produced[1]), label)
+    xs, ys = [], []
+    try:
+        for item in produced:
+            if len(xs) >= MAX_CALLABLE_SAMPLES:
+                break
+            if isinstance(item, (list, tuple)) and len(item) == 2:
+                xs.append(np.asarray(item[0]))
+                ys.append(np.asarray(item[1]))
+            elif isinstance(item, (list, tuple)) and len(item) == 1:
+                xs.append(np.asarray(item[0]))  # the TFLite converter's own [sample] convention
+            else:
+                xs.append(np.asarray(item))
+    except TypeError as exc:
+        raise DataError(label, "must return an array or yield samples.") from exc
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(label, f"raised {type(exc).__name__} while yielding samples: {exc}") from exc
+    if not xs:
+        raise DataError(label, "yielded no samples.")
+    try:
+        x = np.stack(xs)
+    except ValueError as exc:
+        raise DataError(label, f"yielded samples of different shapes ({exc}).") from exc
+    y = np.stack(ys) if ys and len(ys) == len(xs) else None
+    return Dataset(x, y, label)
+
+
+def _from_image_folder(folder: Path, input_shape: tuple[int, ...] | None, image_range: str) -> Dataset:
+    if input_shape is None or len(input_shape) != 4:
+        raise DataError(str(folder), "a folder of images needs a model with an image input [1, H, W, C].")
+    if image_range not in IMAGE_RANGES:
+        raise DataError(str(folder), f"unknown image range '{image_range}'; use one of {', '.join(IMAGE_RANGES)}.")
+    from PIL import Image, UnidentifiedImageError  # only image folders need Pillow
+
+    _, height, width, channels = input_shape
+    if channels not in (1, 3):
+        raise DataError(str(folder), f"images can fill 1 or 3 channels, but the model input has {channels}.")
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if classes:
+        files = [(f, label) for label, c in enumerate(classes) for f in sorted((folder / c).iterdir())]
+    else:
+        files = [(f, None) for f in sorted(folder.iterdir())]
+    files = [(f, label) for f, label in files if f.suffix.lower() in _IMAGE_SUFFIXES]
+    if not files:
+        raise DataError(str(folder), "holds no images (.png, .jpg, .bmp, ...).")
+    low, high = IMAGE_RANGES[image_range]
+    xs, ys = [], []
+    for f, label in files:
+        try:
+            with Image.open(f) as img:
+                img = img.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
+                pixels = np.asarray(img, dtype=np.float32)
+        except (OSError, UnidentifiedImageError) as exc:
+            raise DataError(str(f), f"is not a readable image ({exc}).") from exc
+        xs.append(pixels.reshape(height, width, channels) / 255.0 * (high - low) + low)
+        ys.append(label)
+    y = np.asarray(ys, dtype=np.int64) if classes else None
+    log.info("read %d images from %s%s", len(xs), folder, f" in {len(classes)} classes" if classes else "")
+    return Dataset(np.stack(xs).astype(np.float32), y, str(folder))
+
+
+def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Dataset:
+    """Check samples against a model input and return them as float32 ``[N, *input_shape[1:]]``.
+
+    Accepts samples that lack a trailing channel of 1 (``[N, 28, 28]`` for ``[1, 28, 28, 1]``) or carry
+    a batch of 1 each (``[N, 1, 28, 28, 1]``).
+
+    :param data: the loaded data.
+    :param input_shape: the model input shape including the batch dimension.
+    :param role: what the data is for (``"representative"``, ``"test"``, ``"training"``), for messages.
+    :raises DataError: on empty data, a non-numeric dtype, NaN or infinity, or a shape that does not fit.
+    """
+    x = data.x
+    label = f"{data.source} ({role} data)"
+    if x.dtype.kind not in "biuf":
+        raise DataError(label, f"has dtype {x.dtype}; samples must be numbers (float or integer arrays).")
+    if x.dtype.kind == "b":
+        raise DataError(label, "is boolean; samples must be numbers.")
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise DataError(label, "is empty: it holds no samples.")
+    wanted = tuple(input_shape[1:])
+    got = tuple(x.shape[1:])
+    if got != wanted:
+        if got + (1,) == wanted:
+            x = x[..., np.newaxis]
+        elif len(got) == len(wanted) + 1 and got[0] == 1 and got[1:] == wanted:
+            x = x[:, 0]
+        else:
+            raise DataError(
+                label,
+                f"samples have shape {list(got)} but the model input is {list(wanted)} (batch first: "
+                f"the data must be [N, {', '.join(map(str, wanted))}]).",
+                ["check the preprocessing (resize, channels, flattening) that made the data"],
+            )
+    x = x.astype(np.float32)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        samples = np.unique(np.nonzero(bad.reshape(len(x), -1))[0])
+        raise DataError(
+            label,
+            f"contains {int(bad.sum())} NaN or infinite values in {len(samples)} samples "
+            f"(first: sample {int(samples[0])}).",
+            ["remove or repair those samples; calibration ranges would be meaningless"],
+        )
+    y = data.y
+    if y is not None and len(y) != len(x):
+        raise DataError(label, f"has {len(x)} samples but {len(y)} labels.")
+    return Dataset(x, y, data.source)
+
+
+def calibration_warnings(representative: Dataset, test: Dataset | None) -> list[str]:
+    """Warnings about a representative set that will calibrate the model badly.
+
+    Few samples make the observed ranges noisy. When test data is given, its values should fall inside
+    the range seen in calibration: values outside it are clipped to the int8 range, and ranges that
+    differ by a large factor usually mean the two sets were normalised differently.
+    """
+    warnings = []
+    n = len(representative)
+    if n < RECOMMENDED_CALIBRATION_SAMPLES:
+        warnings.append(
+            f"only {n} representative samples; at least {RECOMMENDED_CALIBRATION_SAMPLES} are recommended "
+            "so that calibrated ranges cover real inputs"
+        )
+    if test is None:
+        return warnings
+    r_lo, r_hi = float(representative.x.min()), float(representative.x.max())
+    t_lo, t_hi = float(test.x.min()), float(test.x.max())
+    r_span, t_span = r_hi - r_lo, t_hi - t_lo
+    if r_span > 0 and t_span > 0 and max(r_span / t_span, t_span / r_span) >= 10:
+        warnings.append(
+            f"representative values span [{r_lo:.4g}, {r_hi:.4g}] but test values span [{t_lo:.4g}, {t_hi:.4g}]: "
+            "the two sets look normalised differently (for example 0-255 against 0-1)"
+        )
+    elif r_span > 0:
+        outside = max(r_lo - t_lo, t_hi - r_hi, 0.0) / r_span
+        if outside > 0.1:
+            warnings.append(
+                f"test values reach {outside:.0%} beyond the calibrated range [{r_lo:.4g}, {r_hi:.4g}]; "
+                "those inputs will be clipped. Calibrate on data that covers what the model will see"
+            )
+    elif r_span == 0:
+        warnings.append(f"every representative value is {r_lo:.4g}; calibration cannot learn a range from that")
+    return warnings

@@ -1,0 +1,73 @@
+"""The one exception tree of edgekit.
+
+Every error a user can cause is an :class:`EdgekitError`. Each class formats its own message in
+``__init__`` so the wording is the same wherever it is raised, and a known fix is appended as a
+"Things to try:" list. The CLI maps these to exit codes in one place (``edgekit.cli.main``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+
+def _with_hints(message: str, hints: Iterable[str]) -> str:
+    hints = [h for h in hints if h]
+    if not hints:
+        return message
+    return message + "\nThings to try:\n" + "\n".join(f"  - {h}" for h in hints)
+
+
+class EdgekitError(Exception):
+    """Base of every error edgekit raises on purpose (bad input, missing tools, failed checks)."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hints: Iterable[str] = ()) -> None:
+        self.hints = list(hints)
+        super().__init__(_with_hints(message, self.hints))
+
+
+class ModelError(EdgekitError):
+    """A model file that is missing, unreadable, corrupt or of a kind edgekit cannot use."""
+
+    def __init__(self, path: str | Path | None, problem: str, hints: Iterable[str] = ()) -> None:
+        self.path = None if path is None else str(path)
+        where = f"Model '{self.path}': " if self.path else "Model: "
+        super().__init__(where + problem, hints)
+
+
+class DataError(EdgekitError):
+    """Representative, test or training data that does not fit the model or cannot be read."""
+
+    def __init__(self, source: str | None, problem: str, hints: Iterable[str] = ()) -> None:
+        self.source = source
+        where = f"Data '{source}': " if source else "Data: "
+        super().__init__(where + problem, hints)
+
+
+class QuantizationError(EdgekitError):
+    """Conversion to a full-integer model failed, or its result is not what was asked for."""
+
+
+class OutputExistsError(EdgekitError):
+    """An output path already holds a file and the user did not ask to replace it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        super().__init__(
+            f"Output '{self.path}' already exists; edgekit does not overwrite files unless asked.",
+            ["pass --force to replace it", "or choose another path with -o"],
+        )
+
+
+class ToolNotFound(EdgekitError):
+    """An external program or optional Python package that a command needs is not installed."""
+
+    def __init__(self, tool: str, install_hint: str) -> None:
+        self.tool = tool
+        super().__init__(f"{tool} is not installed.", [install_hint])
+
+
+class InterpreterCrash(EdgekitError):
+    """A host interpreter (TFLite or TFLM) refused the model or crashed while running it."""

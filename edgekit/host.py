@@ -1,0 +1,127 @@
+"""Run a ``.tflite`` model on the host: TensorFlow Lite, and the real TFLM interpreter in a child process.
+
+The ``tflite-micro`` package is TFLM itself, built for the host. Its kernels ``abort()`` the whole
+process when a check in a prepare step fails, on some models that convert fine, so it never runs in
+edgekit's own process: :func:`run_tflm` starts ``python -m edgekit.tflm_worker`` and turns a crash into an
+:class:`~edgekit.errors.InterpreterCrash` that says what happened.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from edgekit.errors import InterpreterCrash
+from edgekit.reader import ModelInfo, TensorInfo, numpy_dtype
+
+#: Seconds one TFLM child process may take before it is stopped.
+TFLM_TIMEOUT_S = 600
+
+
+def quantize_values(x: np.ndarray, tensor: TensorInfo) -> np.ndarray:
+    """Quantize real values for an integer input tensor: ``q = round(x / scale) + zero_point``, clamped.
+
+    Rounds half away from zero, as TFLite's ``QUANTIZE`` kernel does (numpy's ``round`` rounds half to even).
+    Float tensors are returned as float32, unchanged.
+    """
+    dtype = numpy_dtype(tensor.dtype)
+    if dtype.kind == "f" or tensor.quantization is None:
+        return np.asarray(x, dtype=dtype)
+    scale, zero_point = tensor.quantization.scales[0], tensor.quantization.zero_points[0]
+    scaled = np.asarray(x, dtype=np.float64) / scale
+    rounded = np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)
+    info = np.iinfo(dtype)
+    return np.clip(rounded + zero_point, info.min, info.max).astype(dtype)
+
+
+def dequantize_values(q: np.ndarray, tensor: TensorInfo) -> np.ndarray:
+    """Real values of an integer output tensor: ``scale * (q - zero_point)``; float tensors pass through."""
+    if tensor.quantization is None or np.asarray(q).dtype.kind == "f":
+        return np.asarray(q, dtype=np.float32)
+    scale, zero_point = tensor.quantization.scales[0], tensor.quantization.zero_points[0]
+    return ((np.asarray(q, dtype=np.float64) - zero_point) * scale).astype(np.float32)
+
+
+def run_tflite(model: bytes, inputs: np.ndarray) -> np.ndarray:
+    """Run a single-input, single-output model on TensorFlow Lite, one sample at a time.
+
+    :param model: the ``.tflite`` bytes.
+    :param inputs: samples already in the input tensor's dtype, shape ``[N, *input_shape[1:]]``.
+    :returns: the raw outputs, shape ``[N, *output_shape[1:]]``.
+    """
+    from edgekit.loading import import_tensorflow
+
+    tf = import_tensorflow()
+    with warnings.catch_warnings():
+        # tf.lite.Interpreter announces its move to LiteRT; it is still the reference here.
+        warnings.simplefilter("ignore")
+        try:
+            interpreter = tf.lite.Interpreter(model_content=model, experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
+            interpreter.allocate_tensors()
+        except Exception as exc:  # noqa: BLE001
+            raise InterpreterCrash(f"TensorFlow Lite cannot run the model: {exc}") from exc
+    in_index = interpreter.get_input_details()[0]["index"]
+    out_index = interpreter.get_output_details()[0]["index"]
+    outputs = []
+    for sample in inputs:
+        interpreter.set_tensor(in_index, sample[np.newaxis])
+        interpreter.invoke()
+        outputs.append(interpreter.get_tensor(out_index)[0].copy())
+    return np.stack(outputs)
+
+
+def run_tflm(model: bytes, inputs: np.ndarray, timeout_s: float = TFLM_TIMEOUT_S) -> np.ndarray:
+    """Run a single-input, single-output model on the TFLM interpreter, in a child process.
+
+    :param model: the ``.tflite`` bytes.
+    :param inputs: samples already in the input tensor's dtype, shape ``[N, *input_shape[1:]]``.
+    :returns: the raw outputs, shape ``[N, *output_shape[1:]]``.
+    :raises InterpreterCrash: when TFLM refuses the model, aborts, or does not finish in time.
+    """
+    with tempfile.TemporaryDirectory(prefix="edgekit-tflm-") as tmp:
+        request, reply = Path(tmp) / "request.npz", Path(tmp) / "reply.npz"
+        np.savez(request, model=np.frombuffer(model, dtype=np.uint8), inputs=inputs)
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "edgekit.tflm_worker", str(request), str(reply)],
+                capture_output=True, text=True, timeout=timeout_s, check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise InterpreterCrash(f"the TFLM interpreter did not finish within {timeout_s:.0f} s.") from exc
+        if done.returncode != 0 or not reply.exists():
+            raise InterpreterCrash(_describe_crash(done.returncode, done.stderr))
+        with np.load(reply) as data:
+            return data["outputs"]
+
+
+def _describe_crash(returncode: int, stderr: str) -> str:
+    tail = "\n".join(line for line in stderr.strip().splitlines()[-6:] if line.strip())
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        what = f"the TFLM interpreter crashed ({name})"
+    else:
+        what = f"the TFLM interpreter failed (exit status {returncode})"
+    return f"{what} while running the model" + (f":\n{tail}" if tail else ".")
+
+
+def compare_outputs(reference: np.ndarray, other: np.ndarray) -> tuple[float, int]:
+    """Fraction of samples whose outputs are identical, and the largest element difference."""
+    if reference.shape != other.shape:
+        return 0.0, -1
+    same = np.all(reference.reshape(len(reference), -1) == other.reshape(len(other), -1), axis=1)
+    diff = int(np.max(np.abs(reference.astype(np.int64) - other.astype(np.int64)))) if reference.size else 0
+    return float(same.mean()) if len(same) else 1.0, diff
+
+
+def io_tensors(info: ModelInfo) -> tuple[TensorInfo, TensorInfo]:
+    """The single input and output tensor of a model (edgekit's quantize stage handles single-I/O models)."""
+    return info.input_tensors[0], info.output_tensors[0]

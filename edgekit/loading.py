@@ -1,0 +1,248 @@
+"""Load a float model from any of the formats users bring (the "load" stage). Imports TensorFlow.
+
+Supported: a SavedModel directory, a Keras 3 ``.keras`` file, a Keras 2 ``.h5`` file, and an in-memory
+Keras model (Keras 3 or tf-keras). ``.tflite`` files are not loaded here: they are already converted and
+go straight to :mod:`edgekit.reader`.
+
+Whatever the format, the result is a :class:`LoadedModel` whose ``call`` runs the float model on a batch,
+and whose input shape has the batch fixed at 1. Fixing the batch before conversion is what keeps SHAPE,
+STRIDED_SLICE and PACK ops (left by a dynamic batch, for example by a Keras 3 Flatten) out of the int8
+model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from edgekit.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A float model ready for conversion: how to call it and what its single input and output look like."""
+
+    source: str
+    kind: str  # "keras3", "tf_keras" or "saved_model"
+    model: Any  # the Keras model object, or the SavedModel's serving signature
+    input_shape: tuple[int, ...]  # batch fixed at 1
+    input_dtype: str
+    output_shape: tuple[int, ...]
+    call: Callable[[Any], Any]  # float batch -> float output tensor (inside tf.function or eagerly)
+
+    @property
+    def is_keras(self) -> bool:
+        """True when the model is a Keras model whose layers QAT can wrap."""
+        return self.kind in ("keras3", "tf_keras")
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[Path]:
+    """Send what C++ code writes to file descriptor 2 into a temporary file while the block runs.
+
+    TensorFlow's converter and importer print banners, CUDA probes and MLIR dumps straight to fd 2,
+    where Python cannot filter them. Yields the file's path so an error can quote the tail.
+    """
+    sys.stderr.flush()
+    with tempfile.NamedTemporaryFile(prefix="edgekit-native-", suffix=".log", delete=False) as tmp:
+        path = Path(tmp.name)
+    saved = os.dup(2)
+    try:
+        with open(path, "wb") as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield path
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def import_tensorflow():
+    """Import TensorFlow quietly, or explain how to install it.
+
+    TensorFlow logs C++ banners and CUDA probes on import; they mean nothing to a user on a CPU machine.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    try:
+        with quiet_native_stderr():
+            import tensorflow as tf
+    except ImportError as exc:
+        from edgekit.errors import ToolNotFound
+
+        raise ToolNotFound("TensorFlow", "pip install 'edgekit' (it depends on tensorflow), or pip install tensorflow") from exc
+    tf.get_logger().setLevel(logging.ERROR)
+    # The converter warns through absl about its own deprecated code paths; nothing a user can act on.
+    from absl import logging as absl_logging
+
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    return tf
+
+
+def load_model(model: Any, custom_objects: dict[str, Any] | None = None) -> LoadedModel:
+    """Load a float model from a path or take an in-memory Keras model.
+
+    :param model: a path (SavedModel directory, ``.keras``, ``.h5``) or a Keras model object.
+    :param custom_objects: custom layers or functions needed to deserialize a Keras file.
+    :raises ModelError: when the path is missing or unreadable, the format is unknown, or the model does not
+        have exactly one input and one output of a fixed shape.
+    """
+    tf = import_tensorflow()
+    if not isinstance(model, (str, Path)):
+        return _from_keras_object(model, "in-memory model")
+    path = Path(model)
+    if not path.exists():
+        raise ModelError(path, "not found.", ["check the path and the current directory"])
+    if path.is_dir():
+        if not (path / "saved_model.pb").exists() and not (path / "saved_model.pbtxt").exists():
+            raise ModelError(path, "is a directory but not a SavedModel (no saved_model.pb inside).")
+        return _from_saved_model(tf, path)
+    suffix = path.suffix.lower()
+    if suffix == ".tflite":
+        raise ModelError(path, "is already a .tflite model; read it with edgekit.reader instead of loading it.")
+    if suffix not in KERAS_SUFFIXES:
+        raise ModelError(
+            path,
+            f"has an unsupported format '{suffix or path.name}'.",
+            ["give a SavedModel directory, a .keras file (Keras 3), a .h5 file (Keras 2) or an int8 .tflite"],
+        )
+    return _from_keras_file(path, custom_objects)
+
+
+def _from_keras_file(path: Path, custom_objects: dict[str, Any] | None) -> LoadedModel:
+    import keras
+
+    errors = []
+    loaders: list[tuple[str, Callable[[], Any]]] = [
+        ("Keras 3", lambda: keras.models.load_model(path, compile=False, custom_objects=custom_objects)),
+    ]
+    if path.suffix.lower() != ".keras":
+        # Keras 3 reads most legacy HDF5 files, but tf-keras reads every one it wrote.
+        loaders.append(("tf-keras", lambda: _tf_keras().models.load_model(path, compile=False, custom_objects=custom_objects)))
+    for name, load in loaders:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return _from_keras_object(load(), str(path))
+        except ModelError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Keras raises many types for unreadable files
+            errors.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    hints = ["check that the file is complete and was saved with model.save()"]
+    if any("Unknown" in e or "custom" in e.lower() for e in errors):
+        hints.insert(0, "the model uses custom layers: pass them with edgekit.quantize(..., custom_objects={...})")
+    raise ModelError(path, "cannot be loaded as a Keras model (" + "; ".join(errors) + ").", hints)
+
+
+def _tf_keras():
+    try:
+        import tf_keras
+    except ImportError as exc:
+        from edgekit.errors import ToolNotFound
+
+        raise ToolNotFound("tf-keras", "pip install tf-keras (the version that matches your TensorFlow)") from exc
+    return tf_keras
+
+
+def _keras_kind(obj: Any) -> str | None:
+    module = type(obj).__module__
+    try:
+        import keras
+
+        if isinstance(obj, keras.Model):
+            return "keras3"
+    except ImportError:
+        pass
+    if module.startswith("tf_keras") or module.startswith("keras.src.engine") or module.startswith("tensorflow.python.keras"):
+        return "tf_keras"
+    return None
+
+
+def _from_keras_object(obj: Any, source: str) -> LoadedModel:
+    kind = _keras_kind(obj)
+    if kind is None:
+        raise ModelError(source, f"is a {type(obj).__name__}, not a Keras model.")
+    inputs, outputs = list(obj.inputs or []), list(obj.outputs or [])
+    if len(inputs) != 1 or len(outputs) != 1:
+        raise ModelError(
+            source,
+            f"has {len(inputs)} inputs and {len(outputs)} outputs; edgekit quantizes models with one of each.",
+        )
+    input_shape = _fixed_shape(source, tuple(inputs[0].shape), "input")
+    output_shape = _fixed_shape(source, tuple(outputs[0].shape), "output")
+    dtype = inputs[0].dtype
+    dtype = getattr(dtype, "name", dtype)
+    return LoadedModel(
+        source=source,
+        kind=kind,
+        model=obj,
+        input_shape=input_shape,
+        input_dtype=str(dtype),
+        output_shape=output_shape,
+        call=lambda x: obj(x, training=False),
+    )
+
+
+def _fixed_shape(source: str, shape: tuple, what: str) -> tuple[int, ...]:
+    if not shape:
+        raise ModelError(source, f"has a scalar {what}; expected a batch dimension.")
+    rest = shape[1:]
+    if any(d is None for d in rest):
+        raise ModelError(
+            source,
+            f"its {what} shape {list(shape)} has unknown dimensions besides the batch.",
+            ["give the model a fixed input size, for example keras.Input(shape=(28, 28, 1))"],
+        )
+    return (1,) + tuple(int(d) for d in rest)
+
+
+def _from_saved_model(tf, path: Path) -> LoadedModel:
+    try:
+        loaded = tf.saved_model.load(str(path))
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(path, f"cannot be loaded as a SavedModel ({type(exc).__name__}: {exc}).") from exc
+    signatures = dict(getattr(loaded, "signatures", {}) or {})
+    if not signatures:
+        raise ModelError(path, "has no serving signature.", [
+            "export it with model.export(path) (Keras 3) or tf.saved_model.save(module, path, signatures=...)",
+        ])
+    name = "serving_default" if "serving_default" in signatures else sorted(signatures)[0]
+    signature = signatures[name]
+    _, kwargs = signature.structured_input_signature
+    if len(kwargs) != 1:
+        raise ModelError(path, f"signature '{name}' has {len(kwargs)} inputs; edgekit quantizes models with one.")
+    input_name, spec = next(iter(kwargs.items()))
+    outputs = signature.structured_outputs
+    if len(outputs) != 1:
+        raise ModelError(path, f"signature '{name}' has {len(outputs)} outputs; edgekit quantizes models with one.")
+    output_name, out_spec = next(iter(outputs.items()))
+    input_shape = _fixed_shape(str(path), tuple(spec.shape), "input")
+
+    def call(x):
+        return signature(**{input_name: x})[output_name]
+
+    return LoadedModel(
+        source=str(path),
+        kind="saved_model",
+        model=loaded,  # keep the object alive: the signature's variables belong to it
+        input_shape=input_shape,
+        input_dtype=spec.dtype.name,
+        output_shape=(1,) + tuple(int(d) for d in out_spec.shape[1:] if d is not None),
+        call=call,
+    )

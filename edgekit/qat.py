@@ -1,0 +1,193 @@
+"""Quantization-aware training with tensorflow-model-optimization (tfmot).
+
+tfmot wraps tf-keras (Keras 2) layers only, while TensorFlow 2.16+ gives Keras 3 by default; the
+documented fix is ``TF_USE_LEGACY_KERAS=1`` set before TensorFlow is imported. edgekit sets it when it
+can and, for a Keras 3 model, rebuilds the same architecture in tf-keras from its config
+(:mod:`edgekit.keras_compat`) and copies the weights layer by layer. Layers tfmot cannot wrap are listed
+before any training starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+import numpy as np
+
+from edgekit.datasets import Dataset
+from edgekit.errors import QuantizationError, ToolNotFound
+from edgekit.keras_compat import UntranslatableConfig, keras3_to_tf_keras
+from edgekit.loading import LoadedModel
+
+log = logging.getLogger(__name__)
+
+# What to do about the layers QAT most often refuses (tensorflow/model-optimization issues #647, #1089, #376).
+_LAYER_ADVICE = {
+    "Rescaling": "move the scaling into your preprocessing, then remove the layer",
+    "Normalization": "move the normalization into your preprocessing, then remove the layer",
+    "BatchNormalization": "place it right after a Conv2D/DepthwiseConv2D/Dense so it folds, or remove it",
+    "Bidirectional": "use a plain LSTM/GRU, or quantize this model with post-training quantization",
+    "Lambda": "replace the Lambda with a built-in layer",
+    "TFOpLambda": "replace the raw TensorFlow op with a built-in Keras layer",
+    "SlicingOpLambda": "replace the slicing with a Cropping or Reshape layer",
+}
+
+
+def prefer_legacy_keras() -> None:
+    """Ask TensorFlow for tf-keras as ``tf.keras``: only effective before TensorFlow is first imported."""
+    if "tensorflow" not in sys.modules:
+        os.environ["TF_USE_LEGACY_KERAS"] = "1"
+
+
+def _import_tfmot():
+    try:
+        import tf_keras
+    except ImportError as exc:
+        raise ToolNotFound(
+            "tf-keras (needed for quantization-aware training)",
+            "pip install tf-keras==<your TensorFlow version>, e.g. tf-keras==2.21.*; or drop --qat to use "
+            "post-training quantization",
+        ) from exc
+    try:
+        import tensorflow_model_optimization as tfmot
+    except ImportError as exc:
+        raise ToolNotFound("tensorflow-model-optimization", "pip install tensorflow-model-optimization") from exc
+    return tf_keras, tfmot
+
+
+def to_tf_keras(loaded: LoadedModel) -> Any:
+    """The model as a tf-keras model with the same weights, ready for tfmot.
+
+    :raises QuantizationError: when the model is not a Keras model or uses a feature tf-keras lacks.
+    """
+    tf_keras, _ = _import_tfmot()
+    if loaded.kind == "tf_keras":
+        return loaded.model
+    if loaded.kind == "saved_model":
+        try:
+            return tf_keras.models.load_model(loaded.source, compile=False)
+        except Exception as exc:  # noqa: BLE001
+            raise QuantizationError(
+                f"QAT needs a Keras model, and '{loaded.source}' is a SavedModel that tf-keras cannot load "
+                f"as one ({type(exc).__name__}).\nThings to try:\n  - pass the .keras or .h5 file the "
+                "SavedModel was exported from\n  - or drop --qat and use post-training quantization"
+            ) from exc
+    source_model = loaded.model
+    try:
+        config = keras3_to_tf_keras(source_model.get_config())
+        cls = tf_keras.Sequential if type(source_model).__name__ == "Sequential" else tf_keras.Model
+        rebuilt = cls.from_config(config)
+        for layer in source_model.layers:
+            rebuilt.get_layer(layer.name).set_weights(layer.get_weights())
+    except (UntranslatableConfig, Exception) as exc:  # noqa: BLE001 - any failure means "cannot rebuild"
+        raise QuantizationError(
+            f"the Keras 3 model '{loaded.source}' cannot be rebuilt in tf-keras for QAT: {exc}\n"
+            "Things to try:\n"
+            "  - build and train the model with tf-keras (import tf_keras as keras, with TF_USE_LEGACY_KERAS=1 "
+            "set before importing TensorFlow) and save it as .h5\n"
+            "  - or drop --qat and use post-training quantization"
+        ) from exc
+    # Check the copy: same outputs on a probe batch (deterministic, inference mode).
+    probe = np.linspace(-1.0, 1.0, num=int(np.prod(loaded.input_shape)), dtype=np.float32).reshape(loaded.input_shape)
+    expected = np.asarray(loaded.call(probe))
+    got = np.asarray(rebuilt(probe, training=False))
+    if expected.shape != got.shape or not np.allclose(expected, got, rtol=1e-4, atol=1e-5):
+        raise QuantizationError(
+            f"the tf-keras rebuild of '{loaded.source}' does not reproduce the model's outputs, so QAT would "
+            "train a different network.\nThings to try:\n  - save the model with tf-keras as .h5\n"
+            "  - or drop --qat and use post-training quantization"
+        )
+    return rebuilt
+
+
+def unsupported_layers(model: Any) -> list[tuple[str, str, str]]:
+    """Layers tfmot's default 8-bit scheme cannot wrap, as ``(name, class, what to do)``."""
+    _, tfmot = _import_tfmot()
+    from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
+        default_8bit_quantize_registry,
+    )
+
+    registry = default_8bit_quantize_registry.Default8BitQuantizeRegistry()
+    found = []
+    for layer in model.layers:
+        cls = type(layer).__name__
+        if cls == "InputLayer":
+            continue
+        if hasattr(layer, "layers") and not isinstance(layer, tfmot.quantization.keras.QuantizeWrapper):
+            found.append((layer.name, cls, "a model nested in a model: flatten it into one model"))
+        elif not registry.supports(layer):
+            found.append((layer.name, cls, _LAYER_ADVICE.get(cls, "replace it with a supported layer, or use PTQ")))
+    return found
+
+
+def _loss_for(model: Any, y: np.ndarray, output_shape: tuple[int, ...], x_probe: np.ndarray) -> tuple[str, Any, list]:
+    """Pick a training loss from the labels and the model's output."""
+    tf_keras, _ = _import_tfmot()
+    classes = output_shape[-1] if len(output_shape) > 1 else 1
+    probe = np.asarray(model(x_probe, training=False))
+    is_probability = bool(np.all(probe >= 0) and np.allclose(probe.sum(axis=-1), 1.0, atol=1e-3))
+    if y.ndim == 1 and y.dtype.kind in "iu" and classes > 1:
+        loss = tf_keras.losses.SparseCategoricalCrossentropy(from_logits=not is_probability)
+        return "classification", loss, ["accuracy"]
+    if y.shape[1:] == tuple(output_shape[1:]) and classes > 1 and np.allclose(y.sum(axis=-1), 1.0):
+        loss = tf_keras.losses.CategoricalCrossentropy(from_logits=not is_probability)
+        return "classification", loss, ["accuracy"]
+    return "regression", tf_keras.losses.MeanSquaredError(), []
+
+
+def train_qat(
+    loaded: LoadedModel,
+    train: Dataset,
+    epochs: int,
+    batch_size: int = 32,
+    learning_rate: float = 1e-4,
+) -> Any:
+    """Wrap the model for QAT, fine-tune it on the training data and return the trained tf-keras model.
+
+    :param loaded: the float model.
+    :param train: training samples with labels, already fitted to the model input.
+    :param epochs: passes over the training data.
+    :raises QuantizationError: for unsupported layers (all listed) or training data without labels.
+    """
+    if train.y is None:
+        raise QuantizationError(
+            f"QAT needs labelled training data, and '{train.source}' has no labels.\nThings to try:\n"
+            "  - save the training data with numpy.savez(path, x=inputs, y=labels)"
+        )
+    if epochs < 1:
+        raise QuantizationError("QAT needs at least one training epoch (--epochs 1 or more).")
+    tf_keras, tfmot = _import_tfmot()
+    model = to_tf_keras(loaded)
+    refused = unsupported_layers(model)
+    if refused:
+        lines = "\n".join(f"  - {name} ({cls}): {advice}" for name, cls, advice in refused)
+        raise QuantizationError(
+            f"QAT cannot wrap {len(refused)} layer(s) of '{loaded.source}':\n{lines}\n"
+            "Things to try:\n  - change those layers as suggested, or drop --qat to use post-training quantization"
+        )
+    try:
+        quantized = tfmot.quantization.keras.quantize_model(model)
+    except Exception as exc:  # noqa: BLE001 - tfmot raises ValueError/RuntimeError with its own wording
+        raise QuantizationError(f"tensorflow-model-optimization could not wrap the model for QAT: {exc}") from exc
+    task, loss, metrics = _loss_for(model, train.y, loaded.output_shape, train.x[:8])
+    quantized.compile(optimizer=tf_keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
+    log.info("QAT: fine-tuning %s for %d epoch(s) on %d samples (%s)", loaded.source, epochs, len(train), task)
+    quantized.fit(
+        train.x, train.y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True,
+        callbacks=[_ProgressLogger(tf_keras, epochs)],
+    )
+    return quantized
+
+
+class _ProgressLogger:
+    """A Keras callback that logs one line per epoch (stdout stays free for results and JSON)."""
+
+    def __new__(cls, tf_keras: Any, epochs: int):
+        class Logger(tf_keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                figures = ", ".join(f"{k} {v:.4f}" for k, v in sorted((logs or {}).items()))
+                log.info("QAT epoch %d/%d: %s", epoch + 1, epochs, figures)
+
+        return Logger()

@@ -1,0 +1,384 @@
+"""Produce a full-integer ``.tflite`` model and a :class:`~edgekit.records.QuantReport` (the "quantize" stage).
+
+The only stage that imports TensorFlow. Post-training quantization calibrates on representative data;
+quantization-aware training (:mod:`edgekit.qat`) fine-tunes first. Either way the graph is traced with a
+batch of 1 and its variables frozen before conversion, and the result is read back and *proved* full
+integer (:func:`edgekit.compat.check_full_integer`) rather than trusted.
+
+The report compares the float model, the int8 model on TensorFlow Lite's reference kernels and the int8
+model on the real TFLM interpreter, and measures each layer's quantization error with TensorFlow's
+QuantizationDebugger.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from edgekit import host
+from edgekit.compat import IO_TYPES, check_full_integer
+from edgekit.datasets import Dataset, calibration_warnings, fit_to_input, load_dataset
+from edgekit.errors import EdgekitError, InterpreterCrash, QuantizationError
+from edgekit.loading import quiet_native_stderr
+from edgekit.reader import ModelInfo, read_model, read_model_file
+from edgekit.records import LayerError, Metric, QuantReport
+
+log = logging.getLogger(__name__)
+
+#: Samples the representative generator feeds the calibrator at most (more adds time, not accuracy).
+MAX_CALIBRATION_SAMPLES = 1000
+#: Samples used for the per-layer error report and, without test data, for the TFLite/TFLM agreement.
+DEBUG_SAMPLES = 100
+
+
+@dataclass(frozen=True)
+class QuantizeResult:
+    """The int8 model, what :mod:`edgekit.reader` makes of it, and the report."""
+
+    tflite: bytes
+    info: ModelInfo
+    report: QuantReport
+
+
+def quantize(
+    model: Any,
+    rep_data: Any = None,
+    *,
+    test_data: Any = None,
+    qat: bool = False,
+    train_data: Any = None,
+    epochs: int = 3,
+    io_type: str = "int8",
+    image_range: str = "0-1",
+    layer_errors: bool = True,
+    custom_objects: dict[str, Any] | None = None,
+    batch_size: int = 32,
+    learning_rate: float = 1e-4,
+) -> QuantizeResult:
+    """Quantize a float model to a full-integer TFLite model, and report what it cost.
+
+    :param model: a SavedModel directory, ``.keras`` or ``.h5`` path, a Keras model object, or an int8
+        ``.tflite`` path (checked and passed through).
+    :param rep_data: representative samples for calibration (any source :func:`edgekit.datasets.load_dataset`
+        takes). Required unless ``model`` is a ``.tflite``.
+    :param test_data: labelled samples for the float vs int8 comparison (optional).
+    :param qat: fine-tune with quantization-aware training before converting.
+    :param train_data: labelled training samples, required with ``qat``.
+    :param epochs: QAT epochs.
+    :param io_type: type of the model's input and output tensors: ``int8``, ``uint8`` or ``float32``.
+    :param image_range: pixel scaling for image folders (``0-1``, ``0-255``, ``-1-1``).
+    :param layer_errors: measure each layer's quantization error (adds a few seconds).
+    :raises EdgekitError: with the problem and the fix, for any bad input or failed conversion.
+    """
+    if io_type not in IO_TYPES:
+        raise QuantizationError(f"unknown I/O type '{io_type}'; choose one of {', '.join(IO_TYPES)}.")
+    started = time.perf_counter()
+    if isinstance(model, (str, Path)) and Path(model).suffix.lower() == ".tflite":
+        return _pass_through(Path(model), test_data, io_type, image_range, started)
+    if rep_data is None:
+        raise QuantizationError(
+            "post-training quantization needs representative data to calibrate on.\nThings to try:\n"
+            "  - pass --rep-data with a few hundred real input samples (.npy, .npz, an image folder, or "
+            "package.module:function); edgekit never calibrates on random data"
+        )
+    if qat:
+        from edgekit.qat import prefer_legacy_keras
+
+        prefer_legacy_keras()
+    from edgekit.loading import import_tensorflow, load_model
+
+    tf = import_tensorflow()
+    loaded = load_model(model, custom_objects=custom_objects)
+    if not loaded.input_dtype.startswith("float"):
+        raise QuantizationError(
+            f"'{loaded.source}' takes {loaded.input_dtype} input; quantization needs a float model."
+        )
+    rep = fit_to_input(load_dataset(rep_data, input_shape=loaded.input_shape, image_range=image_range),
+                       loaded.input_shape, "representative")
+    test = None
+    if test_data is not None:
+        test = fit_to_input(load_dataset(test_data, input_shape=loaded.input_shape, image_range=image_range),
+                            loaded.input_shape, "test")
+    warnings = calibration_warnings(rep, test)
+
+    float_call = loaded.call
+    target_call = float_call
+    if qat:
+        if train_data is None:
+            raise QuantizationError(
+                "QAT needs labelled training data.\nThings to try:\n  - pass --train-data with inputs under "
+                "'x' and labels under 'y', or drop --qat"
+            )
+        from edgekit.qat import train_qat
+
+        train = fit_to_input(load_dataset(train_data, input_shape=loaded.input_shape, image_range=image_range),
+                             loaded.input_shape, "training")
+        trained = train_qat(loaded, train, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
+        target_call = lambda x: trained(x, training=False)  # noqa: E731
+
+    log.info("converting %s to a full-integer model (%s I/O)", loaded.source, io_type)
+    float_fn = _frozen_function(tf, float_call, loaded.input_shape)
+    target_fn = float_fn if target_call is float_call else _frozen_function(tf, target_call, loaded.input_shape)
+    float_bytes = _convert(tf, float_fn, None, None)
+    int8_bytes = _convert(tf, target_fn, rep.x, io_type)
+    info = read_model(int8_bytes, source="converted model")
+    check_full_integer(info, io_type, source="converted model")
+
+    metric, agreement, max_diff, run_warnings = _evaluate(
+        int8_bytes, info, test, rep, float_outputs=lambda x: _batched(float_call, x)
+    )
+    warnings += run_warnings
+    layers: tuple[LayerError, ...] = ()
+    if layer_errors and qat:
+        # TensorFlow's QuantizationDebugger re-calibrates a float graph; it cannot read fake-quant nodes.
+        warnings.append("per-layer error is measured for post-training quantization only; run without --qat to see it")
+    elif layer_errors:
+        try:
+            layers = _layer_errors(tf, target_fn, rep.x, test.x if test is not None else rep.x)
+        except Exception as exc:  # noqa: BLE001 - the debugger is a diagnostic; losing it is not fatal
+            message = f"per-layer error could not be measured ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+            warnings.append(message)
+    report = QuantReport(
+        source=loaded.source,
+        mode="qat" if qat else "ptq",
+        io_type=io_type,
+        float_bytes=len(float_bytes),
+        int8_bytes=len(int8_bytes),
+        ops=info.ops,
+        calibration_samples=min(len(rep), MAX_CALIBRATION_SAMPLES),
+        test_samples=len(test) if test is not None else 0,
+        metric=metric,
+        tflite_tflm_agreement=agreement,
+        tflite_tflm_max_diff=max_diff,
+        layers=layers,
+        warnings=tuple(warnings),
+        seconds=time.perf_counter() - started,
+    )
+    return _finish(QuantizeResult(int8_bytes, info, report))
+
+
+def _finish(result: QuantizeResult) -> QuantizeResult:
+    """Log every warning once (the CLI shows them on stderr), then hand the result back."""
+    for warning in result.report.warnings:
+        log.warning("%s", warning)
+    return result
+
+
+def _pass_through(path: Path, test_data: Any, io_type: str, image_range: str, started: float) -> QuantizeResult:
+    """An int8 ``.tflite`` given as the model: prove it is full integer, then evaluate it like a fresh one."""
+    data, info = read_model_file(path)
+    check_full_integer(info, io_type, source=str(path))
+    test = None
+    if test_data is not None:
+        shape = info.input_tensors[0].shape
+        test = fit_to_input(load_dataset(test_data, input_shape=shape, image_range=image_range), shape, "test")
+    metric, agreement, max_diff, warnings = _evaluate(data, info, test, None, float_outputs=None)
+    report = QuantReport(
+        source=str(path), mode="tflite", io_type=io_type, float_bytes=None, int8_bytes=len(data), ops=info.ops,
+        calibration_samples=0, test_samples=len(test) if test is not None else 0, metric=metric,
+        tflite_tflm_agreement=agreement, tflite_tflm_max_diff=max_diff, warnings=tuple(warnings),
+        seconds=time.perf_counter() - started,
+    )
+    return _finish(QuantizeResult(data, info, report))
+
+
+def _frozen_function(tf, call: Callable[[Any], Any], input_shape: tuple[int, ...]):
+    """Trace ``call`` with a batch of 1 and fold its variables into constants.
+
+    Keras 3 variables are not tracked by the TFLite converter, so a traced Keras 3 model would convert
+    with READ_VARIABLE ops and no weights; freezing makes the graph self-contained for every model kind.
+    """
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    spec = tf.TensorSpec(input_shape, tf.float32)
+    concrete = tf.function(lambda x: call(x)).get_concrete_function(spec)
+    return convert_variables_to_constants_v2(concrete)
+
+
+def _convert(tf, function, rep_x: np.ndarray | None, io_type: str | None) -> bytes:
+    """Convert a frozen function: float when ``rep_x`` is None, full integer otherwise."""
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
+    if rep_x is not None:
+        samples = rep_x[:MAX_CALIBRATION_SAMPLES]
+
+        def representative():
+            for sample in samples:
+                yield [sample[np.newaxis].astype(np.float32)]
+
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = representative
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = {"int8": tf.int8, "uint8": tf.uint8, "float32": tf.float32}[io_type]
+        converter.inference_output_type = converter.inference_input_type
+    import warnings as py_warnings
+
+    try:
+        with quiet_native_stderr(), py_warnings.catch_warnings():
+            py_warnings.simplefilter("ignore")
+            return converter.convert()
+    except Exception as exc:  # noqa: BLE001 - ConverterError, RuntimeError, ValueError
+        text = str(exc).strip()
+        detail = "\n".join(text.splitlines()[:8]) if text else type(exc).__name__
+        hints = []
+        if "not supported" in text or "neither a custom op nor a flex op" in text:
+            hints.append("an op in the model has no int8 kernel in TFLite: replace that layer, or keep it out of the model")
+        if "READ_VARIABLE" in text or "variable" in text.lower():
+            hints.append("the model holds state (variables updated at run time); export a stateless inference model")
+        message = f"the TFLite converter failed: {detail}"
+        if hints:
+            message += "\nThings to try:\n" + "\n".join(f"  - {h}" for h in hints)
+        raise QuantizationError(message) from exc
+
+
+def _batched(call: Callable[[Any], Any], x: np.ndarray, batch: int = 256) -> np.ndarray:
+    return np.concatenate([np.asarray(call(x[i:i + batch])) for i in range(0, len(x), batch)])
+
+
+def _evaluate(
+    model: bytes,
+    info: ModelInfo,
+    test: Dataset | None,
+    rep: Dataset | None,
+    float_outputs: Callable[[np.ndarray], np.ndarray] | None,
+) -> tuple[Metric | None, float | None, int | None, list[str]]:
+    """Run the int8 model on TFLite and on TFLM; with labelled test data, score float and int8 models."""
+    warnings: list[str] = []
+    samples = test if test is not None else rep
+    if samples is None:
+        return None, None, None, warnings
+    x = samples.x if test is not None else samples.x[:DEBUG_SAMPLES]
+    in_tensor, out_tensor = host.io_tensors(info)
+    x_int = host.quantize_values(x, in_tensor)
+    tflite_raw = host.run_tflite(model, x_int)
+    agreement = max_diff = None
+    tflm_raw = None
+    try:
+        tflm_raw = host.run_tflm(model, x_int)
+        agreement, max_diff = host.compare_outputs(tflite_raw, tflm_raw)
+        if agreement < 1.0:
+            warnings.append(
+                f"TFLite and the TFLM interpreter disagree on {1 - agreement:.1%} of samples "
+                f"(largest difference {max_diff} LSB)"
+            )
+    except InterpreterCrash as exc:
+        warnings.append(f"the TFLM interpreter could not run the model: {exc}")
+    if test is None or test.y is None:
+        return None, agreement, max_diff, warnings
+    y = test.y
+    float_score = score(y, float_outputs(test.x)) if float_outputs is not None else None
+    tflite_score = score(y, host.dequantize_values(tflite_raw, out_tensor))
+    tflm_score = score(y, host.dequantize_values(tflm_raw, out_tensor)) if tflm_raw is not None else None
+    name = "accuracy" if is_classification(y, tflite_raw) else "mse"
+    return Metric(name, float_score[1] if float_score else None, tflite_score[1],
+                  tflm_score[1] if tflm_score else None), agreement, max_diff, warnings
+
+
+def is_classification(labels: np.ndarray, outputs: np.ndarray) -> bool:
+    """Class ids (integers, one per sample) or one-hot rows against a multi-class output."""
+    classes = outputs.shape[-1] if outputs.ndim > 1 else 1
+    if classes < 2:
+        return False
+    if labels.ndim == 1 and labels.dtype.kind in "iu":
+        return True
+    return labels.shape == outputs.shape and bool(np.all((labels == 0) | (labels == 1)))
+
+
+def score(labels: np.ndarray, outputs: np.ndarray) -> tuple[str, float]:
+    """Accuracy for classification (argmax against class ids or one-hot rows), mean squared error otherwise."""
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if is_classification(labels, outputs):
+        truth = labels if labels.ndim == 1 else labels.argmax(axis=-1)
+        return "accuracy", float(np.mean(outputs.reshape(len(outputs), -1).argmax(axis=-1) == truth))
+    return "mse", float(np.mean((outputs.reshape(labels.shape) - labels) ** 2)) if outputs.size == labels.size else float("nan")
+
+
+def _layer_errors(tf, function, rep_x: np.ndarray, debug_x: np.ndarray) -> tuple[LayerError, ...]:
+    """Per-layer SQNR from TensorFlow's QuantizationDebugger.
+
+    The debugger runs each quantized op on the same (quantized) inputs as its float twin, so the error of
+    a layer is its own, not the sum of everything upstream: the worst layers are the ones to fix.
+    """
+    import warnings as py_warnings
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    calibration = rep_x[:MAX_CALIBRATION_SAMPLES]
+    debug = debug_x[:DEBUG_SAMPLES]
+    converter.representative_dataset = lambda: ([s[np.newaxis]] for s in calibration)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+
+    def sqnr(float_values: np.ndarray, quant_values: np.ndarray, scale: float, zero_point: int) -> float:
+        """SQNR of one sample; NaN when the float twin holds no finite values (the debugger averages
+        with nanmean, and on a first invocation it can hand over an uninitialised float tensor)."""
+        reference = np.asarray(float_values, dtype=np.float64)
+        if not np.all(np.isfinite(reference)):
+            return float("nan")
+        dequantized = (np.asarray(quant_values, dtype=np.float64) - zero_point) * scale
+        signal = float(np.sum(np.square(reference)))
+        noise = float(np.sum(np.square(reference - dequantized)))
+        if noise == 0.0:
+            return float("inf")
+        return 10.0 * float(np.log10(signal / noise)) if signal > 0 else float("-inf")
+
+    with quiet_native_stderr(), py_warnings.catch_warnings():
+        py_warnings.simplefilter("ignore")
+        debugger = tf.lite.experimental.QuantizationDebugger(
+            converter=converter,
+            debug_dataset=lambda: ([s[np.newaxis]] for s in debug),
+            debug_options=tf.lite.experimental.QuantizationDebugOptions(
+                layer_direct_compare_metrics={"sqnr": sqnr}
+            ),
+        )
+        debugger.run()
+    # The CSV dump is the debugger's public output: one row per quantized op output.
+    dump = io.StringIO()
+    debugger.layer_statistics_dump(dump)
+    dump.seek(0)
+    return tuple(
+        LayerError(
+            op=row["op_name"],
+            tensor=row["tensor_name"].split(";")[0],
+            sqnr_db=_as_float(row.get("sqnr")),
+            max_abs_error=_as_float(row.get("max_abs_error")),
+            scale=_as_float(row.get("scale")),
+        )
+        for row in csv.DictReader(dump)
+    )
+
+
+def _as_float(text: str | None) -> float:
+    try:
+        return float(text) if text not in (None, "") else float("nan")
+    except ValueError:
+        return float("nan")
+
+
+def write_model(path: str | Path, data: bytes, force: bool = False) -> Path:
+    """Write model bytes to ``path`` atomically; refuse to replace an existing file unless ``force``.
+
+    The bytes go to a temporary file in the same folder first and are renamed into place, so an
+    interrupted run never leaves half a model behind.
+    """
+    from edgekit.errors import OutputExistsError
+
+    path = Path(path)
+    if path.exists() and not force:
+        raise OutputExistsError(path)
+    if path.is_dir():
+        raise EdgekitError(f"Output '{path}' is a directory; give a file name such as {path / 'model_int8.tflite'}.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
+        tmp.write(data)
+        tmp_path = Path(tmp.name)
+    os.replace(tmp_path, path)
+    return path
