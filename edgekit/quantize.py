@@ -28,7 +28,7 @@ import numpy as np
 from edgekit import host
 from edgekit.compat import IO_TYPES, check_full_integer
 from edgekit.datasets import Dataset, calibration_warnings, fit_to_input, load_dataset
-from edgekit.errors import EdgekitError, InterpreterCrash, QuantizationError
+from edgekit.errors import EdgekitError, InterpreterCrash, ModelError, QuantizationError
 from edgekit.loading import quiet_native_stderr
 from edgekit.reader import ModelInfo, read_model, read_model_file
 from edgekit.records import LayerError, Metric, QuantReport
@@ -83,6 +83,9 @@ def quantize(
     if io_type not in IO_TYPES:
         raise QuantizationError(f"unknown I/O type '{io_type}'; choose one of {', '.join(IO_TYPES)}.")
     started = time.perf_counter()
+    if isinstance(model, (str, Path)) and not Path(model).exists():
+        # Said before TensorFlow is imported: a typo should cost milliseconds, not seconds.
+        raise ModelError(model, "not found.", ["check the path and the current directory"])
     if isinstance(model, (str, Path)) and Path(model).suffix.lower() == ".tflite":
         return _pass_through(Path(model), test_data, io_type, image_range, started)
     if rep_data is None:

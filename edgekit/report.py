@@ -51,7 +51,7 @@ def print_quant_report(report: QuantReport, console: Console | None = None, wors
     summary.add_row("float .tflite", _size(report.float_bytes))
     summary.add_row("int8 .tflite", _size(report.int8_bytes))
     if report.ratio:
-        summary.add_row("size ratio", f"{report.ratio:.2f}x smaller")
+        summary.add_row("size ratio (float / int8)", f"{report.ratio:.2f}x")
     summary.add_row("ops", ", ".join(report.ops))
     summary.add_row("calibration samples", str(report.calibration_samples))
     if report.metric is not None:
