@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_MODELS = REPO.parent / "shared" / "models"
+# ../shared sits beside the clone in CI; EDGEKIT_SHARED points elsewhere for a clone made in another place.
+SHARED_MODELS = Path(os.environ.get("EDGEKIT_SHARED", REPO.parent / "shared")) / "models"
 
 
 def shared_model(name: str) -> Path:
