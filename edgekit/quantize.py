@@ -306,7 +306,7 @@ def score(labels: np.ndarray, outputs: np.ndarray) -> tuple[str, float]:
 
 
 def _layer_errors(tf, function, rep_x: np.ndarray, debug_x: np.ndarray) -> tuple[LayerError, ...]:
-    """Per-layer SQNR from TensorFlow's QuantizationDebugger.
+    """Per-layer SQNR from TensorFlow's QuantizationDebugger: output power over quantization-noise power.
 
     The debugger runs each quantized op on the same (quantized) inputs as its float twin, so the error of
     a layer is its own, not the sum of everything upstream: the worst layers are the ones to fix.
@@ -320,18 +320,15 @@ def _layer_errors(tf, function, rep_x: np.ndarray, debug_x: np.ndarray) -> tuple
     converter.representative_dataset = lambda: ([s[np.newaxis]] for s in calibration)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
 
-    def sqnr(float_values: np.ndarray, quant_values: np.ndarray, scale: float, zero_point: int) -> float:
-        """SQNR of one sample; NaN when the float twin holds no finite values (the debugger averages
-        with nanmean, and on a first invocation it can hand over an uninitialised float tensor)."""
-        reference = np.asarray(float_values, dtype=np.float64)
-        if not np.all(np.isfinite(reference)):
-            return float("nan")
+    def signal_power(_float_values: np.ndarray, quant_values: np.ndarray, scale: float, zero_point: int) -> float:
+        """Mean square of the int8 layer output, dequantized.
+
+        Only the quantized values are used: the float twin the debugger hands over can be stale or
+        uninitialised for some tensors (seen on the logits before a softmax), while its NumericVerify
+        differences, which give the noise power (``mean_squared_error``), are computed inside the op.
+        """
         dequantized = (np.asarray(quant_values, dtype=np.float64) - zero_point) * scale
-        signal = float(np.sum(np.square(reference)))
-        noise = float(np.sum(np.square(reference - dequantized)))
-        if noise == 0.0:
-            return float("inf")
-        return 10.0 * float(np.log10(signal / noise)) if signal > 0 else float("-inf")
+        return float(np.mean(np.square(dequantized)))
 
     with quiet_native_stderr(), py_warnings.catch_warnings():
         py_warnings.simplefilter("ignore")
@@ -339,7 +336,7 @@ def _layer_errors(tf, function, rep_x: np.ndarray, debug_x: np.ndarray) -> tuple
             converter=converter,
             debug_dataset=lambda: ([s[np.newaxis]] for s in debug),
             debug_options=tf.lite.experimental.QuantizationDebugOptions(
-                layer_direct_compare_metrics={"sqnr": sqnr}
+                layer_direct_compare_metrics={"signal_power": signal_power}
             ),
         )
         debugger.run()
@@ -351,12 +348,23 @@ def _layer_errors(tf, function, rep_x: np.ndarray, debug_x: np.ndarray) -> tuple
         LayerError(
             op=row["op_name"],
             tensor=row["tensor_name"].split(";")[0],
-            sqnr_db=_as_float(row.get("sqnr")),
+            sqnr_db=_sqnr_db(_as_float(row.get("signal_power")), _as_float(row.get("mean_squared_error"))),
             max_abs_error=_as_float(row.get("max_abs_error")),
             scale=_as_float(row.get("scale")),
         )
         for row in csv.DictReader(dump)
     )
+
+
+def _sqnr_db(signal_power: float, noise_power: float) -> float:
+    """10*log10(signal / noise), with the edge cases spelled out (exact layers are +inf dB)."""
+    if not (np.isfinite(signal_power) and np.isfinite(noise_power)):
+        return float("nan")
+    if noise_power <= 0.0:
+        return float("inf")
+    if signal_power <= 0.0:
+        return float("-inf")
+    return 10.0 * float(np.log10(signal_power / noise_power))
 
 
 def _as_float(text: str | None) -> float:

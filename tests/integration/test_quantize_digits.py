@@ -41,7 +41,8 @@ def test_dense_ptq_loses_at_most_one_point(dense_ptq):
 def test_report_names_per_layer_error_and_tflm_agreement(dense_ptq):
     report = dense_ptq.report
     assert {layer.op for layer in report.layers} >= {"FULLY_CONNECTED", "SOFTMAX"}
-    assert all(layer.sqnr_db > 5 for layer in report.layers), report.layers
+    # int8 carries ~48 dB at best; a healthy layer of a well-calibrated model sits well above 20 dB.
+    assert all(layer.sqnr_db > 20 for layer in report.layers), report.layers
     assert report.tflite_tflm_agreement is not None and report.tflite_tflm_agreement >= 0.99
     assert report.test_samples == 360
 
