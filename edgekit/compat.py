@@ -99,7 +99,33 @@ def check_full_integer(info: ModelInfo, io_type: str | None = "int8", source: st
             source,
             f"inputs and outputs must be {wanted}, but {listed}.",
             [
-                f"re-quantize with --io-type {wrong[0].dtype.lower()}" if wrong[0].dtype.lower() in IO_TYPES else "",
-                f"or convert with inference_input_type / inference_output_type = tf.{io_type}",
+                f"re-quantize with --io-type {io_type}, or accept the model's own type with --io-type "
+                f"{wrong[0].dtype.lower()}" if wrong[0].dtype.lower() in IO_TYPES else "",
+                f"when converting yourself, set inference_input_type / inference_output_type = tf.{io_type}",
             ],
         )
+
+
+def compatibility_problems(info: ModelInfo, io_type: str | None = "int8") -> list[str]:
+    """Everything that keeps a model from running on TensorFlow Lite Micro as an int8 model, with fixes.
+
+    An empty list means no problem was found. Checked: one subgraph, no custom ops, full integer
+    kernels, and I/O of ``io_type``.
+    """
+    problems = []
+    if info.subgraph_count > 1:
+        problems.append(
+            f"the model has {info.subgraph_count} subgraphs (control flow such as While/If, or an un-unrolled "
+            "RNN); TFLM runs one. Fix: unroll recurrent layers (unroll=True) or remove the control flow."
+        )
+    for op in info.ops:
+        if op.startswith("CUSTOM:"):
+            problems.append(
+                f"custom op '{op[7:]}' is not a TFLite builtin; TFLM runs it only if you register a kernel for it. "
+                "Fix: replace the layer that produced it with builtin ops."
+            )
+    try:
+        check_full_integer(info, io_type)
+    except ModelError as exc:
+        problems.append(str(exc).removeprefix("Model: "))
+    return problems

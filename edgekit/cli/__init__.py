@@ -20,6 +20,7 @@ from edgekit.errors import EdgekitError
 
 # command name -> module under edgekit.cli that defines a click command called `command`
 COMMANDS = {
+    "inspect": "inspect",
     "quantize": "quantize",
 }
 
