@@ -87,7 +87,7 @@ def main() -> None:
     from edgekit.loading import import_tensorflow
 
     import_tensorflow()
-    from edgekit.quantize import quantize
+    from edgekit.quantization import quantize
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="edgekit-bench-") as tmp:

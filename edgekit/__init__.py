@@ -16,7 +16,7 @@ __all__ = ["__version__", "quantize", "read_model", "read_model_file", "check_fu
 # name -> module that defines it; imported on first use (PEP 562) so that `edgekit boards` never pays
 # for TensorFlow.
 _LAZY = {
-    "quantize": "edgekit.quantize",
+    "quantize": "edgekit.quantization",
     "read_model": "edgekit.reader",
     "read_model_file": "edgekit.reader",
     "check_full_integer": "edgekit.compat",
@@ -26,7 +26,7 @@ _LAZY = {
 if TYPE_CHECKING:  # pragma: no cover
     from edgekit.compat import check_full_integer
     from edgekit.datasets import load_dataset
-    from edgekit.quantize import quantize
+    from edgekit.quantization import quantize
     from edgekit.reader import read_model, read_model_file
 
 

@@ -34,7 +34,7 @@ RECOMMENDED_CALIBRATION_SAMPLES = 100
 #: A callable source is read up to this many samples (calibration does not need more).
 MAX_CALLABLE_SAMPLES = 10_000
 
-_INPUT_KEYS = ("x", "inputs", "input", "images", "data", "features", "x_test", "x_train", "x_val")
+_INPUT_KEYS = ("x", "inputs", "input", "images", "data", "features")
 _LABEL_KEYS = ("y", "labels", "label", "targets", "target", "y_test", "y_train", "y_val")
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 _CALLABLE_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -73,7 +73,10 @@ def load_dataset(
     if isinstance(source, np.ndarray):
         return Dataset(source, None, "array")
     if isinstance(source, tuple) and len(source) == 2:
-        return Dataset(np.asarray(source[0]), None if source[1] is None else np.asarray(source[1]), "arrays")
+        y = None if source[1] is None else np.asarray(source[1])
+        if y is not None and y.ndim == 0:
+            raise DataError("arrays", "labels must hold one label per sample, not a single number.")
+        return Dataset(np.asarray(source[0]), y, "arrays")
     if callable(source):
         return _from_callable(source, getattr(source, "__name__", "callable"))
     if not isinstance(source, (str, Path)):
@@ -108,17 +111,31 @@ def load_dataset(
 
 
 def _load_npy(path: Path) -> np.ndarray:
+    # The file is opened here, not by numpy, so that it is closed even when numpy fails half-way.
     try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
+        with open(path, "rb") as handle:
+            loaded = np.load(handle, allow_pickle=False)
+            if not isinstance(loaded, np.ndarray):
+                loaded.close()
+                raise DataError(str(path), "holds several arrays (an .npz archive); rename it to .npz.")
+            return loaded
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - numpy raises OSError, ValueError, EOFError, BadZipFile...
         raise DataError(str(path), f"is not a readable .npy file ({exc}).") from exc
 
 
 def _from_npz(path: Path, key: str | None, label: str) -> Dataset:
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, EOFError, KeyError) as exc:
+        with open(path, "rb") as handle:
+            archive = np.load(handle, allow_pickle=False)
+            if isinstance(archive, np.ndarray):
+                raise DataError(label, "holds a single array (an .npy file); rename it to .npy.")
+            with archive:
+                arrays = {name: archive[name] for name in archive.files}
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - BadZipFile, OSError, ValueError, EOFError, KeyError
         raise DataError(label, f"is not a readable .npz file ({exc}).") from exc
     if not arrays:
         raise DataError(label, "holds no arrays.")
@@ -130,6 +147,13 @@ def _from_npz(path: Path, key: str | None, label: str) -> Dataset:
         x_key = next(iter(arrays))
     else:
         x_key = next((k for k in _INPUT_KEYS if k in arrays), None)
+        splits = sorted(k for k in arrays if k.startswith("x_"))
+        if x_key is None and len(splits) == 1:
+            x_key = splits[0]
+        if x_key is None and len(splits) > 1:
+            # Guessing between x_train and x_test would silently calibrate or train on the wrong split.
+            raise DataError(label, f"holds several splits ({', '.join(splits)}); choose one.",
+                            [f"name it: {path}:{splits[0]}"])
         if x_key is None:
             raise DataError(
                 label,
@@ -140,6 +164,10 @@ def _from_npz(path: Path, key: str | None, label: str) -> Dataset:
     if x_key.startswith("x_") and f"y_{x_key[2:]}" in arrays:
         y_key = f"y_{x_key[2:]}"  # x_test pairs with y_test, not with a plain 'y'
     y = arrays[y_key] if y_key else None
+    if arrays[x_key].ndim == 0:
+        raise DataError(label, f"array '{x_key}' is a single number, not a batch of samples.")
+    if y is not None and y.ndim == 0:
+        raise DataError(label, f"labels '{y_key}' are a single number, not one label per sample.")
     if y is not None and len(y) != len(arrays[x_key]):
         raise DataError(label, f"has {len(arrays[x_key])} inputs in '{x_key}' but {len(y)} labels in '{y_key}'.")
     return Dataset(arrays[x_key], y, label)
@@ -156,6 +184,8 @@ def _import_callable(spec: str) -> Callable[[], Any]:
         raise DataError(spec, f"cannot import module '{module_name}' ({exc}).", [
             "run edgekit from the folder that holds the module, or install the package that provides it",
         ]) from exc
+    except Exception as exc:  # noqa: BLE001 - the user's module failed while importing (syntax, runtime)
+        raise DataError(spec, f"module '{module_name}' failed to import: {type(exc).__name__}: {exc}") from exc
     func = getattr(module, attr, None)
     if not callable(func):
         raise DataError(spec, f"module '{module_name}' has no callable '{attr}'.")
@@ -248,6 +278,8 @@ def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Data
         raise DataError(label, f"has dtype {x.dtype}; samples must be numbers (float or integer arrays).")
     if x.dtype.kind == "b":
         raise DataError(label, "is boolean; samples must be numbers.")
+    if y_is_scalar(data.y):
+        raise DataError(label, "labels must hold one label per sample.")
     if x.ndim == 0 or x.shape[0] == 0:
         raise DataError(label, "is empty: it holds no samples.")
     wanted = tuple(input_shape[1:])
@@ -280,6 +312,11 @@ def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Data
     return Dataset(x, y, data.source)
 
 
+def y_is_scalar(y: np.ndarray | None) -> bool:
+    """True when labels were given as a single number instead of one per sample."""
+    return y is not None and np.ndim(y) == 0
+
+
 def calibration_warnings(representative: Dataset, test: Dataset | None) -> list[str]:
     """Warnings about a representative set that will calibrate the model badly.
 
@@ -294,9 +331,12 @@ def calibration_warnings(representative: Dataset, test: Dataset | None) -> list[
             f"only {n} representative samples; at least {RECOMMENDED_CALIBRATION_SAMPLES} are recommended "
             "so that calibrated ranges cover real inputs"
         )
+    r_lo, r_hi = float(representative.x.min()), float(representative.x.max())
+    if r_hi == r_lo:
+        warnings.append(f"every representative value is {r_lo:.4g}; calibration cannot learn a range from that")
+        return warnings
     if test is None:
         return warnings
-    r_lo, r_hi = float(representative.x.min()), float(representative.x.max())
     t_lo, t_hi = float(test.x.min()), float(test.x.max())
     r_span, t_span = r_hi - r_lo, t_hi - t_lo
     if r_span > 0 and t_span > 0 and max(r_span / t_span, t_span / r_span) >= 10:
@@ -311,6 +351,4 @@ def calibration_warnings(representative: Dataset, test: Dataset | None) -> list[
                 f"test values reach {outside:.0%} beyond the calibrated range [{r_lo:.4g}, {r_hi:.4g}]; "
                 "those inputs will be clipped. Calibrate on data that covers what the model will see"
             )
-    elif r_span == 0:
-        warnings.append(f"every representative value is {r_lo:.4g}; calibration cannot learn a range from that")
     return warnings

@@ -113,13 +113,32 @@ def _describe_crash(returncode: int, stderr: str) -> str:
     return f"{what} while running the model" + (f":\n{tail}" if tail else ".")
 
 
-def compare_outputs(reference: np.ndarray, other: np.ndarray) -> tuple[float, int]:
-    """Fraction of samples whose outputs are identical, and the largest element difference."""
+def compare_outputs(reference: np.ndarray, other: np.ndarray, step: float | None = None) -> tuple[float, int]:
+    """Fraction of samples whose outputs are identical, and the largest difference in output LSBs.
+
+    Integer outputs are compared as they are. Float outputs (a model with float I/O) are first divided
+    by ``step``, the scale of the int8 value they were dequantized from, so the difference is in LSBs.
+    """
     if reference.shape != other.shape:
         return 0.0, -1
+    if reference.dtype.kind == "f":
+        reference = np.round(reference.astype(np.float64) / (step or 1.0))
+        other = np.round(other.astype(np.float64) / (step or 1.0))
     same = np.all(reference.reshape(len(reference), -1) == other.reshape(len(other), -1), axis=1)
     diff = int(np.max(np.abs(reference.astype(np.int64) - other.astype(np.int64)))) if reference.size else 0
     return float(same.mean()) if len(same) else 1.0, diff
+
+
+def output_step(info: ModelInfo) -> float | None:
+    """The int8 step behind the model's first output: its own scale, or that of the DEQUANTIZE feeding it."""
+    out = info.output_tensors[0]
+    if out.quantization is not None:
+        return out.quantization.scales[0]
+    for op in info.operators:
+        if op.op == "DEQUANTIZE" and out.index in op.outputs and op.inputs and op.inputs[0] >= 0:
+            source = info.tensors[op.inputs[0]]
+            return source.quantization.scales[0] if source.quantization is not None else None
+    return None
 
 
 def io_tensors(info: ModelInfo) -> tuple[TensorInfo, TensorInfo]:

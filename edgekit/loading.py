@@ -40,6 +40,7 @@ class LoadedModel:
     input_dtype: str
     output_shape: tuple[int, ...]
     call: Callable[[Any], Any]  # float batch -> float output tensor (inside tf.function or eagerly)
+    batch_size: int | None = None  # a batch size the model's signature fixes, if any
 
     @property
     def is_keras(self) -> bool:
@@ -178,7 +179,11 @@ def _from_keras_object(obj: Any, source: str) -> LoadedModel:
     kind = _keras_kind(obj)
     if kind is None:
         raise ModelError(source, f"is a {type(obj).__name__}, not a Keras model.")
-    inputs, outputs = list(obj.inputs or []), list(obj.outputs or [])
+    try:
+        inputs, outputs = list(obj.inputs or []), list(obj.outputs or [])
+    except (AttributeError, ValueError) as exc:
+        raise ModelError(source, "has not been built, so its input shape is unknown.",
+                         ["start the model with keras.Input(shape=...) or call model.build(input_shape)"]) from exc
     if len(inputs) != 1 or len(outputs) != 1:
         raise ModelError(
             source,
@@ -199,7 +204,14 @@ def _from_keras_object(obj: Any, source: str) -> LoadedModel:
     )
 
 
-def _fixed_shape(source: str, shape: tuple, what: str) -> tuple[int, ...]:
+def _fixed_shape(source: str, shape: Any, what: str) -> tuple[int, ...]:
+    try:
+        shape = tuple(shape)
+    except (TypeError, ValueError):  # a TensorShape of unknown rank cannot be iterated
+        shape = None
+    if shape is None:
+        raise ModelError(source, f"its {what} has an unknown rank.",
+                         ["export the model with a fixed input signature, e.g. tf.TensorSpec([1, 28, 28, 1])"])
     if not shape:
         raise ModelError(source, f"has a scalar {what}; expected a batch dimension.")
     rest = shape[1:]
@@ -232,7 +244,8 @@ def _from_saved_model(tf, path: Path) -> LoadedModel:
     if len(outputs) != 1:
         raise ModelError(path, f"signature '{name}' has {len(outputs)} outputs; edgekit quantizes models with one.")
     output_name, out_spec = next(iter(outputs.items()))
-    input_shape = _fixed_shape(str(path), tuple(spec.shape), "input")
+    input_shape = _fixed_shape(str(path), spec.shape, "input")
+    fixed_batch = spec.shape[0] if spec.shape.rank else None
 
     def call(x):
         return signature(**{input_name: x})[output_name]
@@ -243,6 +256,7 @@ def _from_saved_model(tf, path: Path) -> LoadedModel:
         model=loaded,  # keep the object alive: the signature's variables belong to it
         input_shape=input_shape,
         input_dtype=spec.dtype.name,
-        output_shape=(1,) + tuple(int(d) for d in out_spec.shape[1:] if d is not None),
+        output_shape=_fixed_shape(str(path), out_spec.shape, "output"),
         call=call,
+        batch_size=int(fixed_batch) if fixed_batch is not None else None,
     )

@@ -128,12 +128,12 @@ def _loss_for(model: Any, y: np.ndarray, output_shape: tuple[int, ...], x_probe:
     classes = output_shape[-1] if len(output_shape) > 1 else 1
     probe = np.asarray(model(x_probe, training=False))
     is_probability = bool(np.all(probe >= 0) and np.allclose(probe.sum(axis=-1), 1.0, atol=1e-3))
-    if y.ndim == 1 and y.dtype.kind in "iu" and classes > 1:
-        loss = tf_keras.losses.SparseCategoricalCrossentropy(from_logits=not is_probability)
-        return "classification", loss, ["accuracy"]
-    if y.shape[1:] == tuple(output_shape[1:]) and classes > 1 and np.allclose(y.sum(axis=-1), 1.0):
-        loss = tf_keras.losses.CategoricalCrossentropy(from_logits=not is_probability)
-        return "classification", loss, ["accuracy"]
+    from edgekit.quantization import class_ids
+
+    if classes > 1 and class_ids(y, output_shape) is not None:
+        if y.shape[1:] == tuple(output_shape[1:]) and classes > 1:  # one-hot rows
+            return "classification", tf_keras.losses.CategoricalCrossentropy(from_logits=not is_probability), ["accuracy"]
+        return "classification", tf_keras.losses.SparseCategoricalCrossentropy(from_logits=not is_probability), ["accuracy"]
     return "regression", tf_keras.losses.MeanSquaredError(), []
 
 

@@ -6,6 +6,7 @@ turned into JSON with :func:`as_dict` and compared in tests.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -66,7 +67,8 @@ class QuantReport:
 
     def worst_layers(self, count: int = 3) -> tuple[LayerError, ...]:
         """The layers with the lowest SQNR, worst first."""
-        return tuple(sorted(self.layers, key=lambda layer: layer.sqnr_db)[:count])
+        # A layer whose SQNR could not be measured (NaN) is listed first: it needs a look too.
+        return tuple(sorted(self.layers, key=lambda layer: (not math.isnan(layer.sqnr_db), layer.sqnr_db))[:count])
 
 
 def as_dict(record: Any) -> dict[str, Any]:

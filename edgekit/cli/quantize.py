@@ -8,7 +8,6 @@ import click
 
 from edgekit.compat import IO_TYPES
 from edgekit.datasets import IMAGE_RANGES
-from edgekit.errors import OutputExistsError
 
 
 @click.command("quantize")
@@ -33,16 +32,15 @@ def command(model: Path, rep_data: str | None, output: Path, test_data: str | No
             train_data: str | None, epochs: int, learning_rate: float, io_type: str, image_range: str,
             no_layer_report: bool, as_json: bool, force: bool) -> None:
     """Quantize MODEL (SavedModel dir, .keras, .h5, or an int8 .tflite to check) to a full-integer .tflite."""
+    from edgekit.quantization import check_output_path, quantize, write_model
+
     # Refuse before minutes of conversion, not after; write_model checks again at the end.
-    if output.exists() and not force:
-        raise OutputExistsError(output)
+    check_output_path(output, force)
     if qat:
         # tfmot needs tf-keras; this must be set before TensorFlow is first imported.
         from edgekit.qat import prefer_legacy_keras
 
         prefer_legacy_keras()
-    from edgekit.quantize import quantize, write_model
-
     result = quantize(
         str(model), rep_data, test_data=test_data, qat=qat, train_data=train_data, epochs=epochs,
         io_type=io_type, image_range=image_range, layer_errors=not no_layer_report, learning_rate=learning_rate,

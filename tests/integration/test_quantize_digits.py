@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgekit.quantize import quantize
+from edgekit.quantization import quantize
 
 pytestmark = pytest.mark.tf
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from edgekit.errors import DataError, ModelError, QuantizationError, ToolNotFound
-from edgekit.quantize import quantize
+from edgekit.quantization import quantize
 
 pytestmark = pytest.mark.tf
 
@@ -66,7 +66,7 @@ def test_callable_and_image_folder_sources(cnn_model, digits, tmp_path, monkeypa
 
 def test_hybrid_tflite_is_refused(keras_model, tmp_path):
     from edgekit.loading import import_tensorflow, quiet_native_stderr
-    from edgekit.quantize import _frozen_function
+    from edgekit.quantization import _frozen_function
 
     tf = import_tensorflow()
     converter = tf.lite.TFLiteConverter.from_concrete_functions(

@@ -138,7 +138,7 @@ def quantize(
     check_full_integer(info, io_type, source="converted model")
 
     metric, agreement, max_diff, run_warnings = _evaluate(
-        int8_bytes, info, test, rep, float_outputs=lambda x: _batched(float_call, x)
+        int8_bytes, info, test, rep, float_outputs=lambda x: _batched(float_call, x, loaded.batch_size)
     )
     warnings += run_warnings
     layers: tuple[LayerError, ...] = ()
@@ -149,7 +149,8 @@ def quantize(
         try:
             layers = _layer_errors(tf, target_fn, rep.x, test.x if test is not None else rep.x)
         except Exception as exc:  # noqa: BLE001 - the debugger is a diagnostic; losing it is not fatal
-            message = f"per-layer error could not be measured ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})"
+            first_line = (str(exc).splitlines() or [""])[0][:200]
+            message = f"per-layer error could not be measured ({type(exc).__name__}: {first_line})"
             warnings.append(message)
     report = QuantReport(
         source=loaded.source,
@@ -243,7 +244,9 @@ def _convert(tf, function, rep_x: np.ndarray | None, io_type: str | None) -> byt
         raise QuantizationError(message) from exc
 
 
-def _batched(call: Callable[[Any], Any], x: np.ndarray, batch: int = 256) -> np.ndarray:
+def _batched(call: Callable[[Any], Any], x: np.ndarray, fixed_batch: int | None) -> np.ndarray:
+    """Run the float model over ``x`` in batches (of the model's fixed batch size, if it has one)."""
+    batch = fixed_batch or 256
     return np.concatenate([np.asarray(call(x[i:i + batch])) for i in range(0, len(x), batch)])
 
 
@@ -267,7 +270,7 @@ def _evaluate(
     tflm_raw = None
     try:
         tflm_raw = host.run_tflm(model, x_int)
-        agreement, max_diff = host.compare_outputs(tflite_raw, tflm_raw)
+        agreement, max_diff = host.compare_outputs(tflite_raw, tflm_raw, host.output_step(info))
         if agreement < 1.0:
             warnings.append(
                 f"TFLite and the TFLM interpreter disagree on {1 - agreement:.1%} of samples "
@@ -286,21 +289,35 @@ def _evaluate(
                   tflm_score[1] if tflm_score else None), agreement, max_diff, warnings
 
 
+def class_ids(labels: np.ndarray, outputs_shape: tuple[int, ...]) -> np.ndarray | None:
+    """Labels as one class id per sample when they classify into a multi-class output, else None.
+
+    Accepts integer ids (``[N]`` or Keras-style ``[N, 1]``), integral floats, and one-hot rows.
+    """
+    classes = outputs_shape[-1] if len(outputs_shape) > 1 else 1
+    if classes < 2 or labels.ndim == 0:
+        return None
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim == 1 and labels.dtype.kind in "iuf" and np.all(np.mod(labels, 1) == 0):
+        if labels.size and (labels.min() < 0 or labels.max() >= classes):
+            return None
+        return labels.astype(np.int64)
+    if labels.shape[1:] == tuple(outputs_shape[1:]) and bool(np.all((labels == 0) | (labels == 1))):
+        return labels.reshape(len(labels), -1).argmax(axis=-1)
+    return None
+
+
 def is_classification(labels: np.ndarray, outputs: np.ndarray) -> bool:
-    """Class ids (integers, one per sample) or one-hot rows against a multi-class output."""
-    classes = outputs.shape[-1] if outputs.ndim > 1 else 1
-    if classes < 2:
-        return False
-    if labels.ndim == 1 and labels.dtype.kind in "iu":
-        return True
-    return labels.shape == outputs.shape and bool(np.all((labels == 0) | (labels == 1)))
+    """True when the labels are class ids or one-hot rows for a multi-class output."""
+    return class_ids(labels, outputs.shape) is not None
 
 
 def score(labels: np.ndarray, outputs: np.ndarray) -> tuple[str, float]:
     """Accuracy for classification (argmax against class ids or one-hot rows), mean squared error otherwise."""
     outputs = np.asarray(outputs, dtype=np.float64)
-    if is_classification(labels, outputs):
-        truth = labels if labels.ndim == 1 else labels.argmax(axis=-1)
+    truth = class_ids(labels, outputs.shape)
+    if truth is not None:
         return "accuracy", float(np.mean(outputs.reshape(len(outputs), -1).argmax(axis=-1) == truth))
     return "mse", float(np.mean((outputs.reshape(labels.shape) - labels) ** 2)) if outputs.size == labels.size else float("nan")
 
@@ -378,18 +395,49 @@ def write_model(path: str | Path, data: bytes, force: bool = False) -> Path:
     """Write model bytes to ``path`` atomically; refuse to replace an existing file unless ``force``.
 
     The bytes go to a temporary file in the same folder first and are renamed into place, so an
-    interrupted run never leaves half a model behind.
+    interrupted run never leaves half a model behind, and a failed one leaves nothing at all.
+    """
+    path = Path(path)
+    check_output_path(path, force)
+    tmp_path = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
+            tmp_path = Path(tmp.name)
+            tmp.write(data)
+        # NamedTemporaryFile creates 0600; a model is an ordinary file, so give it the umask's default mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
+        os.replace(tmp_path, path)
+        tmp_path = None
+    except OSError as exc:
+        raise EdgekitError(f"Output '{path}' cannot be written ({exc.strerror or exc}).",
+                           ["choose a path in a folder you can write to"]) from exc
+    finally:
+        if tmp_path is not None:
+            with contextlib.suppress(OSError):
+                tmp_path.unlink()
+    return path
+
+
+def check_output_path(path: str | Path, force: bool = False) -> None:
+    """Refuse an output path before any work: an existing file without ``force``, a folder, or a parent
+    that is a file.
+
+    :raises EdgekitError: naming the path and what to do.
     """
     from edgekit.errors import OutputExistsError
 
     path = Path(path)
-    if path.exists() and not force:
-        raise OutputExistsError(path)
     if path.is_dir():
         raise EdgekitError(f"Output '{path}' is a directory; give a file name such as {path / 'model_int8.tflite'}.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
-        tmp.write(data)
-        tmp_path = Path(tmp.name)
-    os.replace(tmp_path, path)
-    return path
+    if path.exists() and not force:
+        raise OutputExistsError(path)
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise EdgekitError(f"Output '{path}' cannot be written: '{parent}' is a file, not a folder.")
+            if not os.access(parent, os.W_OK):
+                raise EdgekitError(f"Output '{path}' cannot be written: no permission to write in '{parent}'.")
+            break
