@@ -71,3 +71,20 @@ class ToolNotFound(EdgekitError):
 
 class InterpreterCrash(EdgekitError):
     """A host interpreter (TFLite or TFLM) refused the model or crashed while running it."""
+
+
+class BoardError(EdgekitError):
+    """An unknown board name, or a board file with a missing, unknown or mistyped key."""
+
+    def __init__(self, path: str | Path | None, problem: str, hints: Iterable[str] = ()) -> None:
+        self.path = None if path is None else str(path)
+        where = f"Board file '{self.path}': " if self.path else "Board: "
+        super().__init__(where + problem, hints)
+
+
+class TemplateError(EdgekitError):
+    """A firmware template that does not exist, does not suit the board, or cannot run this model."""
+
+
+class RenderError(EdgekitError):
+    """A firmware project that cannot be written where it was asked to go."""

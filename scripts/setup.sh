@@ -1,10 +1,37 @@
 #!/usr/bin/env bash
 # Install edgekit and everything it needs into .venv at the top of the repository. Safe to re-run.
 #
-# Python packages come from PyPI through pip (pyproject.toml lists them). Later stages add the Debian
-# packages they need (cross compilers, QEMU) here, so a fresh machine needs nothing installed by hand.
+# Python packages come from PyPI through pip (pyproject.toml lists them); the Debian packages below give
+# the Arm cross compiler with newlib (generated sources are compiled for Cortex-M in the tests, and the
+# emulated boards are built with it) and QEMU (the emulated boards). A fresh machine needs nothing by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(gcc g++ gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm)
+
+missing_apt_packages() {
+  local package
+  for package in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
+  done
+}
+
+if command -v dpkg-query >/dev/null 2>&1; then
+  mapfile -t missing < <(missing_apt_packages)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "installing Debian packages: ${missing[*]}" >&2
+      # The package lists may be stale on a fresh machine; refresh them once, quietly.
+      apt-get update -qq >/dev/null || true
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      echo "warning: these Debian packages are missing; install them with:" >&2
+      echo "  sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+    fi
+  fi
+else
+  echo "warning: not a Debian system; install an Arm GCC with newlib and qemu-system-arm yourself" >&2
+fi
 
 # tflite-micro ships wheels for CPython 3.10-3.13 only: pick the first interpreter in that range.
 pick_python() {

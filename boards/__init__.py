@@ -1,0 +1,1 @@
+"""Board files (one TOML per board), shipped inside the wheel as ``edgekit.boards``; see edgekit.catalog."""
