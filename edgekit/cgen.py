@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 #: C and C++ keywords and the few macros that break when used as names.
 RESERVED = frozenset("""
     alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t char32_t class
@@ -79,6 +81,24 @@ def c_string(text: str) -> str:
         else:
             out.append(f"\\{byte:03o}")
     return '"' + "".join(out) + '"'
+
+
+def c_float(value: float) -> str:
+    """A C ``float`` literal that reads back as the same 32-bit float (9 significant digits round-trip).
+
+    >>> c_float(1.0)
+    '1.0f'
+    >>> c_float(0.00390625)
+    '0.00390625f'
+    >>> c_float(1e-10)
+    '1.00000001e-10f'
+    >>> c_float(-3)
+    '-3.0f'
+    """
+    text = f"{float(np.float32(value)):.9g}"
+    if not any(char in text for char in ".en"):  # "1" -> "1.0": a bare integer takes no f suffix
+        text += ".0"
+    return text + "f"
 
 
 def bytes_to_c_initializer(data: bytes, per_line: int = 12, indent: str = "    ") -> str:

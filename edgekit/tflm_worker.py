@@ -1,8 +1,10 @@
 """Child-process entry point that runs a model on the TFLM interpreter from the ``tflite-micro`` package.
 
-Started by :func:`edgekit.host.run_tflm` as ``python -m edgekit.tflm_worker REQUEST.npz REPLY.npz``. The
-request holds the model bytes and the inputs; the reply holds the raw outputs. If TFLM aborts, only this
-process dies and the parent reports it.
+Started by :mod:`edgekit.host` as ``python -m edgekit.tflm_worker REQUEST.npz REPLY.npz``. The request
+holds the model bytes and, for each input tensor ``i``, an array ``input_i`` of N samples; the reply holds
+``output_j`` for each output tensor. With ``--arena`` first, the reply holds ``arena_bytes`` instead: the
+smallest arena (to 16 bytes) in which the interpreter allocates. If TFLM aborts, only this process dies
+and the parent reports it.
 """
 
 from __future__ import annotations
@@ -15,22 +17,72 @@ import numpy as np
 _ARENA_FLOOR = 16 * 1024 * 1024
 
 
+#: Largest arena tried when sizing (the biggest MCU RAM is far below it).
+_ARENA_CEILING = 256 * 1024 * 1024
+
+
+def smallest_arena(model: bytes) -> int:
+    """The smallest ``arena_size``, a multiple of 16, with which the host TFLM interpreter allocates."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    def allocates(size: int) -> bool:
+        try:
+            runtime.Interpreter.from_bytes(model, arena_size=size)
+        except RuntimeError:  # TFLM reports a failed AllocateTensors as RuntimeError
+            return False
+        return True
+
+    high = 64 * 1024
+    while not allocates(high):
+        if high >= _ARENA_CEILING:
+            raise RuntimeError(f"the model does not allocate even in a {_ARENA_CEILING}-byte arena")
+        high *= 2
+    low = 0  # does not allocate (or is zero)
+    while high - low > 16:
+        middle = (low + high) // 2 // 16 * 16
+        if allocates(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
 def main(argv: list[str]) -> int:
-    """Run every input of the request through TFLM and write the outputs to the reply file."""
+    """Run every sample of the request through TFLM (or size its arena) and write the reply file."""
+    if argv and argv[0] == "--arena":
+        request, reply = argv[1:]
+        with np.load(request) as data:
+            model = data["model"].tobytes()
+        np.savez(reply, arena_bytes=np.int64(smallest_arena(model)))
+        return 0
     request, reply = argv
     from tflite_micro.python.tflite_micro import runtime
 
     with np.load(request) as data:
         model = data["model"].tobytes()
-        inputs = data["inputs"]
+        inputs = [data[f"input_{i}"] for i in range(sum(key.startswith("input_") for key in data.files))]
     interpreter = runtime.Interpreter.from_bytes(model, arena_size=max(_ARENA_FLOOR, 10 * len(model)))
-    outputs = []
-    for sample in inputs:
-        interpreter.set_input(sample[np.newaxis], 0)
+    output_count = _output_count(interpreter)
+    outputs: list[list[np.ndarray]] = [[] for _ in range(output_count)]
+    for sample in range(len(inputs[0])):
+        for index, tensor in enumerate(inputs):
+            interpreter.set_input(tensor[sample][np.newaxis], index)
         interpreter.invoke()
-        outputs.append(np.array(interpreter.get_output(0))[0])
-    np.savez(reply, outputs=np.stack(outputs))
+        for index in range(output_count):
+            outputs[index].append(np.array(interpreter.get_output(index))[0])
+    np.savez(reply, **{f"output_{j}": np.stack(values) for j, values in enumerate(outputs)})
     return 0
+
+
+def _output_count(interpreter) -> int:
+    """Number of output tensors (the Python wrapper has no getter for it, so probe until it refuses)."""
+    count = 0
+    while True:
+        try:
+            interpreter.get_output_details(count)
+        except IndexError:
+            return count
+        count += 1
 
 
 if __name__ == "__main__":

@@ -102,3 +102,32 @@ def run_cli(capsys):
 
 
 sys.path.insert(0, str(REPO))
+
+
+def pytest_addoption(parser):
+    """``--update-snapshots`` rewrites the golden rendered projects under tests/snapshots."""
+    parser.addoption("--update-snapshots", action="store_true", help="rewrite tests/snapshots from the current templates")
+
+
+@pytest.fixture
+def update_snapshots(request) -> bool:
+    """True when the run was asked to rewrite the golden files instead of comparing with them."""
+    return bool(request.config.getoption("--update-snapshots"))
+
+
+def make_tflm_tree(root: Path) -> Path:
+    """A folder with the layout of a TFLM tree from tflite-micro's create_tflm_tree.py (cortex_m_generic,
+    CMSIS-NN). TFLM's sources cannot be had on these machines, and rendering reads only the tree's layout
+    and its resolver header, so the header lists one AddBuiltin line per builtin, as the real one does."""
+    from edgekit.tflm_ops import RESOLVER_METHODS
+
+    micro = root / "tensorflow" / "lite" / "micro"
+    (micro / "cortex_m_generic").mkdir(parents=True)
+    (micro / "micro_interpreter.h").write_text("// stand-in for TFLM's header\n")
+    (micro / "cortex_m_generic" / "debug_log_callback.h").write_text("// stand-in\n")
+    (micro / "micro_mutable_op_resolver.h").write_text("".join(
+        f"  TfLiteStatus {method}() {{ return AddBuiltin(BuiltinOperator_{op}, Register_{op}(), Parse); }}\n"
+        for op, method in sorted(RESOLVER_METHODS.items())))
+    for folder in ("flatbuffers/include", "gemmlowp", "ruy", "kissfft", "cmsis/CMSIS/Core/Include", "cmsis_nn/Include"):
+        (root / "third_party" / folder).mkdir(parents=True)
+    return root

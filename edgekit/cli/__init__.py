@@ -22,6 +22,7 @@ from edgekit.errors import EdgekitError
 COMMANDS = {
     "inspect": "inspect",
     "quantize": "quantize",
+    "render": "render",
 }
 
 

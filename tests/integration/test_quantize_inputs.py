@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from edgekit.errors import DataError, ModelError, QuantizationError, ToolNotFound
+from edgekit.errors import ModelError, QuantizationError, ToolNotFound
 from edgekit.quantization import quantize
 
 pytestmark = pytest.mark.tf

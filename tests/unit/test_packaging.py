@@ -20,7 +20,8 @@ def test_wheel_contains_boards_and_templates(tmp_path):
     assert "edgekit/boards/README.md" in names
     assert "edgekit/firmware_templates/README.md" in names
     assert "edgekit/cli/__init__.py" in names
+    assert "edgekit/data/tflm_ops.json" in names
     for folder in ("boards", "firmware_templates"):
         for path in (REPO / folder).rglob("*"):
-            if path.is_file():
+            if path.is_file() and "__pycache__" not in path.parts:
                 assert f"edgekit/{folder}/{path.relative_to(REPO / folder).as_posix()}" in names

@@ -1,0 +1,86 @@
+"""``edgekit render``: a .tflite model -> a PlatformIO firmware project for one board. No TensorFlow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import numpy as np
+
+from edgekit.errors import DataError
+
+
+def _selftest_sample(source: str, info) -> tuple[np.ndarray, ...]:
+    """The first sample of ``source``, in the model input's dtype (quantized when the data is real-valued)."""
+    from edgekit.datasets import fit_to_input, load_dataset
+    from edgekit.host import quantize_values
+
+    if len(info.inputs) != 1:
+        raise DataError(source, f"--selftest-data feeds one input; the model has {len(info.inputs)}.",
+                        ["leave it out: the self-test then uses a fixed pseudo-random input"])
+    tensor = info.input_tensors[0]
+    data = fit_to_input(load_dataset(source, input_shape=tensor.shape), tensor.shape, "self-test")
+    sample = np.asarray(data.x[0])
+    return (quantize_values(sample, tensor) if sample.dtype.kind == "f" else sample.astype(np.dtype(tensor.dtype.lower())),)
+
+
+@click.command("render")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--board", "-b", required=True, help="Board id or alias (see `edgekit boards`).")
+@click.option("--output", "-o", "output", required=True, type=click.Path(path_type=Path),
+              help="Project folder to write (created if missing).")
+@click.option("--template", "-t", help="Firmware template (default: the board's own).")
+@click.option("--arena-size", type=click.IntRange(min=1), metavar="BYTES",
+              help="Tensor arena compiled in (default: measured with the host TFLM interpreter, plus a margin).")
+@click.option("--tflm-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="TFLM source tree for the bare-metal template (from create_tflm_tree.py).")
+@click.option("--selftest-data", metavar="DATA",
+              help="Take the boot self-test input from the first sample of DATA (as for quantize).")
+@click.option("--force", is_flag=True, help="Replace files edgekit did not write or that were edited since.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+def command(model: Path, board: str, output: Path, template: str | None, arena_size: int | None,
+            tflm_dir: Path | None, selftest_data: str | None, force: bool, as_json: bool) -> None:
+    """Render MODEL (a full-integer .tflite) as a PlatformIO project for BOARD in OUTPUT.
+
+    The project holds the model as an aligned const C array, an op resolver with exactly the model's
+    ops, quantize/dequantize helpers, and a main that reports the arena, runs a self-test at boot and
+    serves edgekit's serial protocol. Files the user wrote or changed are never replaced without --force.
+    """
+    from edgekit.catalog import load_board
+    from edgekit.reader import read_model_file
+    from edgekit.render import RenderOptions, default_arena_bytes, render_project
+
+    data, info = read_model_file(model)
+    target = load_board(board)
+    arena = arena_size or default_arena_bytes(data)
+    options = RenderOptions(
+        template=template,
+        arena_bytes=arena,
+        tflm_dir=tflm_dir,
+        selftest_input=_selftest_sample(selftest_data, info) if selftest_data else None,
+        selftest_origin=f"the first sample of {selftest_data}" if selftest_data else "",
+        model_name=model.stem,
+        force=force,
+    )
+    result = render_project(data, info, target, output, options)
+    summary = {
+        "project_dir": str(result.project_dir),
+        "board": target.id,
+        "template": result.template.name,
+        "library": f"{result.template.library} {result.template.library_version}",
+        "checked_against": result.template.checked_against,
+        "ops": list(result.ops),
+        "arena_bytes": arena,
+        "model_bytes": info.size_bytes,
+        "selftest_checked": result.selftest_checked,
+        "files": list(result.files),
+    }
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+        return
+    click.echo(f"rendered {len(result.files)} files into {result.project_dir} for {target.id} ({target.name})")
+    click.echo(f"  template  {result.template.name}: {result.template.title}")
+    click.echo(f"  ops       {len(result.ops)}: {', '.join(result.ops)}")
+    click.echo(f"  arena     {arena:,} B{'' if arena_size else ' (host TFLM measurement plus margin)'}")
+    click.echo(f"  build     cd {result.project_dir} && pio run")

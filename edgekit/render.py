@@ -1,0 +1,471 @@
+"""Render a firmware project (the "render" stage): model + board + template -> a PlatformIO project folder.
+
+Templates live in ``firmware_templates/<name>/``, one folder per TFLM library, each with a
+``template.toml`` that says which library it pulls in, which API that library has, and which shared
+folders (``common``, ``arduino``) it layers under its own files. Every file's path mirrors the output
+tree; files ending in ``.j2`` are rendered with Jinja2 (one environment, ``StrictUndefined``, so a
+missing value fails the render instead of producing broken C), others are copied. Rendering is
+deterministic: no dates, no absolute paths except a ``--tflm-dir`` the user gave, sorted everything.
+
+The output folder is never cleaned: edgekit writes only the files it renders and records them with
+their hashes in ``.edgekit/manifest.json``. Re-rendering replaces those files, but a file the user has
+edited since, or a file edgekit did not write, is only replaced with ``force``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError as JinjaTemplateError
+
+import edgekit
+from edgekit import cgen, tflm_ops
+from edgekit.catalog import Board
+from edgekit.compat import compatibility_problems
+from edgekit.errors import InterpreterCrash, ModelError, RenderError, TemplateError
+from edgekit.reader import ModelInfo, TensorInfo, numpy_dtype
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+TEMPLATES_ROOT = Path(str(resources.files("edgekit.firmware_templates")))
+MANIFEST = Path(".edgekit") / "manifest.json"
+
+#: The one Jinja2 environment. StrictUndefined makes a typo in a template an error, not empty C.
+_ENV = Environment(
+    loader=FileSystemLoader(str(TEMPLATES_ROOT)),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    autoescape=False,
+)
+
+#: TFLite tensor type -> (C type, protocol dtype code); int16 is listed so that it gets a clear refusal.
+_C_TYPES = {
+    "INT8": ("int8_t", 1),
+    "UINT8": ("uint8_t", 2),
+    "INT16": ("int16_t", 3),
+    "INT32": ("int32_t", 4),
+    "FLOAT32": ("float", 5),
+}
+_IO_TYPES = ("INT8", "UINT8", "FLOAT32")
+
+
+@dataclass(frozen=True)
+class FirmwareTemplate:
+    """One firmware template: the TFLM library it builds with and that library's API."""
+
+    name: str
+    title: str
+    library: str
+    library_version: str
+    checked_against: str  # repository @ commit whose headers the template was written against
+    frameworks: tuple[str, ...]  # in order of preference; the first the board offers is used
+    lib_deps: tuple[str, ...]
+    build_flags: tuple[str, ...]
+    build_unflags: tuple[str, ...]
+    layers: tuple[tuple[str, tuple[str, ...]], ...]  # framework -> shared folders rendered under this template
+    op_snapshot: str  # key into edgekit.tflm_ops snapshots
+    arena: str  # "static" (.bss, counted by PlatformIO) or "heap" (allocated at boot)
+    needs_tflm_dir: bool
+    api: tuple[tuple[str, Any], ...]
+    path: str = field(compare=False)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render (tool behaviour, not hardware): which template, arena size, TFLM tree, self-test."""
+
+    template: str | None = None  # None: the board's default template
+    arena_bytes: int = 0  # tensor arena compiled into the firmware; must be > 0
+    tflm_dir: Path | None = None  # TFLM tree from create_tflm_tree.py, for the bare-metal template
+    selftest_input: tuple[np.ndarray, ...] | None = None  # one sample per input tensor, in its dtype
+    selftest_origin: str = ""  # says where the self-test input came from
+    model_name: str = "model"  # usually the model file's stem; becomes C identifiers and comments
+    force: bool = False  # replace files the user changed or that edgekit did not write
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What was written: the project folder, its files, the template and the resolver's ops."""
+
+    project_dir: Path
+    files: tuple[str, ...]
+    template: FirmwareTemplate
+    ops: tuple[str, ...]
+    selftest_checked: bool  # False when the host TFLM could not compute expected outputs
+
+
+#: Added to the host TFLM's arena figure when no size is given: optimized kernels (CMSIS-NN, ESP-NN)
+#: request scratch buffers the host's reference kernels do not. The budget stage refines this.
+DEFAULT_ARENA_MARGIN = 4096
+
+
+def default_arena_bytes(model: bytes) -> int:
+    """Arena to compile in when none is given: the smallest that allocates on the host TFLM, plus a margin,
+    rounded up to 16 bytes. The host figure already reads 0.8-3 KB above a 32-bit target."""
+    from edgekit import host
+
+    return (host.measure_tflm_arena(model) + DEFAULT_ARENA_MARGIN + 15) // 16 * 16
+
+
+def list_templates() -> list[str]:
+    """Names of the firmware templates edgekit ships (folders with a template.toml)."""
+    return sorted(p.parent.name for p in TEMPLATES_ROOT.glob("*/template.toml"))
+
+
+def load_template(name: str) -> FirmwareTemplate:
+    """The firmware template called ``name``, or a TemplateError listing the known ones."""
+    path = TEMPLATES_ROOT / name / "template.toml"
+    if not path.is_file():
+        raise TemplateError(f"unknown firmware template '{name}'", [f"known templates: {', '.join(list_templates())}"])
+    with path.open("rb") as stream:
+        raw = tomllib.load(stream)
+    return FirmwareTemplate(
+        name=name,
+        title=raw["title"],
+        library=raw["library"],
+        library_version=raw["library_version"],
+        checked_against=raw["checked_against"],
+        frameworks=tuple(raw["frameworks"]),
+        lib_deps=tuple(raw.get("lib_deps", ())),
+        build_flags=tuple(raw.get("build_flags", ())),
+        build_unflags=tuple(raw.get("build_unflags", ())),
+        layers=tuple(sorted(
+            (framework, tuple(raw.get("layers_by_framework", {}).get(framework, raw.get("layers", ["common"]))))
+            for framework in raw["frameworks"]
+        )),
+        op_snapshot=raw["op_snapshot"],
+        arena=raw["arena"],
+        needs_tflm_dir=raw.get("needs_tflm_dir", False),
+        api=tuple(sorted(raw.get("api", {}).items())),
+        path=str(path.parent),
+    )
+
+
+def choose_template(board: Board, name: str | None) -> FirmwareTemplate:
+    """The template to render for ``board``: ``name`` if given (it must suit the board), else its default."""
+    chosen = name or board.default_template
+    template = load_template(chosen)
+    if chosen not in board.templates:
+        raise TemplateError(
+            f"template '{chosen}' does not build on board '{board.id}' ({board.name})",
+            [f"templates for {board.id}: {', '.join(board.templates)}"],
+        )
+    return template
+
+
+def choose_framework(board: Board, template: FirmwareTemplate) -> str:
+    """The first of the template's frameworks that PlatformIO offers for the board."""
+    for framework in template.frameworks:
+        if framework in board.frameworks:
+            return framework
+    raise TemplateError(
+        f"template '{template.name}' needs the {' or '.join(template.frameworks)} framework, which PlatformIO does "
+        f"not offer for {board.id} (it offers {', '.join(board.frameworks)})",
+        [f"templates for {board.id}: {', '.join(board.templates)}"],
+    )
+
+
+def check_model(info: ModelInfo, template: FirmwareTemplate, library: tflm_ops.LibrarySnapshot) -> None:
+    """Refuse a model the template's TFLM library cannot run, naming the op, version or tensor and the fix."""
+    problems = compatibility_problems(info, io_type=None)
+    for tensor in (*info.input_tensors, *info.output_tensors):
+        if tensor.dtype not in _IO_TYPES:
+            problems.append(
+                f"{'input' if tensor.index in info.inputs else 'output'} tensor '{tensor.name}' is {tensor.dtype}; "
+                "edgekit's firmware takes int8, uint8 or float32 inputs and outputs. Fix: re-quantize with "
+                "`edgekit quantize --io-type int8` (int16 activations need TFLM's 16x8 kernels, which the "
+                "templates do not set up)."
+            )
+    problems.extend(tflm_ops.op_problems(info, library))
+    if problems:
+        raise ModelError(None, f"cannot render it for {template.title}:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def _tensor_context(info: ModelInfo, tensor: TensorInfo, role: str, position: int) -> dict[str, Any]:
+    ctype, code = _C_TYPES[tensor.dtype]
+    quantized = tensor.quantization is not None and tensor.dtype != "FLOAT32"
+    dtype = numpy_dtype(tensor.dtype)
+    limits = np.iinfo(dtype) if dtype.kind in "iu" else None
+    return {
+        "role": role,
+        "position": position,
+        "prefix": f"{role}{position}",
+        "macro": f"{role.upper()}{position}",
+        "comment": cgen.c_comment(tensor.name),
+        "dtype": tensor.dtype.lower(),
+        "ctype": ctype,
+        "dtype_code": code,
+        "shape_text": "[" + ", ".join(str(d) for d in tensor.shape) + "]",
+        "shape": list(tensor.shape),
+        "elements": tensor.num_elements,
+        "bytes": tensor.num_elements * dtype.itemsize,
+        "quantized": quantized,
+        "scale": cgen.c_float(tensor.quantization.scales[0]) if quantized else "1.0f",
+        "zero_point": tensor.quantization.zero_points[0] if quantized else 0,
+        "qmin": int(limits.min) if limits is not None else 0,
+        "qmax": int(limits.max) if limits is not None else 0,
+    }
+
+
+def default_selftest_input(info: ModelInfo) -> tuple[np.ndarray, ...]:
+    """A fixed pseudo-random input per tensor (seed 0, the type's full range), so the self-test exercises
+    every kernel rather than only the biases an all-zero input would reach."""
+    rng = np.random.default_rng(0)
+    samples = []
+    for tensor in info.input_tensors:
+        dtype = numpy_dtype(tensor.dtype)
+        shape = tensor.shape[1:] if tensor.shape else ()
+        if dtype.kind == "f":
+            samples.append(rng.uniform(-1.0, 1.0, size=shape).astype(dtype))
+        else:
+            limits = np.iinfo(dtype)
+            samples.append(rng.integers(limits.min, limits.max, size=shape, endpoint=True).astype(dtype))
+    return tuple(samples)
+
+
+def _selftest_context(model: bytes, info: ModelInfo, options: RenderOptions) -> tuple[dict[str, Any], bool]:
+    """Input bytes and the host TFLM's outputs for them; outputs are zeros and unchecked if TFLM refuses."""
+    from edgekit import host
+
+    inputs = options.selftest_input or default_selftest_input(info)
+    origin = options.selftest_origin or "a fixed pseudo-random pattern, seed 0"
+    try:
+        outputs = host.run_tflm_tensors(model, [np.asarray(x)[np.newaxis] for x in inputs])
+        expected = b"".join(np.ascontiguousarray(o[0]).tobytes() for o in outputs)
+        checked = True
+    except InterpreterCrash as exc:
+        print(f"warning: the host TFLM interpreter could not run the model ({exc}); the firmware's self-test "
+              "will print its outputs without checking them", file=sys.stderr)
+        expected = bytes(sum(_tensor_bytes(t) for t in info.output_tensors))
+        checked = False
+    input_bytes = b"".join(np.ascontiguousarray(x).tobytes() for x in inputs)
+    return {
+        "origin": cgen.c_comment(origin),
+        "tflm_version": _tflm_version(),
+        "input": cgen.bytes_to_c_initializer(input_bytes, per_line=16, indent="  "),
+        "expected": cgen.bytes_to_c_initializer(expected, per_line=16, indent="  "),
+        "checked": checked,
+    }, checked
+
+
+def _tensor_bytes(tensor: TensorInfo) -> int:
+    return tensor.num_elements * numpy_dtype(tensor.dtype).itemsize
+
+
+def _tflm_version() -> str:
+    from importlib.metadata import version
+
+    return version("tflite-micro")
+
+
+def _tflm_tree_context(template: FirmwareTemplate, tflm_dir: Path | None) -> dict[str, Any] | None:
+    if not template.needs_tflm_dir:
+        return None
+    if tflm_dir is None:
+        raise TemplateError(
+            f"template '{template.name}' compiles TFLM from a source tree, and none was given",
+            ["generate one with tflite-micro's tensorflow/lite/micro/tools/project_generation/create_tflm_tree.py "
+             "(TARGET=cortex_m_generic OPTIMIZED_KERNEL_DIR=cmsis_nn) and pass it with --tflm-dir",
+             "or choose a board whose template pulls TFLM from the PlatformIO registry"],
+        )
+    root = Path(tflm_dir).expanduser().resolve()
+    marker = root / "tensorflow" / "lite" / "micro" / "micro_interpreter.h"
+    if not marker.is_file():
+        raise TemplateError(
+            f"--tflm-dir '{tflm_dir}' is not a TFLM tree: {marker.relative_to(root)} is missing",
+            ["point --tflm-dir at the output folder of create_tflm_tree.py (it holds tensorflow/ and third_party/)"],
+        )
+    third_party = root / "third_party"
+    if any(char.isspace() for char in str(root)):
+        raise TemplateError(f"--tflm-dir '{root}' contains white space, which PlatformIO build flags cannot hold",
+                            ["move or link the tree to a path without spaces"])
+    # The include folders of tflite-micro's project_generation Makefile, where the tree has them.
+    include_dirs = [root]
+    for extra in ("gemmlowp", "flatbuffers/include", "kissfft", "kissfft/tools", "ruy", "cmsis", "cmsis_nn",
+                  "cmsis_nn/Include", "cmsis/CMSIS/Core/Include"):
+        if (third_party / extra).is_dir():
+            include_dirs.append(third_party / extra)
+    if (third_party / "eyalroz_printf").is_dir():
+        include_dirs.append(third_party)
+    callback = root / "tensorflow" / "lite" / "micro" / "cortex_m_generic" / "debug_log_callback.h"
+    return {"root": root.as_posix(), "include_dirs": [p.as_posix() for p in include_dirs],
+            "cmsis_nn": (third_party / "cmsis_nn").is_dir(), "debug_log_callback": callback.is_file()}
+
+
+def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOptions) -> tuple[dict[str, str], RenderResult]:
+    """Every file of the project as text, keyed by its path in the project (nothing is written).
+
+    :raises ModelError: when the template's TFLM library cannot run the model.
+    :raises TemplateError: for an unknown template, one that does not suit the board, or a missing TFLM tree.
+    """
+    template = choose_template(board, options.template)
+    framework = choose_framework(board, template)
+    tflm_tree = _tflm_tree_context(template, options.tflm_dir)
+    if tflm_tree is not None:
+        library = tflm_ops.snapshot_from_tree(Path(tflm_tree["root"]))
+    else:
+        library = tflm_ops.snapshot(template.op_snapshot)
+    check_model(info, template, library)
+    if options.arena_bytes <= 0:
+        raise RenderError(f"the tensor arena size must be a positive number of bytes, not {options.arena_bytes}")
+    ops = [
+        {"name": op, "version": version, "method": tflm_ops.RESOLVER_METHODS[op]}
+        for op, version in info.op_versions
+    ]
+    selftest, checked = _selftest_context(model, info, options)
+    display_name = cgen.c_comment(options.model_name)
+    context = {
+        "banner": (f"// Generated by edgekit {edgekit.__version__} from {display_name} "
+                   f"(sha256 {info.sha256[:16]}) for {board.id} with {template.name}. Do not edit."),
+        "edgekit_version": edgekit.__version__,
+        "model": {
+            "name": display_name,
+            "name_literal": cgen.c_string(options.model_name),
+            "symbol": cgen.c_identifier(options.model_name),
+            "comment": display_name,
+            "size": len(model),
+            "sha256": info.sha256,
+            "sha256_prefix": [int(info.sha256[i:i + 2], 16) for i in range(0, 16, 2)],
+            "initializer": cgen.bytes_to_c_initializer(model),
+        },
+        "ops": ops,
+        "inputs": [_tensor_context(info, t, "input", i) for i, t in enumerate(info.input_tensors)],
+        "outputs": [_tensor_context(info, t, "output", i) for i, t in enumerate(info.output_tensors)],
+        "arena_bytes": options.arena_bytes,
+        "selftest": selftest,
+        "board": board,
+        "template": template,
+        "api": {**dict(template.api),
+                "debug_log_callback": bool(tflm_tree and tflm_tree["debug_log_callback"])},
+        "framework": framework,
+        "library": {"title": library.title},
+        "tflm_tree": tflm_tree,
+        # Arduino cores set their own FPU flags; bare frameworks leave them out (see the board files).
+        "build_flags": list(template.build_flags) + list(board.cortex_m_flags if framework != "arduino" else ()),
+    }
+    files: dict[str, str] = {}
+    for layer in (*dict(template.layers)[framework], template.name):
+        layer_root = TEMPLATES_ROOT / layer
+        for source in sorted(p for p in layer_root.rglob("*") if p.is_file()):
+            relative = source.relative_to(layer_root).as_posix()
+            if relative == "template.toml" or "__pycache__" in relative or relative.endswith(".pyc"):
+                continue
+            if relative.endswith(".j2"):
+                target = relative[:-3]
+                try:
+                    files[target] = _ENV.get_template(f"{layer}/{relative}").render(context)
+                except JinjaTemplateError as exc:
+                    raise TemplateError(f"template file {layer}/{relative} failed to render: {exc}",
+                                        ["this is a bug in the template; re-install edgekit or report it"]) from exc
+            else:
+                files[relative] = source.read_text(encoding="utf-8")
+    _check_resolver(files, info)
+    result = RenderResult(project_dir=Path(), files=tuple(sorted(files)), template=template,
+                          ops=tuple(op["name"] for op in ops), selftest_checked=checked)
+    return files, result
+
+
+def _check_resolver(files: dict[str, str], info: ModelInfo) -> None:
+    """Invariant between the read and render stages: the resolver registers each of the model's ops once."""
+    text = files.get("src/model_resolver.h", "")
+    methods = re.findall(r"resolver\.(\w+)\(\)", text)
+    expected = sorted(tflm_ops.RESOLVER_METHODS[op] for op in info.ops)
+    if sorted(methods) != expected:
+        raise TemplateError(f"the rendered op resolver registers {sorted(methods)}, the model needs {expected}",
+                            ["this is a bug in a firmware template; please report it"])
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_manifest(project: Path) -> dict[str, str]:
+    path = project / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8"))["files"])
+    except (ValueError, KeyError, TypeError):
+        return {}
+
+
+def _check_overwrites(project: Path, files: dict[str, str], force: bool) -> None:
+    """Refuse to replace a user's file: one edgekit did not write here, or one edited since it did."""
+    if force or not project.exists():
+        return
+    if not project.is_dir():
+        raise RenderError(f"output '{project}' exists and is not a folder", ["choose another path with -o"])
+    written = _read_manifest(project)
+    conflicts = []
+    for relative in files:
+        target = project / relative
+        if not target.exists():
+            continue
+        recorded = written.get(relative)
+        if recorded is None:
+            conflicts.append(f"{relative} (not written by edgekit)")
+        elif _sha256(target.read_text(encoding="utf-8", errors="replace")) != recorded:
+            conflicts.append(f"{relative} (changed since edgekit wrote it)")
+    if conflicts:
+        listed = "\n".join(f"  - {c}" for c in conflicts[:10])
+        raise RenderError(
+            f"output folder '{project}' holds files edgekit would replace:\n{listed}",
+            ["pass --force to replace them (other files in the folder are never touched)",
+             "or render into another folder with -o"],
+        )
+
+
+def render_project(model: bytes, info: ModelInfo, board: Board, project_dir: str | Path,
+                   options: RenderOptions) -> RenderResult:
+    """Render the PlatformIO project for ``board`` into ``project_dir``.
+
+    Files are rendered in memory first and written only when all of them rendered, each through a
+    temporary file and a rename, so a failure never leaves a half-written project. Files edgekit did not
+    write are never touched; see the module docstring for when existing files are replaced.
+    """
+    project = Path(project_dir)
+    files, result = render_files(model, info, board, options)
+    _check_overwrites(project, files, options.force)
+    manifest = {relative: _sha256(text) for relative, text in files.items()}
+    previous = _read_manifest(project)
+    project.mkdir(parents=True, exist_ok=True)
+    for relative, text in sorted(files.items()):
+        _write_atomic(project / relative, text)
+    # Files this template no longer renders stay (they may matter to the user) but leave the manifest.
+    stale = sorted(set(previous) - set(manifest))
+    if stale:
+        print(f"note: {len(stale)} file(s) from an earlier render are no longer generated and were left in place: "
+              + ", ".join(stale[:5]), file=sys.stderr)
+    _write_atomic(project / MANIFEST, json.dumps({
+        "edgekit": edgekit.__version__, "template": result.template.name, "board": board.id,
+        "model_sha256": info.sha256, "files": manifest,
+    }, indent=2, sort_keys=True) + "\n")
+    return RenderResult(project_dir=project, files=result.files, template=result.template, ops=result.ops,
+                        selftest_checked=result.selftest_checked)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

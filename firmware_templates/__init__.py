@@ -1,0 +1,1 @@
+"""Firmware templates (one folder per TFLM library), shipped inside the wheel; see edgekit.render."""

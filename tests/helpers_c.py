@@ -1,0 +1,39 @@
+"""Compiling generated C in tests: the host gcc and Debian's arm-none-eabi-gcc, with -Wall -Wextra -Werror."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+WARNINGS = ["-Wall", "-Wextra", "-Werror"]
+#: The Cortex-M4F flags a board like the Nano 33 BLE or the Nucleo-F446RE builds with.
+CORTEX_M4F = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+
+
+def compiler(name: str) -> str:
+    """Path of a compiler that scripts/setup.sh installs; a missing one fails the test (CI has them)."""
+    path = shutil.which(name)
+    assert path, f"{name} is missing: scripts/setup.sh installs it (Debian packages gcc, gcc-arm-none-eabi)"
+    return path
+
+
+def compile_object(source: Path, include: Path, cross: bool, output: Path, extra_includes: list[Path] = (),
+                   standard: str | None = None) -> None:
+    """Compile one C or C++ file to an object, failing with the compiler's message on any warning."""
+    is_cpp = source.suffix in (".cc", ".cpp")
+    name = ("arm-none-eabi-g++" if is_cpp else "arm-none-eabi-gcc") if cross else ("g++" if is_cpp else "gcc")
+    standard = standard or ("-std=c++11" if is_cpp else "-std=c99")
+    includes = [f"-I{path}" for path in (include, *extra_includes)]
+    command = [compiler(name), standard, *WARNINGS, *(CORTEX_M4F if cross else []), *includes, "-c",
+               str(source), "-o", str(output)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, f"{' '.join(command)}\n{done.stderr}"
+
+
+def build_host_program(sources: list[Path], include: Path, output: Path) -> Path:
+    """Compile and link C sources into a host program."""
+    command = [compiler("gcc"), "-std=c99", *WARNINGS, f"-I{include}", *map(str, sources), "-o", str(output)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, f"{' '.join(command)}\n{done.stderr}"
+    return output
