@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "quantize", "read_model", "read_model_file", "check_full_integer", "load_dataset"]
+__all__ = ["__version__", "quantize", "read_model", "read_model_file", "check_full_integer", "load_dataset",
+           "load_board", "list_boards", "render_project", "RenderOptions"]
 
 # name -> module that defines it; imported on first use (PEP 562) so that `edgekit boards` never pays
 # for TensorFlow.
@@ -21,13 +22,19 @@ _LAZY = {
     "read_model_file": "edgekit.reader",
     "check_full_integer": "edgekit.compat",
     "load_dataset": "edgekit.datasets",
+    "load_board": "edgekit.catalog",
+    "list_boards": "edgekit.catalog",
+    "render_project": "edgekit.render",
+    "RenderOptions": "edgekit.render",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from edgekit.catalog import list_boards, load_board
     from edgekit.compat import check_full_integer
     from edgekit.datasets import load_dataset
     from edgekit.quantization import quantize
     from edgekit.reader import read_model, read_model_file
+    from edgekit.render import RenderOptions, render_project
 
 
 def __getattr__(name: str) -> Any:
