@@ -53,6 +53,8 @@ SCHEMA: dict[str, tuple[type, bool, str]] = {
     "memory.usable_flash": (int, False, "flash an application may really use (e.g. the ESP32 app partition)"),
     "memory.static_ram_limit": (int, False, "largest static .data + .bss the linker accepts"),
     "memory.psram": (int, False, "external RAM bytes usable for the arena at run time"),
+    "memory.framework_flash": (int, False, "flash the framework takes in a minimal program (core, RTOS, drivers)"),
+    "memory.framework_ram": (int, False, "static RAM the framework takes in a minimal program"),
     "firmware.console": (str, False, "where the serial console is: uart0 (default), usb-serial-jtag, usb-cdc"),
     "firmware.templates": (list, True, "firmware templates that build on this board, in order of preference"),
     "firmware.default_template": (str, True, "the template used when --template is not given"),
@@ -88,11 +90,17 @@ class Board:
     usable_flash: int
     static_ram_limit: int
     psram: int
+    framework_flash: int
+    framework_ram: int
     console: str
     templates: tuple[str, ...]
     default_template: str
     sources: tuple[tuple[str, str], ...]
     path: str = field(compare=False)
+
+    def source(self, key: str) -> str:
+        """Where the figure under a dotted board key comes from (its [sources] entry)."""
+        return dict(self.sources).get(key, "")
 
 
 def board_dirs() -> list[Path]:
@@ -253,6 +261,8 @@ def load_board(name: str) -> Board:
         usable_flash=raw.get("memory.usable_flash", flash),
         static_ram_limit=raw.get("memory.static_ram_limit", ram),
         psram=raw.get("memory.psram", 0),
+        framework_flash=raw.get("memory.framework_flash", 0),
+        framework_ram=raw.get("memory.framework_ram", 0),
         console=raw.get("firmware.console", "uart0"),
         templates=tuple(raw["firmware.templates"]),
         default_template=raw["firmware.default_template"],

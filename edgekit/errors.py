@@ -88,3 +88,7 @@ class TemplateError(EdgekitError):
 
 class RenderError(EdgekitError):
     """A firmware project that cannot be written where it was asked to go."""
+
+
+class BudgetError(EdgekitError):
+    """A budget that cannot be computed (an unreadable ELF, a model the runtime cannot run)."""

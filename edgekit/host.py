@@ -8,12 +8,14 @@ edgekit's own process: :func:`run_tflm` starts ``python -m edgekit.tflm_worker``
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -96,18 +98,51 @@ def run_tflm_tensors(model: bytes, inputs: list[np.ndarray], timeout_s: float = 
     :raises InterpreterCrash: when TFLM refuses the model, aborts, or does not finish in time.
     """
     tensors = {f"input_{i}": array for i, array in enumerate(inputs)}
-    with _worker(model, tensors, [], timeout_s) as data:
+    with _worker(model, tensors, [], timeout_s) as (data, _):
         return [data[f"output_{j}"] for j in range(len(data.files))]
 
 
-def measure_tflm_arena(model: bytes, timeout_s: float = TFLM_TIMEOUT_S) -> int:
-    """The smallest arena, in bytes, in which the host's TFLM interpreter allocates the model.
+@dataclass(frozen=True)
+class HostArena:
+    """What the host's TFLM interpreter (64-bit) needs for a model, from its recording allocator.
 
-    This is the 64-bit host's figure: it reads 0.8-3 KB above a 32-bit target (pointers and TFLM's
-    structs are larger), so it is an upper bound for the device, not its exact need.
+    ``categories`` maps each recorded allocation type (``"TfLiteEvalTensor data"``, ``"NodeAndRegistration
+    struct"``, ...) to ``(bytes used, allocation count)``.
     """
-    with _worker(model, {}, ["--arena"], timeout_s) as data:
-        return int(data["arena_bytes"])
+
+    smallest_bytes: int  # the smallest arena_size that allocates (to 16 bytes)
+    total_bytes: int  # head + tail as recorded after AllocateTensors
+    head_bytes: int
+    tail_bytes: int
+    categories: tuple[tuple[str, int, int], ...]
+
+    def category(self, name: str) -> tuple[int, int]:
+        """(bytes used, count) of one recorded category; (0, 0) when TFLM recorded none."""
+        for key, used, count in self.categories:
+            if key == name:
+                return used, count
+        return 0, 0
+
+
+_ALLOCATION_TOTAL = re.compile(r"Arena allocation (total|head|tail) (\d+) bytes")
+_ALLOCATION_CATEGORY = re.compile(r"'([^']+)' used (\d+) bytes .*? for (\d+) ")
+
+
+def measure_tflm_arena(model: bytes, timeout_s: float = TFLM_TIMEOUT_S) -> HostArena:
+    """The host TFLM interpreter's arena for ``model``: the smallest size that allocates and its breakdown.
+
+    These are the 64-bit host's figures; :mod:`edgekit.arena` turns them into a 32-bit target's.
+    """
+    from edgekit.tflm_worker import ALLOCATIONS_MARKER
+
+    with _worker(model, {}, ["--arena"], timeout_s) as (data, stderr):
+        smallest = int(data["arena_bytes"])
+    report = stderr.rsplit(ALLOCATIONS_MARKER, 1)[-1]
+    totals = {kind: int(value) for kind, value in _ALLOCATION_TOTAL.findall(report)}
+    if set(totals) != {"total", "head", "tail"}:
+        raise InterpreterCrash("the TFLM interpreter did not report its arena allocations:\n" + report[-500:])
+    categories = tuple((name, int(used), int(count)) for name, used, count in _ALLOCATION_CATEGORY.findall(report))
+    return HostArena(smallest, totals["total"], totals["head"], totals["tail"], categories)
 
 
 @contextmanager
@@ -126,7 +161,7 @@ def _worker(model: bytes, arrays: dict[str, np.ndarray], flags: list[str], timeo
         if done.returncode != 0 or not reply.exists():
             raise InterpreterCrash(_describe_crash(done.returncode, done.stderr))
         with np.load(reply) as data:
-            yield data
+            yield data, done.stderr
 
 
 def _describe_crash(returncode: int, stderr: str) -> str:

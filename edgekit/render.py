@@ -109,19 +109,6 @@ class RenderResult:
     selftest_checked: bool  # False when the host TFLM could not compute expected outputs
 
 
-#: Added to the host TFLM's arena figure when no size is given: optimized kernels (CMSIS-NN, ESP-NN)
-#: request scratch buffers the host's reference kernels do not. The budget stage refines this.
-DEFAULT_ARENA_MARGIN = 4096
-
-
-def default_arena_bytes(model: bytes) -> int:
-    """Arena to compile in when none is given: the smallest that allocates on the host TFLM, plus a margin,
-    rounded up to 16 bytes. The host figure already reads 0.8-3 KB above a 32-bit target."""
-    from edgekit import host
-
-    return (host.measure_tflm_arena(model) + DEFAULT_ARENA_MARGIN + 15) // 16 * 16
-
-
 def list_templates() -> list[str]:
     """Names of the firmware templates edgekit ships (folders with a template.toml)."""
     return sorted(p.parent.name for p in TEMPLATES_ROOT.glob("*/template.toml"))

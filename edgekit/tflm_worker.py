@@ -17,6 +17,9 @@ import numpy as np
 _ARENA_FLOOR = 16 * 1024 * 1024
 
 
+#: Printed to stderr before the allocation breakdown.
+ALLOCATIONS_MARKER = "EDGEKIT-ALLOCATIONS"
+
 #: Largest arena tried when sizing (the biggest MCU RAM is far below it).
 _ARENA_CEILING = 256 * 1024 * 1024
 
@@ -53,7 +56,16 @@ def main(argv: list[str]) -> int:
         request, reply = argv[1:]
         with np.load(request) as data:
             model = data["model"].tobytes()
-        np.savez(reply, arena_bytes=np.int64(smallest_arena(model)))
+        arena = smallest_arena(model)
+        # The recording allocator's breakdown (head, tail, each category) goes to stderr after a marker,
+        # where the parent reads it; everything printed before it is TFLM's noise from the search.
+        from tflite_micro.python.tflite_micro import runtime
+
+        interpreter = runtime.Interpreter.from_bytes(model, arena_size=arena)
+        sys.stderr.write(f"\n{ALLOCATIONS_MARKER}\n")
+        sys.stderr.flush()
+        interpreter.print_allocations()
+        np.savez(reply, arena_bytes=np.int64(arena))
         return 0
     request, reply = argv
     from tflite_micro.python.tflite_micro import runtime

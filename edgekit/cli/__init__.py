@@ -20,6 +20,8 @@ from edgekit.errors import EdgekitError
 
 # command name -> module under edgekit.cli that defines a click command called `command`
 COMMANDS = {
+    "boards": "boards",
+    "check": "check",
     "inspect": "inspect",
     "quantize": "quantize",
     "render": "render",

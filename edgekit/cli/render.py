@@ -32,7 +32,10 @@ def _selftest_sample(source: str, info) -> tuple[np.ndarray, ...]:
               help="Project folder to write (created if missing).")
 @click.option("--template", "-t", help="Firmware template (default: the board's own).")
 @click.option("--arena-size", type=click.IntRange(min=1), metavar="BYTES",
-              help="Tensor arena compiled in (default: measured with the host TFLM interpreter, plus a margin).")
+              help="Tensor arena compiled in (default: TFLM's need on a 32-bit target, from the host TFLM "
+                   "allocator, plus optimized-kernel scratch and a margin).")
+@click.option("--offline-plan", is_flag=True,
+              help="Write edgekit's activation plan into the model (OfflineMemoryAllocation) so TFLM's arena shrinks.")
 @click.option("--tflm-dir", type=click.Path(path_type=Path, file_okay=False),
               help="TFLM source tree for the bare-metal template (from create_tflm_tree.py).")
 @click.option("--selftest-data", metavar="DATA",
@@ -40,20 +43,34 @@ def _selftest_sample(source: str, info) -> tuple[np.ndarray, ...]:
 @click.option("--force", is_flag=True, help="Replace files edgekit did not write or that were edited since.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 def command(model: Path, board: str, output: Path, template: str | None, arena_size: int | None,
-            tflm_dir: Path | None, selftest_data: str | None, force: bool, as_json: bool) -> None:
+            offline_plan: bool, tflm_dir: Path | None, selftest_data: str | None, force: bool,
+            as_json: bool) -> None:
     """Render MODEL (a full-integer .tflite) as a PlatformIO project for BOARD in OUTPUT.
 
     The project holds the model as an aligned const C array, an op resolver with exactly the model's
     ops, quantize/dequantize helpers, and a main that reports the arena, runs a self-test at boot and
     serves edgekit's serial protocol. Files the user wrote or changed are never replaced without --force.
     """
+    from edgekit.arena import best_plan, estimate_tflm_arena, with_offline_plan
+    from edgekit.budget import arena_to_compile
     from edgekit.catalog import load_board
-    from edgekit.reader import read_model_file
-    from edgekit.render import RenderOptions, default_arena_bytes, render_project
+    from edgekit.reader import read_model, read_model_file
+    from edgekit.render import RenderOptions, check_model, choose_template, render_project
+    from edgekit import tflm_ops
 
     data, info = read_model_file(model)
     target = load_board(board)
-    arena = arena_size or default_arena_bytes(data)
+    chosen = choose_template(target, template)
+    if not chosen.needs_tflm_dir:  # a tree's own op set is checked when rendering
+        check_model(info, chosen, tflm_ops.snapshot(chosen.op_snapshot))
+    saving = 0
+    if offline_plan:
+        plan = best_plan(info)
+        saving = plan.saving
+        if saving > 0:
+            data = with_offline_plan(data, plan)
+            info = read_model(data, str(model))
+    arena = arena_size or arena_to_compile(estimate_tflm_arena(data), info, chosen)
     options = RenderOptions(
         template=template,
         arena_bytes=arena,
@@ -74,6 +91,7 @@ def command(model: Path, board: str, output: Path, template: str | None, arena_s
         "arena_bytes": arena,
         "model_bytes": info.size_bytes,
         "selftest_checked": result.selftest_checked,
+        "offline_plan_saving": saving,
         "files": list(result.files),
     }
     if as_json:
@@ -82,5 +100,8 @@ def command(model: Path, board: str, output: Path, template: str | None, arena_s
     click.echo(f"rendered {len(result.files)} files into {result.project_dir} for {target.id} ({target.name})")
     click.echo(f"  template  {result.template.name}: {result.template.title}")
     click.echo(f"  ops       {len(result.ops)}: {', '.join(result.ops)}")
-    click.echo(f"  arena     {arena:,} B{'' if arena_size else ' (host TFLM measurement plus margin)'}")
+    click.echo(f"  arena     {arena:,} B{'' if arena_size else ' (estimated for a 32-bit target, with scratch and margin)'}")
+    if offline_plan:
+        click.echo(f"  plan      offline memory plan written into the model: {saving:,} B less arena"
+                   if saving else "  plan      TFLM's own plan is already optimal for this model; none written")
     click.echo(f"  build     cd {result.project_dir} && pio run")

@@ -16,8 +16,8 @@ def test_render_writes_a_project_and_reports_it(run_cli, tmp_path):
     summary = json.loads(out)
     assert summary["board"] == "esp32dev" and summary["template"] == "tflm_espidf"
     assert summary["ops"] == ["AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "RESHAPE", "SOFTMAX"]
-    # no --arena-size: the host TFLM's smallest arena (24,272 B for this model) plus the margin
-    assert 24_272 < summary["arena_bytes"] <= 24_272 + 4096 + 16
+    # no --arena-size: above what TFLM uses on a Cortex-M4 (22,772 B for this model), with scratch and margin
+    assert 22_772 + 1024 < summary["arena_bytes"] <= 22_772 * 1.1
     assert summary["selftest_checked"] is True
     assert f"kArenaSize = {summary['arena_bytes']}u" in (tmp_path / "fw" / "src" / "edgekit_app.cc").read_text()
     assert "esp-tflite-micro" in summary["checked_against"]

@@ -1,0 +1,324 @@
+"""Will it fit? Flash and RAM of a model's firmware against a board (the "budget" stage).
+
+Each rule is a small function whose docstring states it; :func:`check_budget` runs them all and returns a
+:class:`BudgetReport`. Before a build the figures are estimates (the arena from the real TFLM allocator,
+code from measured kernel sizes); after a build :func:`budget_from_elf` reads the same report from the
+ELF with each platform's section rules. Unlike PlatformIO, which only warns when RAM overflows, a RAM
+overflow fails here too: a static TFLM arena lands in ``.bss`` and would otherwise pass with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena
+from edgekit.catalog import Board
+from edgekit.compat import compatibility_problems
+from edgekit.errors import BudgetError
+from edgekit.reader import ModelInfo
+from edgekit import tflm_ops
+from edgekit.render import FirmwareTemplate, choose_template
+
+_COSTS = json.loads(resources.files("edgekit").joinpath("data/flash_costs.json").read_text(encoding="utf-8"))
+
+#: Kept free in the arena beyond the estimate: TFLM's temporary allocations while preparing kernels,
+#: and the difference between TFLM versions. The larger of the two.
+ARENA_MARGIN_BYTES = 1024
+ARENA_MARGIN_FRACTION = 0.03
+#: Static RAM of TFLM's own objects outside the arena (interpreter, allocator handle) and of edgekit's
+#: application (parser state, log line buffer); the resolver adds RESOLVER_BYTES_PER_OP per op.
+RUNTIME_STATIC_RAM = 512
+RESOLVER_BYTES_PER_OP = 40
+#: Templates whose kernels come from CMSIS-NN on Arm cores, and the optimized library on ESP32.
+_CMSIS_NN_TEMPLATES = {"tflm_chirale", "tflm_arduino", "tflm_baremetal"}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One contribution to flash or RAM, and where its figure comes from."""
+
+    label: str
+    bytes: int
+    source: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Bytes used of one memory against its limit, with the parts that make it up."""
+
+    used: int
+    limit: int
+    parts: tuple[Part, ...]
+
+    @property
+    def percent(self) -> float:
+        """Use as a percentage of the limit."""
+        return 100.0 * self.used / self.limit if self.limit else float("inf")
+
+    @property
+    def headroom(self) -> int:
+        """Bytes left (negative when over)."""
+        return self.limit - self.used
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one budget rule."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class BudgetReport:
+    """Flash and RAM of a model's firmware on a board, whether it fits, and what to try when it does not."""
+
+    board: str
+    template: str
+    runtime: str
+    measured: bool  # False: estimated before the build; True: read from the built ELF
+    model_bytes: int
+    arena_bytes: int  # the arena compiled into the firmware
+    arena_estimate: int  # what TFLM will report as arena_used_bytes() on the device
+    flash: Usage
+    ram: Usage
+    checks: tuple[CheckResult, ...]
+    hints: tuple[str, ...] = field(default=())
+
+    @property
+    def fits(self) -> bool:
+        """True when every rule passed."""
+        return all(check.ok for check in self.checks)
+
+    def as_dict(self) -> dict:
+        """The report as plain data (the JSON of ``edgekit check --json``)."""
+        def usage(u: Usage) -> dict:
+            return {"used": u.used, "limit": u.limit, "percent": round(u.percent, 1), "headroom": u.headroom,
+                    "parts": [{"label": p.label, "bytes": p.bytes, "source": p.source} for p in u.parts]}
+
+        return {
+            "board": self.board, "template": self.template, "runtime": self.runtime, "measured": self.measured,
+            "fits": self.fits, "model_bytes": self.model_bytes, "arena_bytes": self.arena_bytes,
+            "arena_estimate": self.arena_estimate, "flash": usage(self.flash), "ram": usage(self.ram),
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+            "hints": list(self.hints),
+        }
+
+
+# --- the parts ------------------------------------------------------------------------------------------
+
+def optimized_kernel_scratch(info: ModelInfo) -> int:
+    """Arena bytes optimized kernels (CMSIS-NN, ESP-NN) request beyond the reference kernels: the largest
+    im2col buffer of a non-1x1 convolution (2 columns of int16, CMSIS-NN's arm_convolve_s8 buffer size)
+    plus 32 B more op data per convolution or fully connected layer (performance.md 3.5: +48 to +656 B)."""
+    im2col = 0
+    layers = 0
+    for op in info.operators:
+        if op.op in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            layers += 1
+        if op.op == "CONV_2D" and len(op.inputs) > 1 and op.inputs[1] >= 0:
+            shape = info.tensors[op.inputs[1]].shape  # [out, kh, kw, in]
+            if len(shape) == 4 and (shape[1] > 1 or shape[2] > 1):
+                im2col = max(im2col, 2 * 2 * shape[1] * shape[2] * shape[3])
+    return align(im2col) + 32 * layers
+
+
+def arena_to_compile(estimate: ArenaEstimate, info: ModelInfo, template: FirmwareTemplate) -> int:
+    """The arena size to compile in: TFLM's estimated need, optimized kernels' scratch, and the margin."""
+    scratch = optimized_kernel_scratch(info) if template.name in _CMSIS_NN_TEMPLATES | {"tflm_espidf"} else 0
+    need = estimate.bytes + scratch
+    return align(need + max(ARENA_MARGIN_BYTES, int(need * ARENA_MARGIN_FRACTION)))
+
+
+def flash_parts(info: ModelInfo, model_bytes: int, board: Board, template: FirmwareTemplate) -> list[Part]:
+    """Model, TFLM framework, the model's kernels and the board's framework baseline, each with its source."""
+    cmsis = template.name in _CMSIS_NN_TEMPLATES and board.arch.startswith("armv")
+    table = _COSTS["cmsis_nn_glue"] if cmsis else _COSTS["reference_kernels"]
+    where = "" if board.arch.startswith("armv") else f" (Cortex-M4 figures; none published for {board.arch})"
+    parts = [
+        Part("model flatbuffer", model_bytes, "the .tflite file, compiled in as a const array"),
+        Part("TFLM framework", _COSTS["framework"], _COSTS["framework_source"] + where),
+        Part("kernel support code", _COSTS["first_kernel_shared"], _COSTS["first_kernel_shared_source"] + where),
+        Part(f"{len(info.ops)} op registrations", _COSTS["per_op"] * len(info.ops), _COSTS["per_op_source"] + where),
+    ]
+    for op in info.ops:
+        size = table.get(op, _COSTS["unlisted_kernel"])
+        source = _COSTS["kernels_source"] if op in table else _COSTS["unlisted_kernel_source"]
+        parts.append(Part(f"kernel {op}{' (CMSIS-NN)' if cmsis else ''}", size, source + where))
+    if cmsis:
+        key = "FULLY_CONNECTED_ONLY" if set(info.ops) <= {"FULLY_CONNECTED", "RESHAPE", "QUANTIZE", "DEQUANTIZE"} else "OTHERWISE"
+        parts.append(Part("CMSIS-NN library", _COSTS["cmsis_nn_library"][key], _COSTS["cmsis_nn_library_source"]))
+    if board.framework_flash:
+        parts.append(Part("framework baseline", board.framework_flash, board.source("memory.framework_flash")))
+    return parts
+
+
+def ram_parts(info: ModelInfo, arena: int, board: Board, template: FirmwareTemplate) -> list[Part]:
+    """Arena, TFLM's objects, edgekit's application and the board's framework RAM."""
+    static_io = sum(t.num_elements for t in info.input_tensors) if len(info.inputs) > 1 else 0
+    parts = [
+        Part("tensor arena", arena, "TFLM's allocator on the host, converted to 32-bit, plus kernel scratch and "
+             f"margin{'; allocated from the heap at boot' if template.arena == 'heap' else '; static (.bss)'}"),
+        Part("TFLM objects and edgekit app", RUNTIME_STATIC_RAM + RESOLVER_BYTES_PER_OP * len(info.ops) + static_io,
+             "interpreter, op resolver (about 40 B per op), protocol parser and buffers"),
+    ]
+    if board.framework_ram:
+        parts.append(Part("framework RAM", board.framework_ram, board.source("memory.framework_ram")))
+    return parts
+
+
+# --- the rules -------------------------------------------------------------------------------------------
+
+def check_runtime_runs(info: ModelInfo, template: FirmwareTemplate, library) -> CheckResult:
+    """The model must be one the template's TFLM library can run (full integer, known ops and versions)."""
+    problems = compatibility_problems(info, io_type=None) + tflm_ops.op_problems(info, library)
+    return CheckResult("runtime", not problems, "; ".join(problems) or f"{template.library} runs every op")
+
+
+def check_flash_fits(flash: Usage, board: Board) -> CheckResult:
+    """Model + runtime + framework must fit in the flash an application may use ({board.usable_flash} B on
+    ESP32: the app partition, not the chip)."""
+    detail = f"{flash.used:,} of {flash.limit:,} B"
+    if flash.headroom < 0:
+        detail += f": {-flash.headroom:,} B ({-flash.headroom / flash.limit:.1%}) over"
+    return CheckResult("flash", flash.headroom >= 0, detail)
+
+
+def check_ram_fits(ram: Usage) -> CheckResult:
+    """Arena + runtime objects + framework RAM must fit in RAM (a failure, where PlatformIO only warns)."""
+    detail = f"{ram.used:,} of {ram.limit:,} B"
+    if ram.headroom < 0:
+        detail += f": {-ram.headroom:,} B ({-ram.headroom / ram.limit:.1%}) over"
+    return CheckResult("ram", ram.headroom >= 0, detail)
+
+
+def check_static_ram(ram: Usage, board: Board, template: FirmwareTemplate) -> CheckResult:
+    """A static arena must stay under the largest static .data + .bss the linker accepts (about 160 KB of
+    DRAM on the classic ESP32, whatever its 320 KB of RAM)."""
+    if template.arena != "static":
+        return CheckResult("static ram", True, "the arena is taken from the heap at boot")
+    static = sum(p.bytes for p in ram.parts)
+    ok = static <= board.static_ram_limit
+    return CheckResult("static ram", ok, f"{static:,} of {board.static_ram_limit:,} B of static RAM")
+
+
+def _hints(report_checks: list[CheckResult], board: Board, template: FirmwareTemplate, info: ModelInfo,
+           plan_saving: int, offline_plan: bool) -> list[str]:
+    failed = {c.name for c in report_checks if not c.ok}
+    hints = []
+    if failed & {"ram", "static ram"}:
+        if plan_saving > 0 and not offline_plan:
+            hints.append(f"use the offline memory plan (--offline-plan): it saves {plan_saving:,} B of arena")
+        if board.psram:
+            hints.append(f"put the arena in PSRAM ({board.psram:,} B on this board) with the ESP-IDF template")
+        if template.arena == "static" and "static ram" in failed:
+            hints.append("allocate the arena from the heap instead of statically")
+    if "flash" in failed and board.platform == "espressif32":
+        hints.append("use a larger app partition: board_build.partitions = huge_app.csv gives 3,145,728 B on "
+                     "4 MB parts (no OTA)")
+    if failed & {"flash", "ram", "static ram"}:
+        hints.append("choose a board with more memory (`edgekit check MODEL --all-boards`)")
+        hints.append("make the model smaller (fewer filters or layers, a lower input resolution)")
+    if "runtime" in failed:
+        hints.append("re-quantize to full int8 with `edgekit quantize`, or replace the unsupported ops")
+    return hints
+
+
+def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | None = None,
+                 offline_plan: bool = False, arena: ArenaEstimate | None = None) -> BudgetReport:
+    """Flash and RAM of ``model``'s TFLM firmware on ``board``, before anything is built.
+
+    :param template: firmware template (default: the board's).
+    :param offline_plan: size the arena for the model with edgekit's offline memory plan written in.
+    :param arena: a ready arena estimate (saves measuring it again).
+    """
+    chosen = choose_template(board, template)
+    library = tflm_ops.snapshot(chosen.op_snapshot) if not chosen.needs_tflm_dir else tflm_ops.snapshot("tflm-tree")
+    runs = check_runtime_runs(info, chosen, library)
+    plan_saving = 0
+    if runs.ok:
+        plan = best_plan(info)
+        plan_saving = plan.saving
+        if arena is None:
+            if offline_plan and plan.saving > 0:
+                from edgekit.arena import with_offline_plan
+
+                arena = estimate_tflm_arena(with_offline_plan(model, plan))
+            else:
+                arena = estimate_tflm_arena(model)
+        compiled = arena_to_compile(arena, info, chosen)
+        estimate = arena.bytes
+    else:
+        compiled = estimate = 0
+    flash_list = flash_parts(info, len(model), board, chosen)
+    flash = Usage(sum(p.bytes for p in flash_list), board.usable_flash, tuple(flash_list))
+    ram_list = ram_parts(info, compiled, board, chosen)
+    ram_limit = board.ram_bytes + (board.psram if chosen.arena == "heap" else 0)
+    ram = Usage(sum(p.bytes for p in ram_list), ram_limit, tuple(ram_list))
+    checks = [runs, check_flash_fits(flash, board), check_ram_fits(ram), check_static_ram(ram, board, chosen)]
+    return BudgetReport(
+        board=board.id, template=chosen.name, runtime="tflm", measured=False, model_bytes=len(model),
+        arena_bytes=compiled, arena_estimate=estimate, flash=flash, ram=ram, checks=tuple(checks),
+        hints=tuple(_hints(checks, board, chosen, info, plan_saving, offline_plan)),
+    )
+
+
+# --- after the build: the ELF ----------------------------------------------------------------------------
+
+#: Section-name rules per PlatformIO platform (platformio.md 3.3): which sections count as flash and RAM.
+SECTION_RULES: dict[str, tuple[str, str]] = {
+    "espressif32": (r"^(?:\.iram0\.text|\.iram0\.vectors|\.dram0\.data|\.flash\.text|\.flash\.rodata)$",
+                    r"^(?:\.dram0\.data|\.dram0\.bss|\.noinit)$"),
+    "teensy": (r"^(?:\.text|\.text\.progmem|\.text\.itcm|\.data|\.text\.csf)$",
+               r"^(?:\.usbdescriptortable|\.dmabuffers|\.usbbuffers|\.data|\.bss|\.noinit|\.text\.itcm|\.text\.itcm\.padding)$"),
+    # nordicnrf52, raspberrypi, ststm32 and edgekit's own platforms
+    "default": (r"^(?:\.text|\.data|\.rodata|\.text\.align|\.ARM\.exidx)$", r"^(?:\.data|\.bss|\.noinit)$"),
+}
+
+
+def elf_sections(path: str | Path) -> dict[str, int]:
+    """Section name -> size of every allocated section of an ELF file (pyelftools)."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        with open(path, "rb") as stream:
+            elf = ELFFile(stream)
+            return {s.name: s["sh_size"] for s in elf.iter_sections() if s["sh_flags"] & 0x2}  # SHF_ALLOC
+    except (OSError, ELFError) as exc:
+        raise BudgetError(f"cannot read the firmware ELF '{path}': {exc}") from None
+
+
+def budget_from_elf(path: str | Path, board: Board, before: BudgetReport | None = None) -> BudgetReport:
+    """The budget of a built firmware, from its ELF, with the board platform's section rules.
+
+    RAM over the board's limit fails (PlatformIO only warns). ``before`` (the estimate) supplies the model
+    and arena figures and the template name for the report.
+    """
+    sections = elf_sections(path)
+    flash_rule, ram_rule = SECTION_RULES.get(board.platform, SECTION_RULES["default"])
+    flash_parts_ = tuple(Part(name, size, "ELF section") for name, size in sorted(sections.items())
+                         if re.match(flash_rule, name))
+    ram_parts_ = tuple(Part(name, size, "ELF section") for name, size in sorted(sections.items())
+                       if re.match(ram_rule, name))
+    flash = Usage(sum(p.bytes for p in flash_parts_), board.usable_flash, flash_parts_)
+    ram = Usage(sum(p.bytes for p in ram_parts_), min(board.ram_bytes, board.static_ram_limit), ram_parts_)
+    checks = (check_flash_fits(flash, board), check_ram_fits(ram))
+    return BudgetReport(
+        board=board.id, template=before.template if before else "", runtime=before.runtime if before else "tflm",
+        measured=True, model_bytes=before.model_bytes if before else 0,
+        arena_bytes=before.arena_bytes if before else 0, arena_estimate=before.arena_estimate if before else 0,
+        flash=flash, ram=ram, checks=checks,
+        hints=tuple(_hints(list(checks), board, _template_of(before), None, 0, False)) if before else (),
+    )
+
+
+def _template_of(report: BudgetReport) -> FirmwareTemplate:
+    from edgekit.render import load_template
+
+    return load_template(report.template)
