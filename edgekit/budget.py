@@ -33,6 +33,14 @@ ARENA_MARGIN_FRACTION = 0.03
 #: application (parser state, log line buffer); the resolver adds RESOLVER_BYTES_PER_OP per op.
 RUNTIME_STATIC_RAM = 512
 RESOLVER_BYTES_PER_OP = 40
+#: What a board without a firmware template is sized for: TFLM at HEAD with reference kernels, a static
+#: arena and no framework (bare metal).
+GENERIC_TFLM = FirmwareTemplate(
+    name="tflm", title="TFLM with reference kernels, bare metal", library="tensorflow/tflite-micro",
+    library_version="HEAD", checked_against="", frameworks=(), lib_deps=(), build_flags=(), build_unflags=(),
+    layers=(), op_snapshot="tflm-tree", arena="static", needs_tflm_dir=False, api=(), path="",
+)
+
 #: Templates whose kernels come from CMSIS-NN on Arm cores, and the optimized library on ESP32.
 _CMSIS_NN_TEMPLATES = {"tflm_chirale", "tflm_arduino", "tflm_baremetal"}
 
@@ -153,8 +161,7 @@ def flash_parts(info: ModelInfo, model_bytes: int, board: Board, template: Firmw
     if cmsis:
         key = "FULLY_CONNECTED_ONLY" if set(info.ops) <= {"FULLY_CONNECTED", "RESHAPE", "QUANTIZE", "DEQUANTIZE"} else "OTHERWISE"
         parts.append(Part("CMSIS-NN library", _COSTS["cmsis_nn_library"][key], _COSTS["cmsis_nn_library_source"]))
-    if board.framework_flash:
-        parts.append(Part("framework baseline", board.framework_flash, board.source("memory.framework_flash")))
+    parts.append(_framework_part("flash", board, template))
     return parts
 
 
@@ -167,9 +174,23 @@ def ram_parts(info: ModelInfo, arena: int, board: Board, template: FirmwareTempl
         Part("TFLM objects and edgekit app", RUNTIME_STATIC_RAM + RESOLVER_BYTES_PER_OP * len(info.ops) + static_io,
              "interpreter, op resolver (about 40 B per op), protocol parser and buffers"),
     ]
-    if board.framework_ram:
-        parts.append(Part("framework RAM", board.framework_ram, board.source("memory.framework_ram")))
+    parts.append(_framework_part("ram", board, template))
     return parts
+
+
+def _framework_part(memory: str, board: Board, template: FirmwareTemplate) -> Part:
+    """The board framework's own flash or RAM in a minimal program, or a zero part that says it is unknown."""
+    from edgekit.render import choose_framework
+
+    if not template.frameworks:
+        return Part("no framework (bare metal)", 0, "the generic TFLM sizing assumes no framework code")
+    framework = choose_framework(board, template)
+    key = f"memory.framework_{memory}"
+    value = dict(board.framework_flash if memory == "flash" else board.framework_ram).get(framework)
+    if value is None:
+        return Part(f"{framework} framework (no published figure for this board; not counted)", 0,
+                    f"add {key}.{framework} to the board file to count it")
+    return Part(f"{framework} framework, minimal program", value, board.source(f"{key}.{framework}"))
 
 
 # --- the rules -------------------------------------------------------------------------------------------
@@ -237,7 +258,7 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     :param offline_plan: size the arena for the model with edgekit's offline memory plan written in.
     :param arena: a ready arena estimate (saves measuring it again).
     """
-    chosen = choose_template(board, template)
+    chosen = choose_template(board, template) if board.templates or template else GENERIC_TFLM
     library = tflm_ops.snapshot(chosen.op_snapshot) if not chosen.needs_tflm_dir else tflm_ops.snapshot("tflm-tree")
     runs = check_runtime_runs(info, chosen, library)
     plan_saving = 0
@@ -321,4 +342,4 @@ def budget_from_elf(path: str | Path, board: Board, before: BudgetReport | None 
 def _template_of(report: BudgetReport) -> FirmwareTemplate:
     from edgekit.render import load_template
 
-    return load_template(report.template)
+    return GENERIC_TFLM if report.template == GENERIC_TFLM.name else load_template(report.template)

@@ -53,11 +53,11 @@ SCHEMA: dict[str, tuple[type, bool, str]] = {
     "memory.usable_flash": (int, False, "flash an application may really use (e.g. the ESP32 app partition)"),
     "memory.static_ram_limit": (int, False, "largest static .data + .bss the linker accepts"),
     "memory.psram": (int, False, "external RAM bytes usable for the arena at run time"),
-    "memory.framework_flash": (int, False, "flash the framework takes in a minimal program (core, RTOS, drivers)"),
-    "memory.framework_ram": (int, False, "static RAM the framework takes in a minimal program"),
+    "memory.framework_flash": (dict, False, "framework -> flash a minimal program of it takes (core, RTOS, drivers)"),
+    "memory.framework_ram": (dict, False, "framework -> static RAM a minimal program of it takes"),
     "firmware.console": (str, False, "where the serial console is: uart0 (default), usb-serial-jtag, usb-cdc"),
     "firmware.templates": (list, True, "firmware templates that build on this board, in order of preference"),
-    "firmware.default_template": (str, True, "the template used when --template is not given"),
+    "firmware.default_template": (str, False, "the template used when --template is not given (required with templates)"),
     "sources": (dict, True, "where each number came from: dotted key -> citation"),
 }
 
@@ -90,8 +90,8 @@ class Board:
     usable_flash: int
     static_ram_limit: int
     psram: int
-    framework_flash: int
-    framework_ram: int
+    framework_flash: tuple[tuple[str, int], ...]  # framework -> bytes, where a published figure exists
+    framework_ram: tuple[tuple[str, int], ...]
     console: str
     templates: tuple[str, ...]
     default_template: str
@@ -186,14 +186,21 @@ def _validate(path: Path, raw: dict[str, Any]) -> None:
     for key in ("platformio.frameworks", "firmware.templates", "aliases", "build.cortex_m_flags"):
         if not all(isinstance(item, str) for item in raw.get(key, [])):
             raise BoardError(path, f"key '{key}' must be a list of strings")
-    if raw["firmware.default_template"] not in raw["firmware.templates"]:
-        raise BoardError(path, f"firmware.default_template '{raw['firmware.default_template']}' is not in "
+    default = raw.get("firmware.default_template", "")
+    if raw["firmware.templates"] and default not in raw["firmware.templates"]:
+        raise BoardError(path, f"firmware.default_template '{default}' is not in "
                          f"firmware.templates {raw['firmware.templates']}")
     if raw["build.fpu"] not in ("none", "sp", "dp"):
         raise BoardError(path, f"key 'build.fpu' must be none, sp or dp, not {raw['build.fpu']!r}")
     # Every number must say where it came from.
-    for key, value in raw.items():
-        if SCHEMA[key][0] is int and key not in raw["sources"]:
+    numbers = {key: value for key, value in raw.items() if SCHEMA[key][0] is int}
+    for key in ("memory.framework_flash", "memory.framework_ram"):
+        for framework, value in raw.get(key, {}).items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise BoardError(path, f"key '{key}.{framework}' must be a number of bytes, not {value!r}")
+            numbers[f"{key}.{framework}"] = value
+    for key, value in numbers.items():
+        if key not in raw["sources"]:
             raise BoardError(path, f"key '{key}' = {value} has no entry in [sources]",
                              [f'add  "{key}" = "<where the figure comes from>"  under [sources]'])
 
@@ -261,11 +268,11 @@ def load_board(name: str) -> Board:
         usable_flash=raw.get("memory.usable_flash", flash),
         static_ram_limit=raw.get("memory.static_ram_limit", ram),
         psram=raw.get("memory.psram", 0),
-        framework_flash=raw.get("memory.framework_flash", 0),
-        framework_ram=raw.get("memory.framework_ram", 0),
+        framework_flash=tuple(sorted(raw.get("memory.framework_flash", {}).items())),
+        framework_ram=tuple(sorted(raw.get("memory.framework_ram", {}).items())),
         console=raw.get("firmware.console", "uart0"),
         templates=tuple(raw["firmware.templates"]),
-        default_template=raw["firmware.default_template"],
+        default_template=raw.get("firmware.default_template", ""),
         sources=tuple(sorted((str(k), str(v)) for k, v in raw["sources"].items())),
         path=str(path),
     )

@@ -145,6 +145,11 @@ def load_template(name: str) -> FirmwareTemplate:
 
 def choose_template(board: Board, name: str | None) -> FirmwareTemplate:
     """The template to render for ``board``: ``name`` if given (it must suit the board), else its default."""
+    if not board.templates:
+        raise TemplateError(
+            f"no TFLM firmware template builds on {board.id} ({board.name}) in this edgekit version",
+            ["`edgekit check` still sizes models for it", "choose a board from `edgekit boards` with a template"],
+        )
     chosen = name or board.default_template
     template = load_template(chosen)
     if chosen not in board.templates:

@@ -14,7 +14,8 @@ INVALID = Path(__file__).resolve().parents[1] / "boards"
 
 # The boards the render issue names, plus the rest of the catalog so far.
 REQUIRED = {"esp32dev", "esp32-s3-devkitc-1", "esp32-c3-devkitm-1", "seeed_xiao_esp32s3", "nano33ble", "nrf52840_dk",
-            "pico", "nucleo_f446re", "nucleo_l4r5zi", "disco_f746ng", "nucleo_h743zi", "teensy41", "portenta_h7_m7"}
+            "pico", "nucleo_f446re", "nucleo_l4r5zi", "disco_f746ng", "nucleo_h743zi", "teensy41", "portenta_h7_m7",
+            "qemu_m3", "qemu_m4", "qemu_m7", "host"}
 
 
 def test_every_shipped_board_loads_and_cites_its_numbers():
@@ -23,12 +24,26 @@ def test_every_shipped_board_loads_and_cites_its_numbers():
     templates = set(list_templates())
     for board in boards.values():
         assert set(board.templates) <= templates, board.id
-        assert board.default_template in board.templates
+        assert board.default_template in board.templates or not board.templates
         sources = dict(board.sources)
         for key in ("upload.maximum_size", "upload.maximum_ram_size", "build.f_cpu_mhz"):
             assert sources.get(key), f"{board.id}: {key} has no source"
         assert 0 < board.usable_flash <= board.flash_bytes
         assert 0 < board.static_ram_limit <= board.ram_bytes
+
+
+def test_framework_baselines_are_per_framework_and_sourced():
+    board = load_board("esp32dev")
+    assert dict(board.framework_flash)["arduino"] > dict(board.framework_flash)["espidf"] > 100_000
+    assert "AceTime" in board.source("memory.framework_flash.arduino")
+    assert dict(load_board("nano33ble").framework_ram)["arduino"] > 40_000  # mbed OS takes its share
+
+
+def test_emulated_boards_match_qemus_memory_map():
+    for name, core in (("qemu_m3", "cortex-m3"), ("qemu_m4", "cortex-m4"), ("qemu_m7", "cortex-m7")):
+        board = load_board(name)
+        assert board.core == core and board.flash_bytes == board.ram_bytes == 4 * 1024 * 1024
+    assert load_board("qemu").id == "qemu_m4"
 
 
 def test_esp32_flash_budget_is_the_app_partition_not_the_chip():
@@ -60,6 +75,7 @@ def test_unknown_board_suggests_the_closest_names():
     ("invalid_default_template", "firmware.default_template 'tflm_espidf' is not in firmware.templates"),
     ("invalid_cycle_a", "'extends' forms a cycle"),
     ("invalid_syntax", "is not valid TOML"),
+    ("invalid_framework_unsourced", "'memory.framework_flash.arduino' = 9656 has no entry in [sources]"),
 ])
 def test_broken_board_files_name_the_file_the_key_and_the_expectation(name, expected, monkeypatch):
     monkeypatch.setenv(BOARDS_PATH_VARIABLE, str(INVALID))
