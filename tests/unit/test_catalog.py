@@ -117,3 +117,15 @@ def test_user_board_with_a_shipped_name_replaces_it(tmp_path, monkeypatch):
 def test_schema_documents_every_key():
     for key, (kind, required, meaning) in SCHEMA.items():
         assert meaning and kind in (str, int, bool, list, dict)
+
+
+def test_boards_command_lists_every_board(run_cli):
+    code, out, err = run_cli("boards")
+    assert code == 0, err
+    assert "esp32dev" in out and "1,310,720" in out and "qemu_m4" in out
+    code, out, err = run_cli("boards", "--json")
+    import json
+
+    boards = {b["id"]: b for b in json.loads(out)}
+    assert REQUIRED <= set(boards)
+    assert boards["seeed_xiao_esp32s3"]["psram"] == 8 * 1024 * 1024
