@@ -92,3 +92,15 @@ class RenderError(EdgekitError):
 
 class BudgetError(EdgekitError):
     """A budget that cannot be computed (an unreadable ELF, a model the runtime cannot run)."""
+
+
+class BuildError(EdgekitError):
+    """PlatformIO or a compiler failed to build a rendered project."""
+
+
+class OfflineError(EdgekitError):
+    """A build needs PlatformIO's registry, which cannot be reached."""
+
+
+class FlashError(EdgekitError):
+    """Uploading or booting firmware failed: no port, no device answering, an emulator that stopped."""

@@ -20,6 +20,7 @@ import os
 import re
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -31,6 +32,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 import edgekit
 from edgekit import cgen, tflm_ops
 from edgekit.catalog import Board
+from edgekit.platformio import platform_spec
 from edgekit.compat import compatibility_problems
 from edgekit.errors import InterpreterCrash, ModelError, RenderError, TemplateError
 from edgekit.reader import ModelInfo, TensorInfo, numpy_dtype
@@ -132,8 +134,8 @@ def load_template(name: str) -> FirmwareTemplate:
         build_flags=tuple(raw.get("build_flags", ())),
         build_unflags=tuple(raw.get("build_unflags", ())),
         layers=tuple(sorted(
-            (framework, tuple(raw.get("layers_by_framework", {}).get(framework, raw.get("layers", ["common"]))))
-            for framework in raw["frameworks"]
+            (framework, tuple(raw.get("layers_by_framework", {}).get(framework, raw.get("layers", ["model"]))))
+            for framework in raw["frameworks"] or [""]
         )),
         op_snapshot=raw["op_snapshot"],
         arena=raw["arena"],
@@ -161,7 +163,10 @@ def choose_template(board: Board, name: str | None) -> FirmwareTemplate:
 
 
 def choose_framework(board: Board, template: FirmwareTemplate) -> str:
-    """The first of the template's frameworks that PlatformIO offers for the board."""
+    """The first of the template's frameworks that PlatformIO offers for the board ("" for none: bare metal
+    on a platform that needs no framework)."""
+    if not template.frameworks:
+        return ""
     for framework in template.frameworks:
         if framework in board.frameworks:
             return framework
@@ -334,6 +339,7 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
             "sha256": info.sha256,
             "sha256_prefix": [int(info.sha256[i:i + 2], 16) for i in range(0, 16, 2)],
             "initializer": cgen.bytes_to_c_initializer(model),
+            "crc32": f"0x{zlib.crc32(model):08x}u",
         },
         "ops": ops,
         "inputs": [_tensor_context(info, t, "input", i) for i, t in enumerate(info.input_tensors)],
@@ -345,6 +351,7 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
         "api": {**dict(template.api),
                 "debug_log_callback": bool(tflm_tree and tflm_tree["debug_log_callback"])},
         "framework": framework,
+        "platform_spec": platform_spec(board.platform, board.platform_version),
         "library": {"title": library.title},
         "tflm_tree": tflm_tree,
         # Arduino cores set their own FPU flags; bare frameworks leave them out (see the board files).
@@ -374,7 +381,9 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
 
 def _check_resolver(files: dict[str, str], info: ModelInfo) -> None:
     """Invariant between the read and render stages: the resolver registers each of the model's ops once."""
-    text = files.get("src/model_resolver.h", "")
+    if "src/model_resolver.h" not in files:  # a template without TFLM registers no ops
+        return
+    text = files["src/model_resolver.h"]
     methods = re.findall(r"resolver\.(\w+)\(\)", text)
     expected = sorted(tflm_ops.RESOLVER_METHODS[op] for op in info.ops)
     if sorted(methods) != expected:
