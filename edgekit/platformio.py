@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from edgekit.errors import BuildError, BudgetError, OfflineError, ToolNotFound
+from edgekit.errors import BuildError, BudgetError, FlashError, OfflineError, ToolNotFound
 
 PLATFORMS_ROOT = Path(str(resources.files("edgekit").joinpath("platforms")))
 #: Platforms shipped with edgekit (board file's platformio.platform -> folder).
@@ -134,7 +134,7 @@ class PioRun:
     output: str
 
 
-_COMPILE_ERROR = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:\d+:)? (?:fatal )?error: (?P<message>.*)$", re.M)
+_COMPILE_ERROR = re.compile(r"^(?P<file>[^\s:][^:\n]*):(?P<line>\d+):(?:\d+:)? (?:fatal )?error: (?P<message>.*)$", re.M)
 _REGION_OVERFLOW = re.compile(r"region [`'](?P<region>[\w.]+)' overflowed by (?P<bytes>\d+) bytes")
 _SECTION_NOFIT = re.compile(r"section [`'](?P<section>[\w.]+)' will not fit in region [`'](?P<region>[\w.]+)'")
 _SIZE_CHECK = re.compile(r"Error: The program size \((?P<used>\d+) bytes\) is greater than maximum allowed "
@@ -197,22 +197,69 @@ def run_pio(args: list[str], project_dir: Path, log_path: Path, platform: str,
     start = time.monotonic()
     with log_path.open("w", encoding="utf-8") as log:
         log.write("$ " + " ".join(command) + "\n")
-        process = subprocess.Popen(command, cwd=project_dir, env=pio_environment(platform), stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, errors="replace")
-        assert process.stdout is not None
-        for line in process.stdout:
-            log.write(line)
-            lines.append(line)
-            if on_line:
-                on_line(line.rstrip("\n"))
-            if time.monotonic() - start > timeout_s:
-                process.kill()
-                raise BuildError(f"PlatformIO did not finish within {timeout_s:.0f} s", [f"the log is in {log_path}"])
-        returncode = process.wait()
+        with subprocess.Popen(command, cwd=project_dir, env=pio_environment(platform), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace") as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                log.write(line)
+                lines.append(line)
+                if on_line:
+                    on_line(line.rstrip("\n"))
+                if time.monotonic() - start > timeout_s:
+                    process.kill()
+                    raise BuildError(f"PlatformIO did not finish within {timeout_s:.0f} s",
+                                     [f"the log is in {log_path}"])
+            returncode = process.wait()
     run = PioRun(tuple(command), returncode, time.monotonic() - start, log_path, "".join(lines))
     if returncode != 0:
         raise explain_failure(run, project_dir)
     return run
+
+
+_NO_DEVICE = re.compile(r"Failed to connect to|No serial data received|could not open port|open failed|"
+                        r"No device found|Couldn't find a board on the selected port|Error: no device|"
+                        r"Could not open .* the port is busy")
+
+
+def find_port(port: str | None) -> str:
+    """The serial port to use: ``port`` if it exists, else the one USB serial port plugged in.
+
+    :raises FlashError: for a port that does not exist, no port at all, or several to choose from.
+    """
+    from serial.tools import list_ports
+
+    ports = sorted(p.device for p in list_ports.comports() if p.vid is not None)
+    if port:
+        if port in ports or Path(port).exists():
+            return port
+        raise FlashError(f"serial port '{port}' does not exist",
+                         [f"ports with a USB device: {', '.join(ports) or 'none'}", "check the cable and the port name"])
+    if len(ports) == 1:
+        return ports[0]
+    if not ports:
+        raise FlashError("no board found on a USB serial port", ["connect the board (a data cable, not charge-only)",
+                                                                  "or give the port with --port"])
+    raise FlashError(f"several serial ports have a device: {', '.join(ports)}", ["choose one with --port"])
+
+
+def upload(project_dir: Path, platform: str, port: str, log_path: Path,
+           on_line: Callable[[str], None] | None = None) -> PioRun:
+    """``pio run -t upload`` on a built project through ``port``; a device that does not answer is a FlashError."""
+    try:
+        return run_pio(["run", "-t", "upload", "--upload-port", port], project_dir, log_path, platform, on_line)
+    except BuildError as exc:
+        text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+        if _NO_DEVICE.search(text):
+            raise FlashError(f"no device answered on {port}",
+                             ["check that the board is connected and not in use by a serial monitor",
+                              "some boards need their BOOT/reset button held while uploading",
+                              f"the full log is in {log_path}"]) from None
+        raise
+
+
+def monitor(port: str, baud: int) -> int:
+    """``pio device monitor`` on ``port`` at ``baud``, attached to this terminal; returns its exit status."""
+    return subprocess.call([*find_pio(), "device", "monitor", "-p", port, "-b", str(baud)])
 
 
 def build_project(project_dir: Path, platform: str, log_path: Path,

@@ -83,6 +83,7 @@ class FirmwareTemplate:
     op_snapshot: str  # key into edgekit.tflm_ops snapshots
     arena: str  # "static" (.bss, counted by PlatformIO) or "heap" (allocated at boot)
     needs_tflm_dir: bool
+    runtime: str  # "tflm", or "none" for firmware that runs no inference
     api: tuple[tuple[str, Any], ...]
     path: str = field(compare=False)
 
@@ -140,6 +141,7 @@ def load_template(name: str) -> FirmwareTemplate:
         op_snapshot=raw["op_snapshot"],
         arena=raw["arena"],
         needs_tflm_dir=raw.get("needs_tflm_dir", False),
+        runtime=raw.get("runtime", "tflm"),
         api=tuple(sorted(raw.get("api", {}).items())),
         path=str(path.parent),
     )
@@ -235,6 +237,24 @@ def default_selftest_input(info: ModelInfo) -> tuple[np.ndarray, ...]:
     return tuple(samples)
 
 
+def selftest_input_from_data(source: str, info: ModelInfo) -> tuple[np.ndarray, ...]:
+    """The first sample of a data source, in the model input's dtype (quantized when it is real-valued),
+    for the firmware's boot self-test. Single-input models only."""
+    from edgekit.datasets import fit_to_input, load_dataset
+    from edgekit.errors import DataError
+    from edgekit.host import quantize_values
+
+    if len(info.inputs) != 1:
+        raise DataError(source, f"a self-test sample feeds one input; the model has {len(info.inputs)}.",
+                        ["leave it out: the self-test then uses a fixed pseudo-random input"])
+    tensor = info.input_tensors[0]
+    data = fit_to_input(load_dataset(source, input_shape=tensor.shape), tensor.shape, "self-test")
+    sample = np.asarray(data.x[0])
+    if sample.dtype.kind == "f":
+        return (quantize_values(sample, tensor),)
+    return (sample.astype(numpy_dtype(tensor.dtype)),)
+
+
 def _selftest_context(model: bytes, info: ModelInfo, options: RenderOptions) -> tuple[dict[str, Any], bool]:
     """Input bytes and the host TFLM's outputs for them; outputs are zeros and unchecked if TFLM refuses."""
     from edgekit import host
@@ -318,7 +338,7 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
     else:
         library = tflm_ops.snapshot(template.op_snapshot)
     check_model(info, template, library)
-    if options.arena_bytes <= 0:
+    if options.arena_bytes <= 0 and template.runtime != "none":
         raise RenderError(f"the tensor arena size must be a positive number of bytes, not {options.arena_bytes}")
     ops = [
         {"name": op, "version": version, "method": tflm_ops.RESOLVER_METHODS[op]}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job on the offline default: install, train the digits example, quantize it to full int8, and
-# render its TFLM firmware project for the ESP32 (ESP-IDF + esp-tflite-micro). Building that project
-# needs PlatformIO's registry; the offline build for the emulated boards comes with the build stage.
+# The main job on the offline default: install, train the digits example, quantize it to full int8, build
+# its firmware for the emulated Cortex-M4 board (QEMU mps2-an386) with PlatformIO, and boot it in QEMU.
+# All of it works without internet. It also renders the ESP32 project (building that one needs
+# PlatformIO's registry).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,5 +10,7 @@ out=examples/digits/build
 .venv/bin/python examples/digits/prepare.py --out "$out"
 .venv/bin/edgekit quantize "$out/cnn.keras" --rep-data "$out/calib.npz" --test-data "$out/test.npz" \
   -o "$out/cnn_int8.tflite" --force
+.venv/bin/edgekit build "$out/cnn_int8.tflite" --board qemu_m4 --selftest-data "$out/test.npz" -o "$out/qemu_m4"
+.venv/bin/edgekit flash --board qemu_m4 --build-dir "$out/qemu_m4"
 .venv/bin/edgekit render "$out/cnn_int8.tflite" --board esp32 --selftest-data "$out/test.npz" \
   -o "$out/firmware_esp32" --force

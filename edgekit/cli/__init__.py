@@ -21,8 +21,11 @@ from edgekit.errors import EdgekitError
 # command name -> module under edgekit.cli that defines a click command called `command`
 COMMANDS = {
     "boards": "boards",
+    "build": "build",
     "check": "check",
+    "flash": "flash",
     "inspect": "inspect",
+    "monitor": "monitor",
     "quantize": "quantize",
     "render": "render",
 }

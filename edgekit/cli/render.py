@@ -6,23 +6,6 @@ import json
 from pathlib import Path
 
 import click
-import numpy as np
-
-from edgekit.errors import DataError
-
-
-def _selftest_sample(source: str, info) -> tuple[np.ndarray, ...]:
-    """The first sample of ``source``, in the model input's dtype (quantized when the data is real-valued)."""
-    from edgekit.datasets import fit_to_input, load_dataset
-    from edgekit.host import quantize_values
-
-    if len(info.inputs) != 1:
-        raise DataError(source, f"--selftest-data feeds one input; the model has {len(info.inputs)}.",
-                        ["leave it out: the self-test then uses a fixed pseudo-random input"])
-    tensor = info.input_tensors[0]
-    data = fit_to_input(load_dataset(source, input_shape=tensor.shape), tensor.shape, "self-test")
-    sample = np.asarray(data.x[0])
-    return (quantize_values(sample, tensor) if sample.dtype.kind == "f" else sample.astype(np.dtype(tensor.dtype.lower())),)
 
 
 @click.command("render")
@@ -55,7 +38,8 @@ def command(model: Path, board: str, output: Path, template: str | None, arena_s
     from edgekit.budget import arena_to_compile
     from edgekit.catalog import load_board
     from edgekit.reader import read_model, read_model_file
-    from edgekit.render import RenderOptions, check_model, choose_template, render_project
+    from edgekit.render import (RenderOptions, check_model, choose_template, render_project,
+                                selftest_input_from_data)
     from edgekit import tflm_ops
 
     data, info = read_model_file(model)
@@ -75,7 +59,7 @@ def command(model: Path, board: str, output: Path, template: str | None, arena_s
         template=template,
         arena_bytes=arena,
         tflm_dir=tflm_dir,
-        selftest_input=_selftest_sample(selftest_data, info) if selftest_data else None,
+        selftest_input=selftest_input_from_data(selftest_data, info) if selftest_data else None,
         selftest_origin=f"the first sample of {selftest_data}" if selftest_data else "",
         model_name=model.stem,
         force=force,

@@ -1,0 +1,52 @@
+"""``edgekit build``: model -> quantized, checked, rendered and built firmware, in one command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command("build")
+@click.argument("model", type=click.Path(path_type=Path))
+@click.option("--board", "-b", required=True, help="Board id or alias (see `edgekit boards`).")
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path),
+              help="Output folder (default: edgekit-build/<board>).")
+@click.option("--runtime", type=click.Choice(["tflm", "edgekit"]), default="tflm", show_default=True,
+              help="Inference runtime in the firmware.")
+@click.option("--template", "-t", help="Firmware template (default: the board's own).")
+@click.option("--rep-data", metavar="DATA", help="Representative data, to quantize a float model first.")
+@click.option("--offline-plan", is_flag=True, help="Write edgekit's activation plan into the model (smaller arena).")
+@click.option("--arena-size", type=click.IntRange(min=1), metavar="BYTES", help="Tensor arena (default: estimated).")
+@click.option("--tflm-dir", type=click.Path(path_type=Path, file_okay=False), help="TFLM tree for bare-metal boards.")
+@click.option("--selftest-data", metavar="DATA", help="Boot self-test input: the first sample of DATA.")
+@click.option("--force", is_flag=True, help="Replace project files edited since the last build.")
+@click.option("--json", "as_json", is_flag=True, help="Print the build summary as JSON.")
+@click.pass_context
+def command(ctx: click.Context, model: Path, board: str, output: Path | None, runtime: str, template: str | None,
+            rep_data: str | None, offline_plan: bool, arena_size: int | None, tflm_dir: Path | None,
+            selftest_data: str | None, force: bool, as_json: bool) -> None:
+    """Build firmware for BOARD from MODEL (.tflite, or a Keras/SavedModel with --rep-data).
+
+    Stages: quantize, read, budget (before), render, PlatformIO build, budget (from the ELF). Fails, with
+    what to try, when the model does not fit before or after the build. Boards with edgekit's own
+    platforms (qemu_m3, qemu_m4, qemu_m7, host) build offline; run them with `edgekit flash`.
+    """
+    from edgekit.pipeline import BuildOptions, build
+
+    verbose = (ctx.find_root().params.get("verbose") or 0) > 0
+    options = BuildOptions(runtime=runtime, template=template, rep_data=rep_data, offline_plan=offline_plan,
+                           arena_bytes=arena_size, tflm_dir=tflm_dir, selftest_data=selftest_data, force=force)
+    result = build(model, board, output, options, progress=lambda line: click.echo(f"edgekit: {line}", err=True),
+                   pio_line=(lambda line: click.echo(f"  | {line}", err=True)) if verbose else None)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2))
+        return
+    before, after = result.before, result.after
+    click.echo(f"built {result.firmware} for {result.board} ({result.template})")
+    click.echo(f"{'':<8}{'estimate':>12}{'measured':>12}{'limit':>12}")
+    click.echo(f"{'flash':<8}{before.flash.used:>12,}{after.flash.used:>12,}{after.flash.limit:>12,}")
+    click.echo(f"{'RAM':<8}{before.ram.used:>12,}{after.ram.used:>12,}{after.ram.limit:>12,}")
+    click.echo(f"stages: " + ", ".join(f"{s.name} {s.seconds:.1f} s" for s in result.stages))
+    click.echo(f"log: {result.output_dir / 'build.log'}")

@@ -1,0 +1,217 @@
+"""The build driver: quantize (when given a float model), read, check the budget, render, build with
+PlatformIO, and check the budget again on the built firmware. One progress line per stage; the full
+PlatformIO log and a JSON summary stay in the output folder.
+
+Output folder layout::
+
+    OUT/.edgekit-build   marks the folder as edgekit's (a folder with other files is refused)
+    OUT/model.tflite     the int8 model that was built (quantized here when the input was a float model)
+    OUT/project/         the rendered PlatformIO project
+    OUT/build.log        PlatformIO's whole output
+    OUT/build.json       stages, times, budgets before and after the build, the firmware's path
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from edgekit.budget import BudgetReport, budget_from_elf, check_budget
+from edgekit.catalog import Board, load_board
+from edgekit.errors import BudgetError, RenderError, TemplateError
+from edgekit.reader import read_model, read_model_file
+
+MARKER = ".edgekit-build"
+RUNTIMES = ("tflm", "edgekit")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build (tool behaviour): runtime, template, quantization data, arena and plan, overwrites."""
+
+    runtime: str = "tflm"
+    template: str | None = None
+    rep_data: str | None = None  # representative data, needed when the model is not a .tflite yet
+    offline_plan: bool = False
+    arena_bytes: int | None = None
+    tflm_dir: Path | None = None
+    selftest_data: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One pipeline stage and how long it took."""
+
+    name: str
+    seconds: float
+    detail: str
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced: the firmware, the project, the budgets before and after, the stage times."""
+
+    board: str
+    output_dir: Path
+    project_dir: Path
+    firmware: Path
+    model: Path
+    template: str
+    before: BudgetReport
+    after: BudgetReport
+    stages: tuple[Stage, ...] = field(default=())
+
+    def as_dict(self) -> dict:
+        """The summary written to build.json and printed by ``edgekit build --json``."""
+        return {
+            "board": self.board, "output_dir": str(self.output_dir), "project_dir": str(self.project_dir),
+            "firmware": str(self.firmware), "model": str(self.model), "template": self.template,
+            "stages": [{"name": s.name, "seconds": round(s.seconds, 2), "detail": s.detail} for s in self.stages],
+            "estimate": self.before.as_dict(), "measured": self.after.as_dict(),
+        }
+
+
+def default_output_dir(board: Board) -> Path:
+    """Where ``edgekit build`` writes when no -o is given: ``edgekit-build/<board>`` in the current folder."""
+    return Path("edgekit-build") / board.id
+
+
+def load_last_build(output_dir: Path) -> dict:
+    """The build.json of an earlier build, or a clear error when there is none."""
+    summary = output_dir / "build.json"
+    if not summary.is_file():
+        raise RenderError(f"no build in {output_dir}", ["run `edgekit build MODEL --board BOARD` first, or give "
+                                                        "--build-dir where it wrote"])
+    return json.loads(summary.read_text())
+
+
+def _claim_output(output_dir: Path) -> bool:
+    """Make ``output_dir`` edgekit's; refuse a folder that holds other files. True if it was created here."""
+    if output_dir.exists():
+        if not output_dir.is_dir():
+            raise RenderError(f"output '{output_dir}' exists and is not a folder", ["choose another path with -o"])
+        if any(output_dir.iterdir()) and not (output_dir / MARKER).exists():
+            raise RenderError(
+                f"output folder '{output_dir}' holds files edgekit did not write; edgekit never deletes or replaces them",
+                ["choose an empty or new folder with -o"])
+        created = False
+    else:
+        output_dir.mkdir(parents=True)
+        created = True
+    (output_dir / MARKER).write_text("written by edgekit build; its files may be replaced by the next build\n")
+    return created
+
+
+def _quantize(model_path: Path, rep_data: str | None) -> bytes:
+    if rep_data is None:
+        raise TemplateError(
+            f"'{model_path}' is not a .tflite model, so it must be quantized first, and no representative data "
+            "was given", ["pass --rep-data DATA (100 or more typical inputs)", "or quantize it yourself with "
+                          "`edgekit quantize` and build the .tflite"])
+    from edgekit.quantization import quantize
+
+    return quantize(str(model_path), rep_data, io_type="int8").tflite
+
+
+def _budget_failure(report: BudgetReport, when: str) -> BudgetError:
+    failed = [f"{c.name}: {c.detail}" for c in report.checks if not c.ok]
+    return BudgetError(f"the firmware does not fit {report.board} ({when}):\n" + "\n".join(f"  - {f}" for f in failed),
+                       list(report.hints))
+
+
+def build(model_path: str | Path, board_name: str, output_dir: str | Path | None = None,
+          options: BuildOptions = BuildOptions(), progress: Callable[[str], None] = lambda line: None,
+          pio_line: Callable[[str], None] | None = None) -> BuildResult:
+    """Take ``model_path`` to a built firmware for ``board_name`` (see the module docstring).
+
+    :param progress: receives one line per stage.
+    :param pio_line: receives each line of PlatformIO's output as it comes (for -v).
+    :raises EdgekitError: for bad input, a model that does not fit (before or after the build), or a build
+        that fails; nothing the user wrote is deleted.
+    """
+    from edgekit import platformio
+    from edgekit.arena import best_plan, with_offline_plan
+    from edgekit.render import RenderOptions, choose_template, render_project, selftest_input_from_data
+
+    if options.runtime not in RUNTIMES:
+        raise TemplateError(f"unknown runtime '{options.runtime}'", [f"choose one of {', '.join(RUNTIMES)}"])
+    if options.runtime == "edgekit":
+        raise TemplateError("edgekit's own runtime is not in this version of edgekit", ["use --runtime tflm"])
+    board = load_board(board_name)
+    template = choose_template(board, options.template)
+    model_path = Path(model_path)
+    out = Path(output_dir) if output_dir else default_output_dir(board)
+    stages: list[Stage] = []
+    total = 6
+
+    def stage(number: int, name: str, detail: str, started: float) -> None:
+        stages.append(Stage(name, time.monotonic() - started, detail))
+        progress(f"[{number}/{total}] {name:<9} {detail} ({stages[-1].seconds:.1f} s)")
+
+    started = time.monotonic()
+    if model_path.suffix.lower() == ".tflite":
+        data, info = read_model_file(model_path)
+        stage(1, "quantize", "skipped: already a .tflite", started)
+    else:
+        if not model_path.exists():
+            from edgekit.errors import ModelError
+
+            raise ModelError(model_path, "does not exist.")
+        data = _quantize(model_path, options.rep_data)
+        info = read_model(data, str(model_path))
+        stage(1, "quantize", f"full int8, {len(data):,} B", started)
+
+    started = time.monotonic()
+    stage(2, "read", f"{len(info.operators)} ops ({', '.join(info.ops)}), {info.total_macs:,} MACs", started)
+
+    started = time.monotonic()
+    before = check_budget(data, info, board, template.name, options.offline_plan)
+    if not before.fits:
+        raise _budget_failure(before, "estimated before the build")
+    plan_note = ""
+    if options.offline_plan:
+        plan = best_plan(info)
+        if plan.saving > 0:  # the firmware gets the model with the plan that the budget was sized for
+            data = with_offline_plan(data, plan)
+            info = read_model(data, str(model_path))
+            plan_note = f", offline plan saves {plan.saving:,} B"
+    stage(3, "budget", f"fits: flash {before.flash.percent:.1f}%, RAM {before.ram.percent:.1f}% (estimate){plan_note}",
+          started)
+
+    started = time.monotonic()
+    created = _claim_output(out)
+    try:
+        (out / "model.tflite").write_bytes(data)
+        selftest = selftest_input_from_data(options.selftest_data, info) if options.selftest_data else None
+        rendered = render_project(data, info, board, out / "project", RenderOptions(
+            template=template.name, arena_bytes=options.arena_bytes or before.arena_bytes, tflm_dir=options.tflm_dir,
+            selftest_input=selftest, selftest_origin=f"the first sample of {options.selftest_data}" if selftest else "",
+            model_name=model_path.stem, force=options.force))
+    except Exception:
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    stage(4, "render", f"{len(rendered.files)} files, template {template.name}", started)
+
+    started = time.monotonic()
+    firmware, _ = platformio.build_project(out / "project", board.platform, out / "build.log", pio_line)
+    stage(5, "build", f"pio run: {firmware.relative_to(out)}", started)
+
+    started = time.monotonic()
+    after = budget_from_elf(firmware, board, before)
+    result = BuildResult(board=board.id, output_dir=out, project_dir=out / "project", firmware=firmware,
+                         model=out / "model.tflite", template=template.name, before=before, after=after,
+                         stages=tuple(stages))
+    if not after.fits:
+        (out / "build.json").write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+        raise _budget_failure(after, "measured on the built firmware")
+    stage(6, "size", f"fits: flash {after.flash.used:,} B ({after.flash.percent:.1f}%), RAM {after.ram.used:,} B "
+          f"({after.ram.percent:.1f}%) from the ELF", started)
+    result = BuildResult(**{**result.__dict__, "stages": tuple(stages)})
+    (out / "build.json").write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+    return result
