@@ -24,6 +24,7 @@ TEMPLATE_BOARDS = {
     "tflm_chirale": "nano33ble",
     "tflm_arduino": "nano33ble",
     "tflm_baremetal": "nucleo_f446re",
+    "edgekit_probe": "qemu_m4",
 }
 TREE_MARK = "<TFLM_DIR>"
 
@@ -37,7 +38,10 @@ def _render(template: str, board: str, tree_parent: Path, **extra) -> dict[str, 
     tree = make_tflm_tree(tree_parent / "tflm") if template == "tflm_baremetal" else None
     files, _ = render_files(model, info, load_board(board), RenderOptions(
         template=template, arena_bytes=2048, tflm_dir=tree, model_name="hello_world", **extra))
-    # The tree's absolute path differs between machines; the snapshot holds a marker instead.
+    # Absolute paths differ between machines (the TFLM tree, edgekit's own platforms): markers instead.
+    from edgekit.platformio import PLATFORMS_ROOT
+
+    files = {k: v.replace(PLATFORMS_ROOT.as_posix(), "<EDGEKIT_PLATFORMS>") for k, v in files.items()}
     return {k: v.replace(str(tree.resolve()), TREE_MARK) if tree else v for k, v in files.items()}
 
 
