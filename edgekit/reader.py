@@ -84,6 +84,12 @@ class OperatorInfo:
     inputs: tuple[int, ...]  # -1 marks an omitted optional input
     outputs: tuple[int, ...]
     macs: int
+    # the builtin options' scalar fields (padding, strides, fused activation, beta, ...), sorted by name
+    options: tuple[tuple[str, int | float | bool], ...] = ()
+
+    def option(self, name: str, default: int | float | bool = 0) -> int | float | bool:
+        """One builtin option (e.g. ``strideW``, ``fusedActivationFunction``), or ``default``."""
+        return dict(self.options).get(name, default)
 
 
 @dataclass(frozen=True)
@@ -195,7 +201,8 @@ def _decode(data: bytes) -> ModelInfo:
         for t in inputs + outputs:
             if t >= len(tensors) or t < -1:
                 raise ModelError(None, f"operator {index} ({name}) refers to tensor {t}, which does not exist.")
-        operators.append(OperatorInfo(index, name, version, inputs, outputs, _macs(name, inputs, outputs, tensors)))
+        operators.append(OperatorInfo(index, name, version, inputs, outputs, _macs(name, inputs, outputs, tensors),
+                                      _options(op.builtinOptions)))
         versions[name] = max(versions.get(name, 0), version)
 
     io_inputs = tuple(int(i) for i in (main.inputs if main.inputs is not None else []))
@@ -216,6 +223,15 @@ def _decode(data: bytes) -> ModelInfo:
         metadata_names=tuple(_text(m.name) for m in (model.metadata or [])),
         description=_text(model.description),
     )
+
+
+def _options(options: object) -> tuple[tuple[str, int | float | bool], ...]:
+    """The scalar fields of an operator's builtin options object (vectors and nested tables are left out)."""
+    if options is None:
+        return ()
+    fields = {name: value for name, value in vars(options).items()
+              if not name.startswith("_") and isinstance(value, (int, float, bool))}
+    return tuple(sorted(fields.items()))
 
 
 def _text(value: bytes | str | None) -> str:
