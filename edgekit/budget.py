@@ -44,6 +44,11 @@ GENERIC_TFLM = FirmwareTemplate(
 #: qemu_m4 with arm-none-eabi-gcc 12.2 -Os it is 7,732 B of flash with a 2,704 B model, and 116 B of RAM.
 PROBE_CODE_BYTES = 5_028
 PROBE_RAM_BYTES = 116
+#: Code of edgekit's runtime outside the model: the ten int8 kernels (2,248 B, arm-none-eabi-gcc 12.2 -Os,
+#: Cortex-M4) plus the firmware around them (start-up, C library, self-test; the probe's 5,028 B).
+EDGEKIT_RUNTIME_CODE_BYTES = 2_248 + 5_028
+#: Per operator call in ek_model_invoke (vww_96_int8: 840 B for 31 calls).
+EDGEKIT_BYTES_PER_CALL = 28
 
 #: Templates whose kernels come from CMSIS-NN on Arm cores, and the optimized library on ESP32.
 _CMSIS_NN_TEMPLATES = {"tflm_chirale", "tflm_arduino", "tflm_baremetal"}
@@ -147,8 +152,21 @@ def arena_to_compile(estimate: ArenaEstimate, info: ModelInfo, template: Firmwar
     return align(need + max(ARENA_MARGIN_BYTES, int(need * ARENA_MARGIN_FRACTION)))
 
 
-def flash_parts(info: ModelInfo, model_bytes: int, board: Board, template: FirmwareTemplate) -> list[Part]:
+def flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareTemplate) -> list[Part]:
     """Model, TFLM framework, the model's kernels and the board's framework baseline, each with its source."""
+    model_bytes = len(model)
+    if template.runtime == "edgekit":
+        from edgekit.codegen import runtime_context
+
+        # The flatbuffer itself is not referenced by this firmware and is dropped by --gc-sections.
+        generated = runtime_context(model, info)
+        return [Part("weights, biases, multipliers and shifts", generated["constant_bytes"],
+                     "edgekit's generator: the model's constants as const arrays"),
+                Part(f"{len(generated['calls'])} kernel calls", EDGEKIT_BYTES_PER_CALL * len(generated["calls"]),
+                     "measured: 840 B for vww_96_int8's 31 calls (Cortex-M4, -Os)"),
+                Part("edgekit kernels and firmware", EDGEKIT_RUNTIME_CODE_BYTES,
+                     "measured: ek_kernels.c 2,248 B + the probe firmware 5,028 B (Cortex-M4, -Os)"),
+                _framework_part("flash", board, template)]
     if template.runtime == "none":
         return [Part("model flatbuffer", model_bytes, "the .tflite file, compiled in as a const array"),
                 Part("firmware without inference (model check)", PROBE_CODE_BYTES,
@@ -179,6 +197,10 @@ def ram_parts(info: ModelInfo, arena: int, board: Board, template: FirmwareTempl
     if template.runtime == "none":
         return [Part("firmware without inference (model check)", PROBE_RAM_BYTES,
                      "edgekit_probe measured on qemu_m4: no arena, no interpreter"), _framework_part("ram", board, template)]
+    if template.runtime == "edgekit":
+        return [Part("tensor arena", arena, "edgekit's own activation plan (exact; static .bss)"),
+                Part("firmware without inference (start-up, self-test)", PROBE_RAM_BYTES,
+                     "edgekit_probe measured on qemu_m4"), _framework_part("ram", board, template)]
     static_io = sum(t.num_elements for t in info.input_tensors) if len(info.inputs) > 1 else 0
     parts = [
         Part("tensor arena", arena, "TFLM's allocator on the host, converted to 32-bit, plus kernel scratch and "
@@ -274,7 +296,16 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     library = tflm_ops.snapshot(chosen.op_snapshot) if not chosen.needs_tflm_dir else tflm_ops.snapshot("tflm-tree")
     runs = check_runtime_runs(info, chosen, library)
     plan_saving = 0
-    if runs.ok and chosen.runtime != "none":
+    if runs.ok and chosen.runtime == "edgekit":
+        from edgekit.codegen import unsupported_ops
+
+        missing = unsupported_ops(info)
+        if missing:
+            runs = CheckResult("runtime", False, f"op {', '.join(missing)} is not supported by the edgekit runtime")
+    if runs.ok and chosen.runtime == "edgekit":
+        # the generator's own plan: exact, with no interpreter structures and no margin needed
+        compiled = estimate = max(best_plan(info).head, 16)
+    elif runs.ok and chosen.runtime != "none":
         plan = best_plan(info)
         plan_saving = plan.saving
         if arena is None:
@@ -288,14 +319,14 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
         estimate = arena.bytes
     else:
         compiled = estimate = 0
-    flash_list = flash_parts(info, len(model), board, chosen)
+    flash_list = flash_parts(info, model, board, chosen)
     flash = Usage(sum(p.bytes for p in flash_list), board.usable_flash, tuple(flash_list))
     ram_list = ram_parts(info, compiled, board, chosen)
     ram_limit = board.ram_bytes + (board.psram if chosen.arena == "heap" else 0)
     ram = Usage(sum(p.bytes for p in ram_list), ram_limit, tuple(ram_list))
     checks = [runs, check_flash_fits(flash, board), check_ram_fits(ram), check_static_ram(ram, board, chosen)]
     return BudgetReport(
-        board=board.id, template=chosen.name, runtime="tflm", measured=False, model_bytes=len(model),
+        board=board.id, template=chosen.name, runtime=chosen.runtime, measured=False, model_bytes=len(model),
         arena_bytes=compiled, arena_estimate=estimate, flash=flash, ram=ram, checks=tuple(checks),
         hints=tuple(_hints(checks, board, chosen, info, plan_saving, offline_plan)),
     )

@@ -33,8 +33,9 @@ RUNTIMES = ("tflm", "edgekit")
 class BuildOptions:
     """How to build (tool behaviour): runtime, template, quantization data, arena and plan, overwrites."""
 
-    runtime: str = "tflm"
+    runtime: str | None = None  # None: the board's default template decides
     template: str | None = None
+    selftest_count: int = 1
     rep_data: str | None = None  # representative data, needed when the model is not a .tflite yet
     offline_plan: bool = False
     arena_bytes: int | None = None
@@ -107,6 +108,26 @@ def _claim_output(output_dir: Path) -> bool:
     return created
 
 
+def choose_runtime_template(board: Board, runtime: str | None, template: str | None):
+    """The template for ``board``: ``template`` if given, else the board's first one with ``runtime``
+    (the board's default when no runtime is asked for)."""
+    from edgekit.render import choose_template, load_template
+
+    if template or runtime is None:
+        chosen = choose_template(board, template)
+        if runtime is not None and chosen.runtime != runtime:
+            raise TemplateError(f"template '{chosen.name}' runs the {chosen.runtime} runtime, not {runtime}")
+        return chosen
+    for name in board.templates:
+        candidate = load_template(name)
+        if candidate.runtime == runtime:
+            return candidate
+    reasons = {"tflm": "TFLM's sources cannot be compiled for it here; use --runtime edgekit",
+               "edgekit": "the edgekit runtime runs on the emulated boards and the host in this version; "
+                          "use --runtime tflm"}
+    raise TemplateError(f"no {runtime} firmware template for {board.id}", [reasons[runtime]])
+
+
 def _quantize(model_path: Path, rep_data: str | None) -> bytes:
     if rep_data is None:
         raise TemplateError(
@@ -136,14 +157,12 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     """
     from edgekit import platformio
     from edgekit.arena import best_plan, with_offline_plan
-    from edgekit.render import RenderOptions, choose_template, render_project, selftest_input_from_data
+    from edgekit.render import RenderOptions, render_project, selftest_input_from_data
 
-    if options.runtime not in RUNTIMES:
+    if options.runtime is not None and options.runtime not in RUNTIMES:
         raise TemplateError(f"unknown runtime '{options.runtime}'", [f"choose one of {', '.join(RUNTIMES)}"])
-    if options.runtime == "edgekit":
-        raise TemplateError("edgekit's own runtime is not in this version of edgekit", ["use --runtime tflm"])
     board = load_board(board_name)
-    template = choose_template(board, options.template)
+    template = choose_runtime_template(board, options.runtime, options.template)
     model_path = Path(model_path)
     out = Path(output_dir) if output_dir else default_output_dir(board)
     stages: list[Stage] = []
@@ -187,10 +206,12 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     created = _claim_output(out)
     try:
         (out / "model.tflite").write_bytes(data)
-        selftest = selftest_input_from_data(options.selftest_data, info) if options.selftest_data else None
+        selftest = (selftest_input_from_data(options.selftest_data, info, options.selftest_count)
+                    if options.selftest_data else None)
         rendered = render_project(data, info, board, out / "project", RenderOptions(
             template=template.name, arena_bytes=options.arena_bytes or before.arena_bytes, tflm_dir=options.tflm_dir,
-            selftest_input=selftest, selftest_origin=f"the first sample of {options.selftest_data}" if selftest else "",
+            selftest_input=selftest, selftest_count=options.selftest_count,
+            selftest_origin=f"the first sample(s) of {options.selftest_data}" if selftest else "",
             model_name=model_path.stem, force=options.force))
     except Exception:
         if created:

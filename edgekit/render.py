@@ -95,7 +95,8 @@ class RenderOptions:
     template: str | None = None  # None: the board's default template
     arena_bytes: int = 0  # tensor arena compiled into the firmware; must be > 0
     tflm_dir: Path | None = None  # TFLM tree from create_tflm_tree.py, for the bare-metal template
-    selftest_input: tuple[np.ndarray, ...] | None = None  # one sample per input tensor, in its dtype
+    selftest_input: tuple[np.ndarray, ...] | None = None  # per input tensor, [samples, ...] in its dtype
+    selftest_count: int = 1  # samples of the default pseudo-random self-test
     selftest_origin: str = ""  # says where the self-test input came from
     model_name: str = "model"  # usually the model file's stem; becomes C identifiers and comments
     force: bool = False  # replace files the user changed or that edgekit did not write
@@ -191,6 +192,11 @@ def check_model(info: ModelInfo, template: FirmwareTemplate, library: tflm_ops.L
                 "templates do not set up)."
             )
     problems.extend(tflm_ops.op_problems(info, library))
+    if template.runtime == "edgekit":
+        from edgekit.codegen import unsupported_ops
+
+        problems.extend(f"op {op} is not supported by the edgekit runtime. Fix: use --runtime tflm on a board "
+                        "with a TFLM template" for op in unsupported_ops(info))
     if problems:
         raise ModelError(None, f"cannot render it for {template.title}:\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -221,14 +227,14 @@ def _tensor_context(info: ModelInfo, tensor: TensorInfo, role: str, position: in
     }
 
 
-def default_selftest_input(info: ModelInfo) -> tuple[np.ndarray, ...]:
-    """A fixed pseudo-random input per tensor (seed 0, the type's full range), so the self-test exercises
-    every kernel rather than only the biases an all-zero input would reach."""
+def default_selftest_input(info: ModelInfo, count: int = 1) -> tuple[np.ndarray, ...]:
+    """``count`` fixed pseudo-random samples per input tensor (seed 0, the type's full range), so the
+    self-test exercises every kernel rather than only the biases an all-zero input would reach."""
     rng = np.random.default_rng(0)
     samples = []
     for tensor in info.input_tensors:
         dtype = numpy_dtype(tensor.dtype)
-        shape = tensor.shape[1:] if tensor.shape else ()
+        shape = (count, *tensor.shape[1:]) if tensor.shape else (count,)
         if dtype.kind == "f":
             samples.append(rng.uniform(-1.0, 1.0, size=shape).astype(dtype))
         else:
@@ -237,9 +243,9 @@ def default_selftest_input(info: ModelInfo) -> tuple[np.ndarray, ...]:
     return tuple(samples)
 
 
-def selftest_input_from_data(source: str, info: ModelInfo) -> tuple[np.ndarray, ...]:
-    """The first sample of a data source, in the model input's dtype (quantized when it is real-valued),
-    for the firmware's boot self-test. Single-input models only."""
+def selftest_input_from_data(source: str, info: ModelInfo, count: int = 1) -> tuple[np.ndarray, ...]:
+    """The first ``count`` samples of a data source, in the model input's dtype (quantized when
+    real-valued), for the firmware's boot self-test. Single-input models only."""
     from edgekit.datasets import fit_to_input, load_dataset
     from edgekit.errors import DataError
     from edgekit.host import quantize_values
@@ -249,35 +255,44 @@ def selftest_input_from_data(source: str, info: ModelInfo) -> tuple[np.ndarray, 
                         ["leave it out: the self-test then uses a fixed pseudo-random input"])
     tensor = info.input_tensors[0]
     data = fit_to_input(load_dataset(source, input_shape=tensor.shape), tensor.shape, "self-test")
-    sample = np.asarray(data.x[0])
-    if sample.dtype.kind == "f":
-        return (quantize_values(sample, tensor),)
-    return (sample.astype(numpy_dtype(tensor.dtype)),)
+    samples = np.asarray(data.x[:count])
+    if samples.dtype.kind == "f":
+        return (quantize_values(samples, tensor),)
+    return (samples.astype(numpy_dtype(tensor.dtype)),)
 
 
 def _selftest_context(model: bytes, info: ModelInfo, options: RenderOptions) -> tuple[dict[str, Any], bool]:
     """Input bytes and the host TFLM's outputs for them; outputs are zeros and unchecked if TFLM refuses."""
     from edgekit import host
 
-    inputs = options.selftest_input or default_selftest_input(info)
-    origin = options.selftest_origin or "a fixed pseudo-random pattern, seed 0"
+    inputs = options.selftest_input or default_selftest_input(info, options.selftest_count)
+    count = len(inputs[0])
+    origin = options.selftest_origin or f"{count} fixed pseudo-random sample(s), seed 0"
     try:
-        outputs = host.run_tflm_tensors(model, [np.asarray(x)[np.newaxis] for x in inputs])
-        expected = b"".join(np.ascontiguousarray(o[0]).tobytes() for o in outputs)
+        outputs = host.run_tflm_tensors(model, [np.asarray(x) for x in inputs])
+        # sample by sample, each with all of its output tensors in order
+        expected = b"".join(np.ascontiguousarray(o[n]).tobytes() for n in range(count) for o in outputs)
         checked = True
     except InterpreterCrash as exc:
         print(f"warning: the host TFLM interpreter could not run the model ({exc}); the firmware's self-test "
               "will print its outputs without checking them", file=sys.stderr)
-        expected = bytes(sum(_tensor_bytes(t) for t in info.output_tensors))
+        expected = bytes(count * sum(_tensor_bytes(t) for t in info.output_tensors))
         checked = False
-    input_bytes = b"".join(np.ascontiguousarray(x).tobytes() for x in inputs)
+    input_bytes = b"".join(np.ascontiguousarray(x[n]).tobytes() for n in range(count) for x in inputs)
     return {
         "origin": cgen.c_comment(origin),
         "tflm_version": _tflm_version(),
         "input": cgen.bytes_to_c_initializer(input_bytes, per_line=16, indent="  "),
         "expected": cgen.bytes_to_c_initializer(expected, per_line=16, indent="  "),
         "checked": checked,
+        "samples": count,
     }, checked
+
+
+def _runtime_context(model: bytes, info: ModelInfo) -> dict[str, Any]:
+    from edgekit.codegen import runtime_context
+
+    return runtime_context(model, info)
 
 
 def _tensor_bytes(tensor: TensorInfo) -> int:
@@ -374,6 +389,7 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
         "platform_spec": platform_spec(board.platform, board.platform_version),
         "library": {"title": library.title},
         "tflm_tree": tflm_tree,
+        "runtime": _runtime_context(model, info) if template.runtime == "edgekit" else None,
         # Arduino cores set their own FPU flags; bare frameworks leave them out (see the board files).
         "build_flags": list(template.build_flags) + list(board.cortex_m_flags if framework != "arduino" else ()),
     }

@@ -13,20 +13,22 @@ import click
 @click.option("--board", "-b", required=True, help="Board id or alias (see `edgekit boards`).")
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path),
               help="Output folder (default: edgekit-build/<board>).")
-@click.option("--runtime", type=click.Choice(["tflm", "edgekit"]), default="tflm", show_default=True,
-              help="Inference runtime in the firmware.")
+@click.option("--runtime", type=click.Choice(["tflm", "edgekit"]),
+              help="Inference runtime in the firmware (default: the board's; edgekit on the emulated boards).")
 @click.option("--template", "-t", help="Firmware template (default: the board's own).")
 @click.option("--rep-data", metavar="DATA", help="Representative data, to quantize a float model first.")
 @click.option("--offline-plan", is_flag=True, help="Write edgekit's activation plan into the model (smaller arena).")
 @click.option("--arena-size", type=click.IntRange(min=1), metavar="BYTES", help="Tensor arena (default: estimated).")
 @click.option("--tflm-dir", type=click.Path(path_type=Path, file_okay=False), help="TFLM tree for bare-metal boards.")
-@click.option("--selftest-data", metavar="DATA", help="Boot self-test input: the first sample of DATA.")
+@click.option("--selftest-data", metavar="DATA", help="Boot self-test inputs: the first samples of DATA.")
+@click.option("--selftest-samples", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many samples the boot self-test checks against the host TFLM.")
 @click.option("--force", is_flag=True, help="Replace project files edited since the last build.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build summary as JSON.")
 @click.pass_context
 def command(ctx: click.Context, model: Path, board: str, output: Path | None, runtime: str, template: str | None,
             rep_data: str | None, offline_plan: bool, arena_size: int | None, tflm_dir: Path | None,
-            selftest_data: str | None, force: bool, as_json: bool) -> None:
+            selftest_data: str | None, selftest_samples: int, force: bool, as_json: bool) -> None:
     """Build firmware for BOARD from MODEL (.tflite, or a Keras/SavedModel with --rep-data).
 
     Stages: quantize, read, budget (before), render, PlatformIO build, budget (from the ELF). Fails, with
@@ -37,7 +39,8 @@ def command(ctx: click.Context, model: Path, board: str, output: Path | None, ru
 
     verbose = (ctx.find_root().params.get("verbose") or 0) > 0
     options = BuildOptions(runtime=runtime, template=template, rep_data=rep_data, offline_plan=offline_plan,
-                           arena_bytes=arena_size, tflm_dir=tflm_dir, selftest_data=selftest_data, force=force)
+                           arena_bytes=arena_size, tflm_dir=tflm_dir, selftest_data=selftest_data,
+                           selftest_count=selftest_samples, force=force)
     result = build(model, board, output, options, progress=lambda line: click.echo(f"edgekit: {line}", err=True),
                    pio_line=(lambda line: click.echo(f"  | {line}", err=True)) if verbose else None)
     if as_json:

@@ -13,7 +13,7 @@ import pytest
 from edgekit import platformio
 from edgekit.catalog import load_board
 from edgekit.errors import BudgetError, BuildError, OfflineError, RenderError
-from edgekit.pipeline import build
+from edgekit.pipeline import BuildOptions, build
 from tests.conftest import make_tflm_tree, shared_model
 
 pytestmark = pytest.mark.slow
@@ -28,7 +28,8 @@ def _private_cache(tmp_path_factory, monkeypatch):
 @pytest.mark.parametrize("board", ["qemu_m3", "qemu_m4", "qemu_m7", "host"])
 def test_build_and_boot_on_emulated_boards(board, run_cli, tmp_path):
     out = tmp_path / "out"
-    code, stdout, err = run_cli("build", shared_model("kws_ref_model.tflite"), "--board", board, "-o", out, "--json")
+    code, stdout, err = run_cli("build", shared_model("kws_ref_model.tflite"), "--board", board, "-o", out, "--json",
+                                "--template", "edgekit_probe")
     assert code == 0, err
     summary = json.loads(stdout)
     assert [s["name"] for s in summary["stages"]] == ["quantize", "read", "budget", "render", "build", "size"]
@@ -51,7 +52,8 @@ def test_build_and_boot_on_emulated_boards(board, run_cli, tmp_path):
 def test_firmware_status_reaches_the_exit_code(run_cli, tmp_path):
     """A corrupted model array makes the device-side check fail, and `flash` exits with that status."""
     out = tmp_path / "out"
-    assert run_cli("build", shared_model("hello_world_int8.tflite"), "-b", "qemu_m4", "-o", out)[0] == 0
+    assert run_cli("build", shared_model("hello_world_int8.tflite"), "-b", "qemu_m4", "-o", out,
+                   "--template", "edgekit_probe")[0] == 0
     data = out / "project" / "src" / "model_data.cc"
     flipped = re.sub(r"(model_data\[\] = \{\n\s+)0x([0-9a-f]{2})",
                      lambda m: f"{m[1]}0x{int(m[2], 16) ^ 1:02x}", data.read_text(), count=1)
@@ -64,7 +66,8 @@ def test_firmware_status_reaches_the_exit_code(run_cli, tmp_path):
 
 
 def test_compile_error_in_an_edited_source_names_file_and_line(tmp_path):
-    result = build(shared_model("hello_world_int8.tflite"), "host", tmp_path / "out")
+    probe = BuildOptions(template="edgekit_probe")
+    result = build(shared_model("hello_world_int8.tflite"), "host", tmp_path / "out", probe)
     main = result.project_dir / "src" / "main.cc"
     lines = main.read_text().splitlines()
     lines.insert(10, "this is not C++;")
@@ -73,7 +76,7 @@ def test_compile_error_in_an_edited_source_names_file_and_line(tmp_path):
         platformio.build_project(result.project_dir, "edgekit-host", tmp_path / "again.log")
     # and the next `edgekit build` does not overwrite the edited file
     with pytest.raises(RenderError, match="changed since edgekit wrote it"):
-        build(shared_model("hello_world_int8.tflite"), "host", tmp_path / "out")
+        build(shared_model("hello_world_int8.tflite"), "host", tmp_path / "out", probe)
     assert "this is not C++;" in main.read_text()
 
 
@@ -149,7 +152,8 @@ def test_timeout_stops_a_firmware_that_never_exits(tmp_path):
     from edgekit.emulator import run_firmware
     from edgekit.errors import FlashError
 
-    result = build(shared_model("hello_world_int8.tflite"), "host", tmp_path / "out")
+    result = build(shared_model("hello_world_int8.tflite"), "host", tmp_path / "out",
+                   BuildOptions(template="edgekit_probe"))
     main = result.project_dir / "src" / "main.cc"
     main.write_text(main.read_text().replace("  return intact ? 0 : 1;", "  for (;;) {}\n  return intact ? 0 : 1;"))
     firmware, _ = platformio.build_project(result.project_dir, "edgekit-host", tmp_path / "loop.log")
@@ -161,5 +165,30 @@ def test_qemu_boots_with_the_documented_command_line(tmp_path):
     """The platform's own `pio run -t upload` boots the firmware in QEMU too."""
     result = build(shared_model("hello_world_int8.tflite"), "qemu_m3", tmp_path / "out")
     run = platformio.run_pio(["run", "-t", "upload"], result.project_dir, tmp_path / "upload.log", "edgekit-qemu")
-    assert "model crc32" in run.output
+    assert "self-test: 1 of 1 samples identical to the host TFLM" in run.output
     assert subprocess.run(["qemu-system-arm", "--version"], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("name", ["vww_96_int8", "kws_ref_model", "pretrainedResnet_quant", "ad01_int8"])
+def test_edgekit_runtime_on_qemu_m4_is_bit_exact_with_tflm_on_20_samples(name, run_cli, tmp_path):
+    """The firmware embeds 20 pseudo-random inputs and the host TFLM's outputs for them, runs each on the
+    emulated Cortex-M4 and exits with 0 only when every output is identical."""
+    out = tmp_path / "out"
+    code, stdout, err = run_cli("build", shared_model(f"{name}.tflite"), "-b", "qemu_m4", "--runtime", "edgekit",
+                                "--selftest-samples", "20", "-o", out, "--json")
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert summary["template"] == "edgekit_runtime"
+    # the arena is the generator's own plan, exactly what the ELF holds
+    assert summary["estimate"]["arena_bytes"] == summary["estimate"]["ram"]["parts"][0]["bytes"]
+    code, stdout, err = run_cli("flash", "-b", "qemu_m4", "--build-dir", out)
+    assert code == 0, stdout + err
+    assert "self-test: 20 of 20 samples identical to the host TFLM" in stdout
+
+
+def test_runtime_choice_per_board(run_cli, tmp_path):
+    code, out, err = run_cli("build", shared_model("hello_world_int8.tflite"), "-b", "qemu_m4", "--runtime", "tflm",
+                             "-o", tmp_path / "a")
+    assert code == 1 and "no tflm firmware template for qemu_m4" in err
+    code, out, err = run_cli("build", shared_model("trained_lstm_int8.tflite"), "-b", "qemu_m4", "-o", tmp_path / "b")
+    assert code == 1 and "UNIDIRECTIONAL_SEQUENCE_LSTM is not supported by the edgekit runtime" in err

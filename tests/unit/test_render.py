@@ -111,8 +111,8 @@ def test_selftest_expected_outputs_come_from_the_host_tflm(rendered):
     model, info, files, result = rendered["person_detect.tflite"]
     assert result.selftest_checked
     inputs = default_selftest_input(info)
-    expected = host.run_tflm_tensors(model, [x[np.newaxis] for x in inputs])[0][0].tobytes()
-    body = files["src/model_selftest.c"].split("model_selftest_expected[MODEL_OUTPUT_TOTAL_BYTES] = {", 1)[1]
+    expected = host.run_tflm_tensors(model, list(inputs))[0][0].tobytes()
+    body = files["src/model_selftest.c"].split("model_selftest_expected[MODEL_SELFTEST_SAMPLES * MODEL_OUTPUT_TOTAL_BYTES] = {", 1)[1]
     assert bytes(int(h, 16) for h in re.findall(r"0x([0-9a-f]{2})", body)) == expected
 
 

@@ -25,6 +25,7 @@ TEMPLATE_BOARDS = {
     "tflm_arduino": "nano33ble",
     "tflm_baremetal": "nucleo_f446re",
     "edgekit_probe": "qemu_m4",
+    "edgekit_runtime": "qemu_m4",
 }
 TREE_MARK = "<TFLM_DIR>"
 
