@@ -212,7 +212,6 @@ def with_offline_plan(model: bytes, plan: MemoryPlan) -> bytes:
     :raises ModelError: for a model with several subgraphs (the format concatenates their tensors; edgekit
         plans one).
     """
-    import flatbuffers
     from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
     tree = schema.ModelT.InitFromObj(schema.Model.GetRootAs(model, 0))
@@ -230,11 +229,35 @@ def with_offline_plan(model: bytes, plan: MemoryPlan) -> bytes:
     entry.name = OFFLINE_PLAN_METADATA.encode()
     entry.buffer = len(tree.buffers) - 1
     tree.metadata = [*metadata, entry]
-    builder = flatbuffers.Builder(len(model) + len(payload) + 1024)
+    builder = _AlignedBuilder(len(model) + len(payload) + 1024)
     builder.Finish(tree.Pack(builder), file_identifier=b"TFL3")
     planned = bytes(builder.Output())
     read_model(planned)  # the result must read back; a ModelError here would be a bug
     return planned
+
+
+def _aligned_builder_class():
+    import flatbuffers
+
+    class AlignedBuilder(flatbuffers.Builder):
+        """Writes every byte vector (tensor data) 16-byte aligned, as TFLite's converter does, so int32
+        biases and CMSIS-NN's word loads stay aligned in the repacked model."""
+
+        def CreateNumpyVector(self, x):  # noqa: N802 - flatbuffers' own name
+            if x.dtype.itemsize == 1 and x.size >= 16:
+                self.StartVector(1, x.size, 16)
+                payload = x.tobytes(order="C")
+                self.head = self.head - len(payload)
+                self.Bytes[self.head:self.head + len(payload)] = payload
+                self.vectorNumElems = x.size
+                return self.EndVector()
+            return super().CreateNumpyVector(x)
+
+    return AlignedBuilder
+
+
+def _AlignedBuilder(size: int):  # noqa: N802 - reads like the class it builds
+    return _aligned_builder_class()(size)
 
 
 def _name(value: bytes | str | None) -> str:

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena
 from edgekit.catalog import Board
-from edgekit.compat import compatibility_problems
 from edgekit.errors import BudgetError
-from edgekit.reader import ModelInfo
+from edgekit.reader import ModelInfo, numpy_dtype
 from edgekit import tflm_ops
 from edgekit.render import FirmwareTemplate, choose_template
 
@@ -201,7 +200,8 @@ def ram_parts(info: ModelInfo, arena: int, board: Board, template: FirmwareTempl
         return [Part("tensor arena", arena, "edgekit's own activation plan (exact; static .bss)"),
                 Part("firmware without inference (start-up, self-test)", PROBE_RAM_BYTES,
                      "edgekit_probe measured on qemu_m4"), _framework_part("ram", board, template)]
-    static_io = sum(t.num_elements for t in info.input_tensors) if len(info.inputs) > 1 else 0
+    static_io = sum(t.num_elements * numpy_dtype(t.dtype).itemsize for t in info.input_tensors) \
+        if len(info.inputs) > 1 else 0
     parts = [
         Part("tensor arena", arena, "TFLM's allocator on the host, converted to 32-bit, plus kernel scratch and "
              f"margin{'; allocated from the heap at boot' if template.arena == 'heap' else '; static (.bss)'}"),
@@ -230,8 +230,10 @@ def _framework_part(memory: str, board: Board, template: FirmwareTemplate) -> Pa
 # --- the rules -------------------------------------------------------------------------------------------
 
 def check_runtime_runs(info: ModelInfo, template: FirmwareTemplate, library) -> CheckResult:
-    """The model must be one the template's TFLM library can run (full integer, known ops and versions)."""
-    problems = compatibility_problems(info, io_type=None) + tflm_ops.op_problems(info, library)
+    """The model must be one the template's runtime can run (full integer, supported I/O, known ops and versions)."""
+    from edgekit.render import model_problems
+
+    problems = model_problems(info, template, library)
     return CheckResult("runtime", not problems, "; ".join(problems) or f"{template.library} runs every op")
 
 
@@ -262,11 +264,21 @@ def check_static_ram(ram: Usage, board: Board, template: FirmwareTemplate) -> Ch
     return CheckResult("static ram", ok, f"{static:,} of {board.static_ram_limit:,} B of static RAM")
 
 
+def check_heap_block(arena: int, board: Board, template: FirmwareTemplate) -> CheckResult:
+    """An arena taken from the heap must fit the largest block the heap can give (about 160 KB on the classic
+    ESP32), unless the board has PSRAM to put it in."""
+    if template.arena != "heap":
+        return CheckResult("heap block", True, "the arena is static")
+    limit = max(board.largest_heap_block, board.psram)
+    return CheckResult("heap block", arena <= limit, f"a {arena:,} B arena from a heap whose largest block is "
+                       f"about {limit:,} B{' (PSRAM)' if board.psram else ''}")
+
+
 def _hints(report_checks: list[CheckResult], board: Board, template: FirmwareTemplate, info: ModelInfo,
            plan_saving: int, offline_plan: bool) -> list[str]:
     failed = {c.name for c in report_checks if not c.ok}
     hints = []
-    if failed & {"ram", "static ram"}:
+    if failed & {"ram", "static ram", "heap block"}:
         if plan_saving > 0 and not offline_plan:
             hints.append(f"use the offline memory plan (--offline-plan): it saves {plan_saving:,} B of arena")
         if board.psram:
@@ -274,9 +286,13 @@ def _hints(report_checks: list[CheckResult], board: Board, template: FirmwareTem
         if template.arena == "static" and "static ram" in failed:
             hints.append("allocate the arena from the heap instead of statically")
     if "flash" in failed and board.platform == "espressif32":
-        hints.append("use a larger app partition: board_build.partitions = huge_app.csv gives 3,145,728 B on "
-                     "4 MB parts (no OTA)")
-    if failed & {"flash", "ram", "static ram"}:
+        if "espidf" in template.frameworks:
+            hints.append("give the app a larger partition: a custom partition table (board_build.partitions = "
+                         "partitions.csv in platformio.ini) with a bigger factory app")
+        else:
+            hints.append("use a larger app partition: board_build.partitions = huge_app.csv gives 3,145,728 B on "
+                         "4 MB parts (no OTA)")
+    if failed & {"flash", "ram", "static ram", "heap block"}:
         hints.append("choose a board with more memory (`edgekit check MODEL --all-boards`)")
         hints.append("make the model smaller (fewer filters or layers, a lower input resolution)")
     if "runtime" in failed:
@@ -297,12 +313,6 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     runs = check_runtime_runs(info, chosen, library)
     plan_saving = 0
     if runs.ok and chosen.runtime == "edgekit":
-        from edgekit.codegen import unsupported_ops
-
-        missing = unsupported_ops(info)
-        if missing:
-            runs = CheckResult("runtime", False, f"op {', '.join(missing)} is not supported by the edgekit runtime")
-    if runs.ok and chosen.runtime == "edgekit":
         # the generator's own plan: exact, with no interpreter structures and no margin needed
         compiled = estimate = max(best_plan(info).head, 16)
     elif runs.ok and chosen.runtime != "none":
@@ -319,12 +329,16 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
         estimate = arena.bytes
     else:
         compiled = estimate = 0
+    from edgekit.render import choose_framework
+
     flash_list = flash_parts(info, model, board, chosen)
-    flash = Usage(sum(p.bytes for p in flash_list), board.usable_flash, tuple(flash_list))
+    flash_limit = board.flash_for(choose_framework(board, chosen)) if chosen.frameworks else board.usable_flash
+    flash = Usage(sum(p.bytes for p in flash_list), flash_limit, tuple(flash_list))
     ram_list = ram_parts(info, compiled, board, chosen)
     ram_limit = board.ram_bytes + (board.psram if chosen.arena == "heap" else 0)
     ram = Usage(sum(p.bytes for p in ram_list), ram_limit, tuple(ram_list))
-    checks = [runs, check_flash_fits(flash, board), check_ram_fits(ram), check_static_ram(ram, board, chosen)]
+    checks = [runs, check_flash_fits(flash, board), check_ram_fits(ram), check_static_ram(ram, board, chosen),
+              check_heap_block(compiled, board, chosen)]
     return BudgetReport(
         board=board.id, template=chosen.name, runtime=chosen.runtime, measured=False, model_bytes=len(model),
         arena_bytes=compiled, arena_estimate=estimate, flash=flash, ram=ram, checks=tuple(checks),

@@ -51,11 +51,14 @@ SCHEMA: dict[str, tuple[type, bool, str]] = {
     "upload.maximum_size": (int, True, "flash bytes PlatformIO allows (upload.maximum_size)"),
     "upload.maximum_ram_size": (int, True, "RAM bytes PlatformIO counts (upload.maximum_ram_size)"),
     "memory.usable_flash": (int, False, "flash an application may really use (e.g. the ESP32 app partition)"),
+    "memory.usable_flash_by_framework": (dict, False, "framework -> usable flash where it differs (ESP-IDF's partition)"),
     "memory.static_ram_limit": (int, False, "largest static .data + .bss the linker accepts"),
+    "memory.largest_heap_block": (int, False, "largest block the heap can give at boot (for arenas taken from it)"),
     "memory.psram": (int, False, "external RAM bytes usable for the arena at run time"),
     "memory.framework_flash": (dict, False, "framework -> flash a minimal program of it takes (core, RTOS, drivers)"),
     "memory.framework_ram": (dict, False, "framework -> static RAM a minimal program of it takes"),
     "firmware.console": (str, False, "where the serial console is: uart0 (default), usb-serial-jtag, usb-cdc"),
+    "firmware.psram_mode": (str, False, "PSRAM interface for ESP-IDF: quad (default) or octal"),
     "firmware.templates": (list, True, "firmware templates that build on this board, in order of preference"),
     "firmware.default_template": (str, False, "the template used when --template is not given (required with templates)"),
     "sources": (dict, True, "where each number came from: dotted key -> citation"),
@@ -90,13 +93,20 @@ class Board:
     usable_flash: int
     static_ram_limit: int
     psram: int
+    largest_heap_block: int
+    usable_flash_by_framework: tuple[tuple[str, int], ...]
     framework_flash: tuple[tuple[str, int], ...]  # framework -> bytes, where a published figure exists
     framework_ram: tuple[tuple[str, int], ...]
     console: str
+    psram_mode: str
     templates: tuple[str, ...]
     default_template: str
     sources: tuple[tuple[str, str], ...]
     path: str = field(compare=False)
+
+    def flash_for(self, framework: str) -> int:
+        """Flash an application may use with ``framework`` (ESP-IDF's default partition differs from Arduino's)."""
+        return dict(self.usable_flash_by_framework).get(framework, self.usable_flash)
 
     def source(self, key: str) -> str:
         """Where the figure under a dotted board key comes from (its [sources] entry)."""
@@ -194,7 +204,7 @@ def _validate(path: Path, raw: dict[str, Any]) -> None:
         raise BoardError(path, f"key 'build.fpu' must be none, sp or dp, not {raw['build.fpu']!r}")
     # Every number must say where it came from.
     numbers = {key: value for key, value in raw.items() if SCHEMA[key][0] is int}
-    for key in ("memory.framework_flash", "memory.framework_ram"):
+    for key in ("memory.framework_flash", "memory.framework_ram", "memory.usable_flash_by_framework"):
         for framework, value in raw.get(key, {}).items():
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise BoardError(path, f"key '{key}.{framework}' must be a number of bytes, not {value!r}")
@@ -268,9 +278,12 @@ def load_board(name: str) -> Board:
         usable_flash=raw.get("memory.usable_flash", flash),
         static_ram_limit=raw.get("memory.static_ram_limit", ram),
         psram=raw.get("memory.psram", 0),
+        largest_heap_block=raw.get("memory.largest_heap_block", ram),
+        usable_flash_by_framework=tuple(sorted(raw.get("memory.usable_flash_by_framework", {}).items())),
         framework_flash=tuple(sorted(raw.get("memory.framework_flash", {}).items())),
         framework_ram=tuple(sorted(raw.get("memory.framework_ram", {}).items())),
         console=raw.get("firmware.console", "uart0"),
+        psram_mode=raw.get("firmware.psram_mode", "quad"),
         templates=tuple(raw["firmware.templates"]),
         default_template=raw.get("firmware.default_template", ""),
         sources=tuple(sorted((str(k), str(v)) for k, v in raw["sources"].items())),

@@ -93,7 +93,7 @@ def load_last_build(output_dir: Path) -> dict:
 
 def _claim_output(output_dir: Path) -> bool:
     """Make ``output_dir`` edgekit's; refuse a folder that holds other files. True if it was created here."""
-    if output_dir.exists():
+    if output_dir.exists() or output_dir.is_symlink():
         if not output_dir.is_dir():
             raise RenderError(f"output '{output_dir}' exists and is not a folder", ["choose another path with -o"])
         if any(output_dir.iterdir()) and not (output_dir / MARKER).exists():
@@ -102,7 +102,11 @@ def _claim_output(output_dir: Path) -> bool:
                 ["choose an empty or new folder with -o"])
         created = False
     else:
-        output_dir.mkdir(parents=True)
+        try:
+            output_dir.mkdir(parents=True)
+        except OSError as exc:
+            raise RenderError(f"cannot create the output folder '{output_dir}': {exc.strerror or exc}",
+                              ["choose a folder you can write to with -o"]) from None
         created = True
     (output_dir / MARKER).write_text("written by edgekit build; its files may be replaced by the next build\n")
     return created
@@ -164,7 +168,7 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     board = load_board(board_name)
     template = choose_runtime_template(board, options.runtime, options.template)
     model_path = Path(model_path)
-    out = Path(output_dir) if output_dir else default_output_dir(board)
+    out = (Path(output_dir) if output_dir else default_output_dir(board)).absolute()
     stages: list[Stage] = []
     total = 6
 

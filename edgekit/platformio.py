@@ -247,7 +247,7 @@ def upload(project_dir: Path, platform: str, port: str, log_path: Path,
     """``pio run -t upload`` on a built project through ``port``; a device that does not answer is a FlashError."""
     try:
         return run_pio(["run", "-t", "upload", "--upload-port", port], project_dir, log_path, platform, on_line)
-    except BuildError as exc:
+    except BuildError:
         text = log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
         if _NO_DEVICE.search(text):
             raise FlashError(f"no device answered on {port}",

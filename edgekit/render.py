@@ -180,8 +180,8 @@ def choose_framework(board: Board, template: FirmwareTemplate) -> str:
     )
 
 
-def check_model(info: ModelInfo, template: FirmwareTemplate, library: tflm_ops.LibrarySnapshot) -> None:
-    """Refuse a model the template's TFLM library cannot run, naming the op, version or tensor and the fix."""
+def model_problems(info: ModelInfo, template: FirmwareTemplate, library: tflm_ops.LibrarySnapshot) -> list[str]:
+    """Why the template's runtime cannot run the model, one line each with its fix (empty: it can)."""
     problems = compatibility_problems(info, io_type=None)
     for tensor in (*info.input_tensors, *info.output_tensors):
         if tensor.dtype not in _IO_TYPES:
@@ -197,6 +197,12 @@ def check_model(info: ModelInfo, template: FirmwareTemplate, library: tflm_ops.L
 
         problems.extend(f"op {op} is not supported by the edgekit runtime. Fix: use --runtime tflm on a board "
                         "with a TFLM template" for op in unsupported_ops(info))
+    return problems
+
+
+def check_model(info: ModelInfo, template: FirmwareTemplate, library: tflm_ops.LibrarySnapshot) -> None:
+    """Refuse a model the template's runtime cannot run, naming the op, version or tensor and the fix."""
+    problems = model_problems(info, template, library)
     if problems:
         raise ModelError(None, f"cannot render it for {template.title}:\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -390,8 +396,10 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
         "library": {"title": library.title},
         "tflm_tree": tflm_tree,
         "runtime": _runtime_context(model, info) if template.runtime == "edgekit" else None,
-        # Arduino cores set their own FPU flags; bare frameworks leave them out (see the board files).
-        "build_flags": list(template.build_flags) + list(board.cortex_m_flags if framework != "arduino" else ()),
+        "build_flags": list(template.build_flags),
+        # Arduino cores set their own FPU flags; bare frameworks leave them out (see the board files), and
+        # build_flags never reach the linker, so an extra script adds them to compile and link alike.
+        "fpu_flags": list(board.cortex_m_flags) if framework not in ("arduino", "") else [],
     }
     files: dict[str, str] = {}
     for layer in (*dict(template.layers)[framework], template.name):
@@ -443,6 +451,8 @@ def _read_manifest(project: Path) -> dict[str, str]:
 
 def _check_overwrites(project: Path, files: dict[str, str], force: bool) -> None:
     """Refuse to replace a user's file: one edgekit did not write here, or one edited since it did."""
+    if project.exists() and not project.is_dir():
+        raise RenderError(f"output '{project}' exists and is not a folder", ["choose another path with -o"])
     if force or not project.exists():
         return
     if not project.is_dir():
@@ -480,14 +490,27 @@ def render_project(model: bytes, info: ModelInfo, board: Board, project_dir: str
     _check_overwrites(project, files, options.force)
     manifest = {relative: _sha256(text) for relative, text in files.items()}
     previous = _read_manifest(project)
-    project.mkdir(parents=True, exist_ok=True)
-    for relative, text in sorted(files.items()):
-        _write_atomic(project / relative, text)
-    # Files this template no longer renders stay (they may matter to the user) but leave the manifest.
-    stale = sorted(set(previous) - set(manifest))
-    if stale:
-        print(f"note: {len(stale)} file(s) from an earlier render are no longer generated and were left in place: "
-              + ", ".join(stale[:5]), file=sys.stderr)
+    try:
+        project.mkdir(parents=True, exist_ok=True)
+        for relative, text in sorted(files.items()):
+            _write_atomic(project / relative, text)
+    except OSError as exc:
+        raise RenderError(f"cannot write the project in '{project}': {exc.strerror or exc}",
+                          ["choose a folder you can write to with -o"]) from None
+    # Files an earlier render wrote that this one does not (another template): removed when unchanged,
+    # since a stale source would be compiled too; kept, with a note, when the user edited them.
+    kept = []
+    for relative in sorted(set(previous) - set(manifest)):
+        path = project / relative
+        if not path.is_file():
+            continue
+        if _sha256(path.read_text(encoding="utf-8", errors="replace")) == previous[relative]:
+            path.unlink()
+        else:
+            kept.append(relative)
+    if kept:
+        print(f"note: {len(kept)} file(s) from an earlier render were edited and are left in place, but the new "
+              "template does not use them: " + ", ".join(kept[:5]), file=sys.stderr)
     _write_atomic(project / MANIFEST, json.dumps({
         "edgekit": edgekit.__version__, "template": result.template.name, "board": board.id,
         "model_sha256": info.sha256, "files": manifest,
@@ -502,6 +525,10 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        # mkstemp creates 0600; a project's files get the usual mode (0666 less the umask)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -48,8 +48,8 @@ def command(ctx: click.Context, model: Path, board: str, output: Path | None, ru
         return
     before, after = result.before, result.after
     click.echo(f"built {result.firmware} for {result.board} ({result.template})")
-    click.echo(f"{'':<8}{'estimate':>12}{'measured':>12}{'limit':>12}")
-    click.echo(f"{'flash':<8}{before.flash.used:>12,}{after.flash.used:>12,}{after.flash.limit:>12,}")
-    click.echo(f"{'RAM':<8}{before.ram.used:>12,}{after.ram.used:>12,}{after.ram.limit:>12,}")
-    click.echo(f"stages: " + ", ".join(f"{s.name} {s.seconds:.1f} s" for s in result.stages))
+    click.echo(f"{'':<8}{'estimate':>14}{'measured':>14}{'limit':>16}")
+    click.echo(f"{'flash':<8}{before.flash.used:>14,}{after.flash.used:>14,}{after.flash.limit:>16,}")
+    click.echo(f"{'RAM':<8}{before.ram.used:>14,}{after.ram.used:>14,}{after.ram.limit:>16,}")
+    click.echo("stages: " + ", ".join(f"{s.name} {s.seconds:.1f} s" for s in result.stages))
     click.echo(f"log: {result.output_dir / 'build.log'}")

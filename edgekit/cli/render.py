@@ -65,6 +65,9 @@ def command(model: Path, board: str, output: Path, template: str | None, arena_s
         force=force,
     )
     result = render_project(data, info, target, output, options)
+    if saving:
+        # the device runs (and reports the hash of) the planned model: give the user that exact file
+        (result.project_dir / "model_offline_plan.tflite").write_bytes(data)
     summary = {
         "project_dir": str(result.project_dir),
         "board": target.id,
@@ -86,6 +89,7 @@ def command(model: Path, board: str, output: Path, template: str | None, arena_s
     click.echo(f"  ops       {len(result.ops)}: {', '.join(result.ops)}")
     click.echo(f"  arena     {arena:,} B{'' if arena_size else ' (estimated for a 32-bit target, with scratch and margin)'}")
     if offline_plan:
-        click.echo(f"  plan      offline memory plan written into the model: {saving:,} B less arena"
+        click.echo(f"  plan      offline memory plan written into the model ({output / 'model_offline_plan.tflite'}): "
+                   f"{saving:,} B less arena"
                    if saving else "  plan      TFLM's own plan is already optimal for this model; none written")
     click.echo(f"  build     cd {result.project_dir} && pio run")

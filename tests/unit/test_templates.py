@@ -112,7 +112,10 @@ def test_platformio_accepts_the_rendered_configuration(board, template, tmp_path
     assert env["framework"] == [{"tflm_espidf": "espidf", "tflm_baremetal": "cmsis"}.get(template, "arduino")]
     flags = " ".join(env.get("build_flags", []))
     if template == "tflm_baremetal":
-        assert "-mfpu=fpv4-sp-d16" in flags and "-mfloat-abi=hard" in flags  # the STM32 bare framework omits them
+        # the STM32 bare framework omits the FPU flags; an extra script adds them to compile and link alike
+        assert env["extra_scripts"] == ["pre:edgekit_fpu.py"]
+        script = (tmp_path / "fw" / "edgekit_fpu.py").read_text()
+        assert '["-mfpu=fpv4-sp-d16", "-mfloat-abi=hard"]' in script and "LINKFLAGS=FPU_FLAGS" in script
         assert "-DTF_LITE_STATIC_MEMORY" in flags and "-DCMSIS_NN" in flags
         assert env["lib_deps"] == ["tflm"]
         library = json.loads((tmp_path / "fw" / "lib" / "tflm" / "library.json").read_text())

@@ -296,12 +296,12 @@ bool ek_app_setup() {
 
 void ek_app_poll() {
   int byte = ek_port_read();
-  if (byte < 0) {
-    // A frame cut off half-way must not swallow the next one.
-    if (ek_port_micros() - g_last_byte_us > kFrameSilenceUs) ek_parser_reset(&g_parser);
-    return;
-  }
-  g_last_byte_us = ek_port_micros();
+  const uint32_t now = ek_port_micros();
+  if (byte < 0) return;
+  // A frame cut off half-way must not swallow the next one: after a silence, start afresh. (Checked
+  // when a byte arrives, so that it also works where reading blocks.)
+  if (now - g_last_byte_us > kFrameSilenceUs) ek_parser_reset(&g_parser);
+  g_last_byte_us = now;
   switch (ek_parser_feed(&g_parser, static_cast<uint8_t>(byte))) {
     case EK_PARSE_FRAME:
       serve_frame();

@@ -41,6 +41,8 @@ namespace {
 volatile uint32_t& kDemcr = *reinterpret_cast<volatile uint32_t*>(0xE000EDFCu);
 volatile uint32_t& kDwtCtrl = *reinterpret_cast<volatile uint32_t*>(0xE0001000u);
 volatile uint32_t& kDwtCycles = *reinterpret_cast<volatile uint32_t*>(0xE0001004u);
+// The Cortex-M7 locks the DWT until this key is written to its lock access register (ignored elsewhere).
+volatile uint32_t& kDwtLock = *reinterpret_cast<volatile uint32_t*>(0xE0001FB0u);
 
 uint32_t g_last_cycles = 0;
 uint32_t g_spare_cycles = 0;
@@ -52,6 +54,7 @@ extern "C" {
 
 void ek_port_init(void) {
   kDemcr |= 1u << 24;
+  kDwtLock = 0xC5ACCE55u;
   kDwtCycles = 0;
   kDwtCtrl |= 1u;
   ek_board_serial_init();

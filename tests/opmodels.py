@@ -1,0 +1,155 @@
+"""Single-operator int8 .tflite models built directly with the flatbuffer schema (no TensorFlow), for
+property tests of the edgekit runtime against the tflite-micro interpreter."""
+
+from __future__ import annotations
+
+import flatbuffers
+import numpy as np
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+SAME, VALID = 0, 1
+ACTIVATIONS = (0, 1, 2, 3)  # NONE, RELU, RELU_N1_TO_1, RELU6
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.model = schema.ModelT()
+        self.model.version = 3
+        self.model.buffers = [schema.BufferT()]  # buffer 0 is the empty sentinel
+        self.model.operatorCodes = []
+        self.graph = schema.SubGraphT()
+        self.graph.tensors, self.graph.operators = [], []
+        self.model.subgraphs = [self.graph]
+
+    def tensor(self, shape, dtype, scales=None, zero_points=None, data=None, axis=0) -> int:
+        tensor = schema.TensorT()
+        tensor.shape = list(shape)
+        tensor.type = {"int8": schema.TensorType.INT8, "int32": schema.TensorType.INT32}[dtype]
+        tensor.name = f"t{len(self.graph.tensors)}".encode()
+        if scales is not None:
+            q = schema.QuantizationParametersT()
+            q.scale = [float(s) for s in np.atleast_1d(scales)]
+            q.zeroPoint = [int(z) for z in np.atleast_1d(zero_points if zero_points is not None else 0)]
+            q.quantizedDimension = axis
+            tensor.quantization = q
+        tensor.buffer = 0
+        if data is not None:
+            buffer = schema.BufferT()
+            buffer.data = np.frombuffer(np.ascontiguousarray(data).tobytes(), dtype=np.uint8)
+            self.model.buffers.append(buffer)
+            tensor.buffer = len(self.model.buffers) - 1
+        self.graph.tensors.append(tensor)
+        return len(self.graph.tensors) - 1
+
+    def operator(self, code: int, inputs, outputs, options_type: int, options, version: int = 1) -> None:
+        op_code = schema.OperatorCodeT()
+        op_code.builtinCode = code
+        op_code.deprecatedBuiltinCode = min(code, 127)
+        op_code.version = version
+        self.model.operatorCodes.append(op_code)
+        op = schema.OperatorT()
+        op.opcodeIndex = len(self.model.operatorCodes) - 1
+        op.inputs, op.outputs = list(inputs), list(outputs)
+        op.builtinOptionsType, op.builtinOptions = options_type, options
+        self.graph.operators.append(op)
+
+    def finish(self, inputs, outputs) -> bytes:
+        self.graph.inputs, self.graph.outputs = list(inputs), list(outputs)
+        builder = flatbuffers.Builder(1024)
+        builder.Finish(self.model.Pack(builder), file_identifier=b"TFL3")
+        return bytes(builder.Output())
+
+
+def _out_size(size: int, kernel: int, stride: int, dilation: int, padding: int) -> int:
+    effective = (kernel - 1) * dilation + 1
+    return (size + stride - 1) // stride if padding == SAME else (size - effective + stride) // stride
+
+
+def conv_model(rng, depthwise: bool, h: int, w: int, c: int, kh: int, kw: int, stride: int, dilation: int,
+               padding: int, activation: int, out_c: int = 1, depth_multiplier: int = 1) -> bytes:
+    """CONV_2D or DEPTHWISE_CONV_2D with per-channel int8 weights and int32 bias."""
+    b = _Builder()
+    oh, ow = _out_size(h, kh, stride, dilation, padding), _out_size(w, kw, stride, dilation, padding)
+    channels = c * depth_multiplier if depthwise else out_c
+    s_in, zp_in = float(rng.uniform(0.005, 0.05)), int(rng.integers(-20, 20))
+    s_w = rng.uniform(0.001, 0.02, channels)
+    s_out, zp_out = float(rng.uniform(0.02, 0.2)), int(rng.integers(-10, 10))
+    x = b.tensor([1, h, w, c], "int8", s_in, zp_in)
+    shape = [1, kh, kw, channels] if depthwise else [channels, kh, kw, c]
+    weights = b.tensor(shape, "int8", s_w, np.zeros(channels), rng.integers(-127, 128, shape, dtype=np.int8),
+                       axis=3 if depthwise else 0)
+    bias = b.tensor([channels], "int32", s_in * s_w, np.zeros(channels),
+                    rng.integers(-2000, 2000, channels).astype(np.int32))
+    y = b.tensor([1, oh, ow, channels], "int8", s_out, zp_out)
+    if depthwise:
+        options = schema.DepthwiseConv2DOptionsT()
+        options.depthMultiplier = depth_multiplier
+        code, kind, version = schema.BuiltinOperator.DEPTHWISE_CONV_2D, schema.BuiltinOptions.DepthwiseConv2DOptions, 3
+    else:
+        options = schema.Conv2DOptionsT()
+        code, kind, version = schema.BuiltinOperator.CONV_2D, schema.BuiltinOptions.Conv2DOptions, 3
+    options.padding, options.strideH, options.strideW = padding, stride, stride
+    options.dilationHFactor, options.dilationWFactor, options.fusedActivationFunction = dilation, dilation, activation
+    b.operator(code, [x, weights, bias], [y], kind, options, version)
+    return b.finish([x], [y])
+
+
+def fc_model(rng, batches: int, depth: int, units: int, activation: int) -> bytes:
+    """FULLY_CONNECTED with per-tensor int8 weights and int32 bias."""
+    b = _Builder()
+    s_in, zp_in = float(rng.uniform(0.005, 0.05)), int(rng.integers(-20, 20))
+    s_w = float(rng.uniform(0.001, 0.02))
+    s_out, zp_out = float(rng.uniform(0.05, 0.3)), int(rng.integers(-10, 10))
+    x = b.tensor([batches, depth], "int8", s_in, zp_in)
+    weights = b.tensor([units, depth], "int8", s_w, 0, rng.integers(-127, 128, (units, depth), dtype=np.int8))
+    bias = b.tensor([units], "int32", s_in * s_w, 0, rng.integers(-2000, 2000, units).astype(np.int32))
+    y = b.tensor([batches, units], "int8", s_out, zp_out)
+    options = schema.FullyConnectedOptionsT()
+    options.fusedActivationFunction = activation
+    b.operator(schema.BuiltinOperator.FULLY_CONNECTED, [x, weights, bias], [y],
+               schema.BuiltinOptions.FullyConnectedOptions, options, 4)
+    return b.finish([x], [y])
+
+
+def pool_model(rng, average: bool, h: int, w: int, c: int, kh: int, kw: int, stride: int, padding: int,
+               activation: int) -> bytes:
+    """AVERAGE_POOL_2D or MAX_POOL_2D (input and output share scale and zero point, as TFLM requires)."""
+    b = _Builder()
+    scale, zp = float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20))
+    oh, ow = _out_size(h, kh, stride, 1, padding), _out_size(w, kw, stride, 1, padding)
+    x = b.tensor([1, h, w, c], "int8", scale, zp)
+    y = b.tensor([1, oh, ow, c], "int8", scale, zp)
+    options = schema.Pool2DOptionsT()
+    options.padding, options.strideH, options.strideW = padding, stride, stride
+    options.filterHeight, options.filterWidth, options.fusedActivationFunction = kh, kw, activation
+    code = schema.BuiltinOperator.AVERAGE_POOL_2D if average else schema.BuiltinOperator.MAX_POOL_2D
+    b.operator(code, [x], [y], schema.BuiltinOptions.Pool2DOptions, options, 2)
+    return b.finish([x], [y])
+
+
+def softmax_model(rng, rows: int, depth: int, beta: float) -> bytes:
+    """SOFTMAX int8 -> int8 (output scale 1/256, zero point -128)."""
+    b = _Builder()
+    x = b.tensor([rows, depth], "int8", float(rng.uniform(0.01, 0.3)), int(rng.integers(-20, 20)))
+    y = b.tensor([rows, depth], "int8", 1.0 / 256, -128)
+    options = schema.SoftmaxOptionsT()
+    options.beta = beta
+    b.operator(schema.BuiltinOperator.SOFTMAX, [x], [y], schema.BuiltinOptions.SoftmaxOptions, options, 2)
+    return b.finish([x], [y])
+
+
+def add_model(rng, shape, broadcast_scalar: bool, activation: int) -> bytes:
+    """ADD of two int8 tensors (the second one a constant scalar when broadcasting)."""
+    b = _Builder()
+    x = b.tensor(shape, "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)))
+    if broadcast_scalar:
+        other = b.tensor([1], "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)),
+                         rng.integers(-128, 128, 1, dtype=np.int8))
+    else:
+        other = b.tensor(shape, "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)),
+                         rng.integers(-128, 128, shape, dtype=np.int8))
+    y = b.tensor(shape, "int8", float(rng.uniform(0.02, 0.2)), int(rng.integers(-20, 20)))
+    options = schema.AddOptionsT()
+    options.fusedActivationFunction = activation
+    b.operator(schema.BuiltinOperator.ADD, [x, other], [y], schema.BuiltinOptions.AddOptions, options, 2)
+    return b.finish([x], [y])

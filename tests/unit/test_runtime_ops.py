@@ -1,0 +1,117 @@
+"""Per-op property tests: single-op int8 models with random shapes, strides, padding, dilation, depth
+multipliers, fused activations and broadcasting; the edgekit runtime's outputs must equal the tflite-micro
+interpreter's bit for bit."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from edgekit import host
+from edgekit.codegen import render_runtime_sources
+from edgekit.reader import read_model
+from tests import opmodels
+from tests.helpers_c import compiler
+
+PROPERTY = settings(max_examples=8, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def kernels(tmp_path_factory) -> Path:
+    """The kernel library compiled once (to an object) for all examples."""
+    folder = tmp_path_factory.mktemp("kernels")
+    sources = render_runtime_sources(opmodels.fc_model(np.random.default_rng(0), 1, 4, 2, 0),
+                                     read_model(opmodels.fc_model(np.random.default_rng(0), 1, 4, 2, 0)), "//")
+    for name in ("ek_kernels.h", "ek_kernels.c"):
+        (folder / name).write_text(sources[name])
+    subprocess.run([compiler("gcc"), "-O1", "-std=c99", "-Wall", "-Wextra", "-Werror", "-c", str(folder / "ek_kernels.c"),
+                    "-o", str(folder / "ek_kernels.o")], check=True)
+    return folder
+
+
+def assert_bit_exact(model: bytes, kernels: Path, workdir: Path, samples: int = 4) -> None:
+    """Runs ``samples`` random inputs through the generated C and through tflite-micro; they must agree."""
+    info = read_model(model)
+    sources = render_runtime_sources(model, info, "//")
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in ("ek_model.h", "ek_model.c"):
+        (workdir / name).write_text(sources[name])
+    n_in, n_out = info.input_tensors[0].num_elements, info.output_tensors[0].num_elements
+    (workdir / "main.c").write_text(f"""
+#include <stdio.h>
+#include <string.h>
+#include "ek_model.h"
+int main(void) {{
+  static unsigned char sample[{n_in}];
+  while (fread(sample, 1, sizeof sample, stdin) == sizeof sample) {{
+    memcpy(ek_model_input(0), sample, sizeof sample);
+    ek_model_invoke();
+    fwrite(ek_model_output(0), 1, {n_out}, stdout);
+  }}
+  return 0;
+}}
+""")
+    program = workdir / "run"
+    done = subprocess.run([compiler("gcc"), "-O1", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{kernels}",
+                           "-o", str(program), str(workdir / "main.c"), str(workdir / "ek_model.c"),
+                           str(kernels / "ek_kernels.o")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    shape = info.input_tensors[0].shape
+    inputs = np.random.default_rng(11).integers(-128, 128, size=(samples, *shape[1:]), dtype=np.int8)
+    expected = host.run_tflm_tensors(model, [inputs])[0]
+    got = subprocess.run([str(program)], input=inputs.tobytes(), capture_output=True, check=True).stdout
+    np.testing.assert_array_equal(np.frombuffer(got, dtype=np.int8), expected.reshape(-1))
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**16), depthwise=st.booleans(), h=st.integers(3, 12), w=st.integers(3, 12),
+       c=st.integers(1, 6), k=st.sampled_from([1, 2, 3, 5]), stride=st.integers(1, 3), dilation=st.integers(1, 2),
+       padding=st.sampled_from([opmodels.SAME, opmodels.VALID]), activation=st.sampled_from(opmodels.ACTIVATIONS),
+       out_c=st.integers(1, 6), depth_multiplier=st.integers(1, 3))
+def test_convolutions(kernels, tmp_path, seed, depthwise, h, w, c, k, stride, dilation, padding, activation, out_c,
+                      depth_multiplier):
+    if padding == opmodels.VALID and (k - 1) * dilation + 1 > min(h, w):
+        return  # no output: not a valid model
+    model = opmodels.conv_model(np.random.default_rng(seed), depthwise, h, w, c, k, k, stride, dilation, padding,
+                                activation, out_c, depth_multiplier)
+    assert_bit_exact(model, kernels, tmp_path / f"conv{seed}")
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**16), depth=st.integers(1, 64), units=st.integers(1, 24),
+       activation=st.sampled_from(opmodels.ACTIVATIONS))
+def test_fully_connected(kernels, tmp_path, seed, depth, units, activation):
+    model = opmodels.fc_model(np.random.default_rng(seed), 1, depth, units, activation)
+    assert_bit_exact(model, kernels, tmp_path / f"fc{seed}")
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**16), average=st.booleans(), h=st.integers(2, 12), w=st.integers(2, 12),
+       c=st.integers(1, 5), k=st.integers(1, 4), stride=st.integers(1, 3),
+       padding=st.sampled_from([opmodels.SAME, opmodels.VALID]), activation=st.sampled_from(opmodels.ACTIVATIONS))
+def test_pooling(kernels, tmp_path, seed, average, h, w, c, k, stride, padding, activation):
+    if padding == opmodels.VALID and k > min(h, w):
+        return
+    model = opmodels.pool_model(np.random.default_rng(seed), average, h, w, c, k, k, stride, padding, activation)
+    assert_bit_exact(model, kernels, tmp_path / f"pool{seed}")
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**16), depth=st.integers(1, 40), beta=st.sampled_from([1.0, 0.5, 2.0]))
+def test_softmax(kernels, tmp_path, seed, depth, beta):
+    model = opmodels.softmax_model(np.random.default_rng(seed), 1, depth, beta)
+    assert_bit_exact(model, kernels, tmp_path / f"softmax{seed}")
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**16), shape=st.sampled_from([[1, 5], [1, 3, 4, 2], [1, 16]]), scalar=st.booleans(),
+       activation=st.sampled_from(opmodels.ACTIVATIONS))
+def test_add_with_and_without_broadcasting(kernels, tmp_path, seed, shape, scalar, activation):
+    model = opmodels.add_model(np.random.default_rng(seed), shape, scalar, activation)
+    assert_bit_exact(model, kernels, tmp_path / f"add{seed}")
