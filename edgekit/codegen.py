@@ -155,7 +155,7 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
         ctype = "float" if tensor.dtype == "FLOAT32" else "int8_t"
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
-    calls = [_call(op, info, tensor_ref) for op in info.operators]
+    calls = [_call(op, info, tensor_ref, constants) for op in info.operators]
     return GeneratedModel(source="", calls=tuple(c for c in calls if c is not None), constants=tuple(constant_defs),
                           arena_bytes=max(plan.head, 16), offsets=plan.offsets, inputs=info.inputs,
                           outputs=info.outputs, constant_bytes=sum(len(constants[i]) for i in arrays))
@@ -167,7 +167,7 @@ def _q(tensor: TensorInfo) -> tuple[float, int]:
     return tensor.quantization.scales[0], tensor.quantization.zero_points[0]
 
 
-def _call(op: OperatorInfo, info: ModelInfo, ref) -> OpCall | None:
+def _call(op: OperatorInfo, info: ModelInfo, ref, constants: dict[int, bytes]) -> OpCall | None:
     t = info.tensors
     name = f"op {op.index}: {op.op}"
     if op.op in ("CONV_2D", "DEPTHWISE_CONV_2D"):
@@ -189,16 +189,22 @@ def _call(op: OperatorInfo, info: ModelInfo, ref) -> OpCall | None:
             raise ModelError(None, f"{name} is a grouped convolution, which the edgekit runtime does not run; "
                              "use --runtime tflm")
         prefix = f"k_op{op.index}"
-        arrays = (_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs]),
-                  _array(f"{prefix}_shift", "int32_t", [s for _, s in pairs]))
+        arrays = [_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs]),
+                  _array(f"{prefix}_shift", "int32_t", [s for _, s in pairs])]
+        tap_sums = "NULL"
+        if op.op == "CONV_2D":
+            weights = np.frombuffer(constants[op.inputs[1]], dtype=np.int8).reshape(w.shape).astype(np.int64)
+            arrays.append(_array(f"{prefix}_taps", "int32_t", weights.sum(axis=3).ravel()))
+            tap_sums = f"{prefix}_taps"
         params = (f"{{{x.shape[1]}, {x.shape[2]}, {x.shape[3]}, {out.shape[1]}, {out.shape[2]}, {out.shape[3]}, "
                   f"{k_h}, {k_w}, {stride_h}, {stride_w}, {dil_h}, {dil_w}, "
                   f"{padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)}, "
                   f"{padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)}, {depth_multiplier}, {-zp_in}, {zp_out}, "
-                  f"{low}, {high}, {prefix}_mult, {prefix}_shift}}")
+                  f"{low}, {high}, {prefix}_mult, {prefix}_shift, {tap_sums}}}")
         kernel = "ek_conv2d_s8" if op.op == "CONV_2D" else "ek_depthwise_conv2d_s8"
         call = f"{kernel}(P, {ref(op.inputs[0])}, {ref(op.inputs[1])}, {ref(bias) if bias is not None else 'NULL'}, {ref(op.outputs[0])});"
-        return OpCall(name, "ek_conv_params", params, call, arrays, 8 * len(pairs))
+        table = 8 * len(pairs) + (4 * channels * k_h * k_w if op.op == "CONV_2D" else 0)
+        return OpCall(name, "ek_conv_params", params, call, tuple(arrays), table)
     if op.op == "FULLY_CONNECTED":
         x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
         bias = op.inputs[2] if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
@@ -215,12 +221,15 @@ def _call(op: OperatorInfo, info: ModelInfo, ref) -> OpCall | None:
         in_depth, out_depth = w.shape[1], w.shape[0]
         batches = x.num_elements // in_depth
         prefix = f"k_op{op.index}"
+        filter_offset = -w.quantization.zero_points[0]
+        weights = np.frombuffer(constants[op.inputs[1]], dtype=np.int8).reshape(w.shape).astype(np.int64)
         arrays = (_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs]),
-                  _array(f"{prefix}_shift", "int32_t", [s for _, s in pairs]))
-        params = (f"{{{batches}, {in_depth}, {out_depth}, {-zp_in}, {-w.quantization.zero_points[0]}, {zp_out}, "
-                  f"{low}, {high}, {prefix}_mult, {prefix}_shift, {int(per_channel)}}}")
+                  _array(f"{prefix}_shift", "int32_t", [s for _, s in pairs]),
+                  _array(f"{prefix}_rows", "int32_t", (weights + filter_offset).sum(axis=1)))
+        params = (f"{{{batches}, {in_depth}, {out_depth}, {-zp_in}, {filter_offset}, {zp_out}, "
+                  f"{low}, {high}, {prefix}_mult, {prefix}_shift, {int(per_channel)}, {prefix}_rows}}")
         call = f"ek_fully_connected_s8(P, {ref(op.inputs[0])}, {ref(op.inputs[1])}, {ref(bias) if bias is not None else 'NULL'}, {ref(op.outputs[0])});"
-        return OpCall(name, "ek_fc_params", params, call, arrays, 8 * len(pairs))
+        return OpCall(name, "ek_fc_params", params, call, arrays, 8 * len(pairs) + 4 * out_depth)
     if op.op in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
         x, out = t[op.inputs[0]], t[op.outputs[0]]
         low, high = activation_range(int(op.option("fusedActivationFunction")), out)

@@ -34,26 +34,28 @@ def is_emulated(board: Board) -> bool:
     return board.platform in EMULATED_PLATFORMS
 
 
-def firmware_command(firmware: Path, board: Board) -> list[str]:
-    """The command that boots ``firmware`` for ``board``."""
+def firmware_command(firmware: Path, board: Board, count_instructions: bool = False) -> list[str]:
+    """The command that boots ``firmware`` for ``board``. ``count_instructions`` runs QEMU with
+    ``-icount shift=0``: one nanosecond of virtual time per instruction, so timers count instructions."""
     if board.platform == "edgekit-host":
         return [str(firmware)]
     qemu = shutil.which("qemu-system-arm")
     if qemu is None:
         raise ToolNotFound("qemu-system-arm", "run scripts/setup.sh, or: sudo apt-get install qemu-system-arm")
     return [qemu, "-M", board.mcu, "-nographic", "-monitor", "none", "-serial", "stdio",
+            *(["-icount", "shift=0"] if count_instructions else []),
             "-semihosting-config", "enable=on,target=native", "-kernel", str(firmware)]
 
 
 def run_firmware(firmware: Path, board: Board, timeout_s: float = 60.0,
-                 on_line: Callable[[str], None] | None = None) -> FirmwareRun:
+                 on_line: Callable[[str], None] | None = None, count_instructions: bool = False) -> FirmwareRun:
     """Boot ``firmware`` on the emulated ``board``, stream its output, and return when it exits.
 
     :raises FlashError: when the firmware is missing or does not exit within ``timeout_s`` seconds.
     """
     if not firmware.is_file():
         raise FlashError(f"no firmware at {firmware}", ["build it first with `edgekit build`"])
-    command = firmware_command(firmware, board)
+    command = firmware_command(firmware, board, count_instructions)
     start = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     lines: list[str] = []

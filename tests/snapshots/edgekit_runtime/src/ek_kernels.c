@@ -64,7 +64,14 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
             if (ix < 0 || ix >= p->in_w) continue;
             const int8_t* in = input + (iy * p->in_w + ix) * p->in_c;
             const int8_t* w = filter + ((oc * p->k_h + ky) * p->k_w + kx) * p->in_c;
-            for (int32_t ic = 0; ic < p->in_c; ++ic) acc += (int32_t)w[ic] * ((int32_t)in[ic] + p->input_offset);
+            if (p->tap_sums) {
+              /* sum(w * (x + offset)) = sum(w * x) + offset * sum(w): the same integers, fewer operations */
+              int32_t dot = 0;
+              for (int32_t ic = 0; ic < p->in_c; ++ic) dot += (int32_t)w[ic] * (int32_t)in[ic];
+              acc += dot + p->input_offset * p->tap_sums[(oc * p->k_h + ky) * p->k_w + kx];
+            } else {
+              for (int32_t ic = 0; ic < p->in_c; ++ic) acc += (int32_t)w[ic] * ((int32_t)in[ic] + p->input_offset);
+            }
           }
         }
         if (bias) acc += bias[oc];
@@ -113,8 +120,14 @@ void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int
     for (int32_t o = 0; o < p->out_depth; ++o) {
       const int8_t* w = weights + o * p->in_depth;
       int32_t acc = 0;
-      for (int32_t i = 0; i < p->in_depth; ++i) {
-        acc += ((int32_t)w[i] + p->filter_offset) * ((int32_t)x[i] + p->input_offset);
+      if (p->row_sums) {
+        /* sum((w + fo) * (x + io)) = sum((w + fo) * x) + io * sum(w + fo) */
+        for (int32_t i = 0; i < p->in_depth; ++i) acc += ((int32_t)w[i] + p->filter_offset) * (int32_t)x[i];
+        acc += p->input_offset * p->row_sums[o];
+      } else {
+        for (int32_t i = 0; i < p->in_depth; ++i) {
+          acc += ((int32_t)w[i] + p->filter_offset) * ((int32_t)x[i] + p->input_offset);
+        }
       }
       if (bias) acc += bias[o];
       const int32_t k = p->per_channel ? o : 0;

@@ -27,6 +27,9 @@ typedef struct {
   int32_t act_min, act_max;
   const int32_t* multiplier;     /* per output channel */
   const int32_t* shift;          /* per output channel */
+  /* CONV_2D: sum of the filter over input channels, per [out_c][k_h][k_w] tap, so that the input offset is
+   * applied once per tap instead of once per multiply (NULL: per multiply) */
+  const int32_t* tap_sums;
 } ek_conv_params;
 
 /* CONV_2D, NHWC, batch 1; filter [out_c][k_h][k_w][in_c]; bias may be NULL. */
@@ -43,6 +46,8 @@ typedef struct {
   const int32_t* multiplier;     /* one value, or one per output when per_channel */
   const int32_t* shift;
   int32_t per_channel;
+  /* sum of each output's weights (filter offset included), so the input offset is applied once per output */
+  const int32_t* row_sums;
 } ek_fc_params;
 
 /* FULLY_CONNECTED: weights [out_depth][in_depth]; bias may be NULL. */

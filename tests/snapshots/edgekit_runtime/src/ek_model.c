@@ -23,15 +23,18 @@ static const int32_t k_t1[1] = {429};
 /* op 0: FULLY_CONNECTED */
 static const int32_t k_op0_mult[1] = {2039655759};
 static const int32_t k_op0_shift[1] = {-7};
-static const ek_fc_params k_p0 = {1, 1, 16, 128, 0, -128, -128, 127, k_op0_mult, k_op0_shift, 0};
+static const int32_t k_op0_rows[16] = {-9, -54, 57, 71, 104, 115, 98, 99, 64, -26, 127, 25, -82, 68, 95, 86};
+static const ek_fc_params k_p0 = {1, 1, 16, 128, 0, -128, -128, 127, k_op0_mult, k_op0_shift, 0, k_op0_rows};
 /* op 1: FULLY_CONNECTED */
 static const int32_t k_op1_mult[1] = {1561796740};
 static const int32_t k_op1_shift[1] = {-6};
-static const ek_fc_params k_p1 = {1, 16, 16, 128, 0, -128, -128, 127, k_op1_mult, k_op1_shift, 0};
+static const int32_t k_op1_rows[16] = {1, -181, 23, -163, 13, 125, -96, 58, 162, 61, -194, -216, -24, -90, 30, 320};
+static const ek_fc_params k_p1 = {1, 16, 16, 128, 0, -128, -128, 127, k_op1_mult, k_op1_shift, 0, k_op1_rows};
 /* op 2: FULLY_CONNECTED */
 static const int32_t k_op2_mult[1] = {1630361784};
 static const int32_t k_op2_shift[1] = {-5};
-static const ek_fc_params k_p2 = {1, 16, 1, 128, 0, 5, -128, 127, k_op2_mult, k_op2_shift, 0};
+static const int32_t k_op2_rows[1] = {52};
+static const ek_fc_params k_p2 = {1, 16, 1, 128, 0, 5, -128, 127, k_op2_mult, k_op2_shift, 0, k_op2_rows};
 
 void* ek_model_input(int index) {
   switch (index) {

@@ -14,7 +14,7 @@ extern "C" {
 /* Every activation tensor lives at a planned offset in one arena of this size. */
 #define EK_MODEL_ARENA_BYTES 32u
 /* Weights, biases, multipliers and shifts, all const (flash). */
-#define EK_MODEL_CONSTANT_BYTES 444u
+#define EK_MODEL_CONSTANT_BYTES 576u
 
 /* The input or output tensor `index` (in the model's order), or NULL. */
 void* ek_model_input(int index);

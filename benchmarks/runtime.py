@@ -1,0 +1,77 @@
+"""edgekit's own runtime against TFLM, per model: arena, code and constant bytes, and instructions per
+inference on the emulated Cortex-M4 (QEMU with -icount shift=0, read through SysTick), beside the TFLM
+figures in ../shared/models/README.md.
+
+Run: .venv/bin/python benchmarks/runtime.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+MODELS = Path(os.environ.get("EDGEKIT_SHARED", REPO.parent / "shared")) / "models"
+
+from edgekit import platformio  # noqa: E402
+from edgekit.budget import elf_sections  # noqa: E402
+from edgekit.catalog import load_board  # noqa: E402
+from edgekit.emulator import run_firmware  # noqa: E402
+from edgekit.pipeline import BuildOptions, build  # noqa: E402
+from edgekit.reader import read_model_file  # noqa: E402
+
+#: A SysTick tick at 25 MHz is 40 ns, and -icount shift=0 makes every instruction 1 ns.
+INSTRUCTIONS_PER_TICK = 40
+#: TFLM on a Cortex-M4 (../shared/models/README.md): instructions per inference, reference kernels and
+#: CMSIS-NN, and whole TFLM code size (KB, model excluded) with reference kernels.
+TFLM_INSTRUCTIONS = {"vww_96_int8": (99.2e6, 23.8e6), "kws_ref_model": (42.2e6, 7.6e6),
+                     "pretrainedResnet_quant": (105.5e6, 29.8e6), "ad01_int8": (1.95e6, 0.58e6),
+                     "person_detect": (95.1e6, 22.6e6), "micro_speech_quantized": (9.3e6, 1.5e6)}
+TFLM_CODE_KB = {"vww_96_int8": 42.2, "kws_ref_model": 42.2, "pretrainedResnet_quant": 46.5, "ad01_int8": 21.3,
+                "person_detect": 38.0, "micro_speech_quantized": 42.2}
+
+
+def tflm_arenas() -> dict[str, int]:
+    """arena_used_bytes on a Cortex-M4 from ../shared/models/README.md."""
+    section = (MODELS / "README.md").read_text().split("## Reference figures measured on a 32-bit target", 1)[1]
+    return {n: int(v.replace(",", "")) for n, v in re.findall(r"^\| (\w+) \| ([\d,]+) \|", section, re.MULTILINE)}
+
+
+def main() -> int:
+    """Build each model for qemu_m4 with the edgekit runtime, run it counting instructions, print a table."""
+    arenas = tflm_arenas()
+    board = load_board("qemu_m4")
+    print(f"{'model':<24}{'arena':>8}{'TFLM':>9}{'ratio':>7}{'code+const':>12}{'TFLM+model':>12}{'ratio':>7}"
+          f"{'instr (M)':>10}{'per MAC':>8}{'TFLM ref':>9}{'CMSIS-NN':>9}")
+    with tempfile.TemporaryDirectory(prefix="edgekit-runtime-") as tmp:
+        os.environ[platformio.CACHE_VARIABLE] = str(Path(tmp) / "cache")
+        for name in TFLM_INSTRUCTIONS:
+            model_path = MODELS / f"{name}.tflite"
+            model, info = read_model_file(model_path)
+            result = build(model_path, "qemu_m4", Path(tmp) / name, BuildOptions(runtime="edgekit"))
+            run = run_firmware(result.firmware, board, timeout_s=300, count_instructions=True)
+            ticks = int(re.search(r"slowest (\d+) SysTick", run.output)[1])
+            instructions = ticks * INSTRUCTIONS_PER_TICK
+            arena = result.after.ram.parts and max(
+                int(s) for s in re.findall(r"arena (\d+) B", run.output))
+            sections = elf_sections(result.firmware)
+            # code and constants without the self-test sample (one input and its outputs)
+            selftest = sum(t.num_elements for t in info.input_tensors + info.output_tensors)
+            flash = sections.get(".text", 0) + sections.get(".rodata", 0) - selftest
+            tflm_flash = TFLM_CODE_KB[name] * 1024 + len(model)
+            reference, cmsis = TFLM_INSTRUCTIONS[name]
+            print(f"{name:<24}{arena:>8,}{arenas[name]:>9,}{arena / arenas[name]:>7.2f}{flash:>12,}"
+                  f"{int(tflm_flash):>12,}{flash / tflm_flash:>7.2f}{instructions / 1e6:>10.1f}"
+                  f"{instructions / info.total_macs:>8.2f}{reference / info.total_macs:>9.2f}"
+                  f"{cmsis / info.total_macs:>9.2f}")
+    print("\ncode+const: .text + .rodata of the whole firmware (start-up, C library, self-test code) without the "
+          "self-test sample; TFLM+model: TFLM's reference-kernel code plus the .tflite it interprets.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
