@@ -193,7 +193,8 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     stage(2, "read", f"{len(info.operators)} ops ({', '.join(info.ops)}), {info.total_macs:,} MACs", started)
 
     started = time.monotonic()
-    before = check_budget(data, info, board, template.name, options.offline_plan)
+    before = check_budget(data, info, board, template.name, options.offline_plan,
+                          selftest_samples=options.selftest_count)
     if not before.fits:
         raise _budget_failure(before, "estimated before the build")
     plan_note = ""
