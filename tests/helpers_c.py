@@ -37,3 +37,24 @@ def build_host_program(sources: list[Path], include: Path, output: Path) -> Path
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(command)}\n{done.stderr}"
     return output
+
+
+def write_runtime_main(folder: Path, input_bytes: int, output_bytes: int) -> Path:
+    """A host program for a generated edgekit model: reads inputs from stdin one sample at a time, runs
+    ``ek_model_invoke`` and writes each sample's first output to stdout."""
+    main = folder / "main.c"
+    main.write_text(f"""
+#include <stdio.h>
+#include <string.h>
+#include "ek_model.h"
+int main(void) {{
+  static unsigned char sample[{input_bytes}];
+  while (fread(sample, 1, sizeof sample, stdin) == sizeof sample) {{
+    memcpy(ek_model_input(0), sample, sizeof sample);
+    ek_model_invoke();
+    fwrite(ek_model_output(0), 1, {output_bytes}, stdout);
+  }}
+  return 0;
+}}
+""")
+    return main

@@ -14,7 +14,7 @@ from edgekit.codegen import activation_range, quantize_multiplier, render_runtim
 from edgekit.errors import ModelError
 from edgekit.reader import read_model_file
 from tests.conftest import shared_model
-from tests.helpers_c import compiler
+from tests.helpers_c import compiler, write_runtime_main
 
 SUPPORTED = ["hello_world_int8", "micro_speech_quantized", "person_detect", "kws_ref_model", "vww_96_int8",
              "pretrainedResnet_quant", "ad01_int8", "str_ww_ref_model"]
@@ -25,20 +25,7 @@ def _host_program(name: str, tmp_path):
     for file, text in render_runtime_sources(model, info, "// test build").items():
         (tmp_path / file).write_text(text)
     size_in, size_out = info.input_tensors[0].num_elements, info.output_tensors[0].num_elements
-    (tmp_path / "main.c").write_text(f"""
-#include <stdio.h>
-#include <string.h>
-#include "ek_model.h"
-int main(void) {{
-  static unsigned char sample[{size_in}];
-  while (fread(sample, 1, sizeof sample, stdin) == sizeof sample) {{
-    memcpy(ek_model_input(0), sample, sizeof sample);
-    ek_model_invoke();
-    fwrite(ek_model_output(0), 1, {size_out}, stdout);
-  }}
-  return 0;
-}}
-""")
+    write_runtime_main(tmp_path, size_in, size_out)
     done = subprocess.run([compiler("gcc"), "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", "-o", str(tmp_path / "run"),
                            str(tmp_path / "main.c"), str(tmp_path / "ek_model.c"), str(tmp_path / "ek_kernels.c")],
                           capture_output=True, text=True)

@@ -16,7 +16,7 @@ from edgekit import host
 from edgekit.codegen import render_runtime_sources
 from edgekit.reader import read_model
 from tests import opmodels
-from tests.helpers_c import compiler
+from tests.helpers_c import compiler, write_runtime_main
 
 PROPERTY = settings(max_examples=8, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -43,20 +43,7 @@ def assert_bit_exact(model: bytes, kernels: Path, workdir: Path, samples: int = 
     for name in ("ek_model.h", "ek_model.c"):
         (workdir / name).write_text(sources[name])
     n_in, n_out = info.input_tensors[0].num_elements, info.output_tensors[0].num_elements
-    (workdir / "main.c").write_text(f"""
-#include <stdio.h>
-#include <string.h>
-#include "ek_model.h"
-int main(void) {{
-  static unsigned char sample[{n_in}];
-  while (fread(sample, 1, sizeof sample, stdin) == sizeof sample) {{
-    memcpy(ek_model_input(0), sample, sizeof sample);
-    ek_model_invoke();
-    fwrite(ek_model_output(0), 1, {n_out}, stdout);
-  }}
-  return 0;
-}}
-""")
+    write_runtime_main(workdir, n_in, n_out)
     program = workdir / "run"
     done = subprocess.run([compiler("gcc"), "-O1", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{kernels}",
                            "-o", str(program), str(workdir / "main.c"), str(workdir / "ek_model.c"),
