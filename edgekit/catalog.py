@@ -58,6 +58,7 @@ SCHEMA: dict[str, tuple[type, bool, str]] = {
     "memory.framework_flash": (dict, False, "framework -> flash a minimal program of it takes (core, RTOS, drivers)"),
     "memory.framework_ram": (dict, False, "framework -> static RAM a minimal program of it takes"),
     "firmware.console": (str, False, "where the serial console is: uart0 (default), usb-serial-jtag, usb-cdc"),
+    "firmware.serial": (str, False, "the bare-metal template's UART driver: stm32f4-usart2 (PA2/PA3), or none"),
     "firmware.psram_mode": (str, False, "PSRAM interface for ESP-IDF: quad (default) or octal"),
     "firmware.templates": (list, True, "firmware templates that build on this board, in order of preference"),
     "firmware.default_template": (str, False, "the template used when --template is not given (required with templates)"),
@@ -99,6 +100,7 @@ class Board:
     framework_ram: tuple[tuple[str, int], ...]
     console: str
     psram_mode: str
+    serial: str
     templates: tuple[str, ...]
     default_template: str
     sources: tuple[tuple[str, str], ...]
@@ -284,6 +286,7 @@ def load_board(name: str) -> Board:
         framework_ram=tuple(sorted(raw.get("memory.framework_ram", {}).items())),
         console=raw.get("firmware.console", "uart0"),
         psram_mode=raw.get("firmware.psram_mode", "quad"),
+        serial=raw.get("firmware.serial", "none"),
         templates=tuple(raw["firmware.templates"]),
         default_template=raw.get("firmware.default_template", ""),
         sources=tuple(sorted((str(k), str(v)) for k, v in raw["sources"].items())),

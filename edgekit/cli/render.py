@@ -92,4 +92,7 @@ def command(model: Path, board: str, output: Path, template: str | None, arena_s
         click.echo(f"  plan      offline memory plan written into the model ({output / 'model_offline_plan.tflite'}): "
                    f"{saving:,} B less arena"
                    if saving else "  plan      TFLM's own plan is already optimal for this model; none written")
+    if "cmsis" in result.template.frameworks and target.serial == "none" and "cmsis" in target.frameworks:
+        click.echo(f"  serial    edgekit has no UART driver for {target.id}: define ek_board_serial_init/write/read "
+                   "in src/main.cpp for your UART")
     click.echo(f"  build     cd {result.project_dir} && pio run")

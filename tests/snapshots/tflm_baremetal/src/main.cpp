@@ -1,8 +1,7 @@
 // <BANNER>
 // Bare-metal entry point and the board port, for a CMSIS start-up (vector table, SystemInit, then main).
-//   serial: through the C library (newlib's write/read on file descriptors 1 and 0). Retarget them to
-//           your UART (STM32CubeMX generates __io_putchar/__io_getchar for this), or replace the weak
-//           ek_board_serial_* functions below.
+//   serial: a UART driver where edgekit has one for the board (below); elsewhere weak functions that
+//           you replace with your UART's, or that reach newlib's write/read if you retarget those.
 //   clock:  the core's DWT cycle counter divided by CMSIS's SystemCoreClock.
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,22 +15,36 @@ extern "C" {
 // CMSIS: the core clock in Hz, set by SystemInit/SystemCoreClockUpdate.
 extern uint32_t SystemCoreClock;
 
-__attribute__((weak)) void ek_board_serial_init(void) {}
+// STM32F4 USART2 on PA2/PA3 (AF7), the ST-LINK virtual COM port, at 115200 baud from the
+// APB1 clock CMSIS reports (SystemCoreClock with APB1 undivided, as SystemInit leaves it: HSI 16 MHz).
+// Register addresses from RM0390 (STM32F446 reference manual).
+#define EK_RCC_AHB1ENR (*reinterpret_cast<volatile uint32_t*>(0x40023830u))
+#define EK_RCC_APB1ENR (*reinterpret_cast<volatile uint32_t*>(0x40023840u))
+#define EK_GPIOA_MODER (*reinterpret_cast<volatile uint32_t*>(0x40020000u))
+#define EK_GPIOA_AFRL (*reinterpret_cast<volatile uint32_t*>(0x40020020u))
+#define EK_USART2_SR (*reinterpret_cast<volatile uint32_t*>(0x40004400u))
+#define EK_USART2_DR (*reinterpret_cast<volatile uint32_t*>(0x40004404u))
+#define EK_USART2_BRR (*reinterpret_cast<volatile uint32_t*>(0x40004408u))
+#define EK_USART2_CR1 (*reinterpret_cast<volatile uint32_t*>(0x4000440Cu))
 
-__attribute__((weak)) void ek_board_serial_write(const uint8_t* data, size_t size) {
-  while (size > 0) {
-    ssize_t sent = write(1, data, size);
-    if (sent <= 0) return;
-    data += sent;
-    size -= static_cast<size_t>(sent);
+void ek_board_serial_init(void) {
+  EK_RCC_AHB1ENR |= 1u << 0;   // GPIOA clock
+  EK_RCC_APB1ENR |= 1u << 17;  // USART2 clock
+  EK_GPIOA_MODER = (EK_GPIOA_MODER & ~(0xFu << 4)) | (0xAu << 4);      // PA2, PA3: alternate function
+  EK_GPIOA_AFRL = (EK_GPIOA_AFRL & ~(0xFFu << 8)) | (0x77u << 8);      // AF7 = USART2
+  EK_USART2_BRR = (SystemCoreClock + 115200u / 2u) / 115200u;
+  EK_USART2_CR1 = (1u << 13) | (1u << 3) | (1u << 2);                  // UE, TE, RE
+}
+
+void ek_board_serial_write(const uint8_t* data, size_t size) {
+  for (size_t i = 0; i < size; ++i) {
+    while (!(EK_USART2_SR & (1u << 7))) {  // TXE
+    }
+    EK_USART2_DR = data[i];
   }
 }
 
-// Blocking read of one byte; -1 when the C library has no input.
-__attribute__((weak)) int ek_board_serial_read(void) {
-  uint8_t byte = 0;
-  return read(0, &byte, 1) == 1 ? byte : -1;
-}
+int ek_board_serial_read(void) { return (EK_USART2_SR & (1u << 5)) ? static_cast<int>(EK_USART2_DR & 0xFFu) : -1; }
 
 }  // extern "C"
 
