@@ -21,7 +21,7 @@ from edgekit.reader import ModelInfo, OperatorInfo, TensorInfo, numpy_dtype
 
 #: Ops the edgekit runtime implements (bit-exact with TFLM's reference kernels).
 SUPPORTED_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
-                           "RESHAPE", "SOFTMAX", "ADD", "QUANTIZE", "DEQUANTIZE"})
+                           "RESHAPE", "SOFTMAX", "ADD", "MUL", "PAD", "CONCATENATION", "QUANTIZE", "DEQUANTIZE"})
 _RELU, _RELU_N1_TO_1, _RELU6 = 1, 2, 3
 
 
@@ -274,6 +274,50 @@ def _call(op: OperatorInfo, info: ModelInfo, ref, constants: dict[int, bytes]) -
                   f"{sho}, {low}, {high}, {a.num_elements}, {b.num_elements}}}")
         return OpCall(name, "ek_add_params", params,
                       f"ek_add_s8(P, {ref(op.inputs[0])}, {ref(op.inputs[1])}, {ref(op.outputs[0])});", ())
+    if op.op == "MUL":
+        a, b, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
+        (s1, zp1), (s2, zp2), (s_out, zp_out) = _q(a), _q(b), _q(out)
+        multiplier, shift = quantize_multiplier(float(s1) * float(s2) / float(s_out))  # TFLM: in double
+        low, high = activation_range(int(op.option("fusedActivationFunction")), out)
+        if a.num_elements not in (1, out.num_elements) or b.num_elements not in (1, out.num_elements):
+            raise ModelError(None, f"{name} broadcasts in a way the edgekit runtime does not; use --runtime tflm")
+        params = (f"{{{out.num_elements}, {a.num_elements}, {b.num_elements}, {-zp1}, {-zp2}, {zp_out}, "
+                  f"{multiplier}, {shift}, {low}, {high}}}")
+        return OpCall(name, "ek_mul_params", params,
+                      f"ek_mul_s8(P, {ref(op.inputs[0])}, {ref(op.inputs[1])}, {ref(op.outputs[0])});", ())
+    if op.op == "PAD":
+        x, out = t[op.inputs[0]], t[op.outputs[0]]
+        if op.inputs[1] not in constants or len(x.shape) > 4:
+            raise ModelError(None, f"{name} needs constant paddings on at most 4 dimensions in the edgekit runtime; "
+                             "use --runtime tflm")
+        pads = np.frombuffer(constants[op.inputs[1]], dtype=np.int32).reshape(-1, 2)
+        rank = len(x.shape)
+        dims = [1] * (4 - rank) + list(x.shape)
+        before = [0] * (4 - rank) + [int(v) for v in pads[:, 0]]
+        after = [0] * (4 - rank) + [int(v) for v in pads[:, 1]]
+        value = _q(out)[1]  # TFLM pads int8 with the output zero point unless a constant value is given
+        if len(op.inputs) > 2 and op.inputs[2] >= 0:
+            value = int(np.frombuffer(constants[op.inputs[2]], dtype=np.int8)[0])
+        params = (f"{{{{{', '.join(map(str, dims))}}}, {{{', '.join(map(str, before))}}}, "
+                  f"{{{', '.join(map(str, after))}}}, {value}}}")
+        return OpCall(name, "ek_pad_params", params, f"ek_pad_s8(P, {ref(op.inputs[0])}, {ref(op.outputs[0])});", ())
+    if op.op == "CONCATENATION":
+        out = t[op.outputs[0]]
+        axis = int(op.option("axis"))
+        axis = axis + len(out.shape) if axis < 0 else axis
+        for index in op.inputs:
+            if _q(t[index]) != _q(out):
+                raise ModelError(None, f"{name}: TFLM requires int8 concatenation inputs to share the output's "
+                                 "scale and zero point")
+        outer = int(np.prod(out.shape[:axis])) if axis else 1
+        chunks = [int(np.prod(t[i].shape[axis:])) for i in op.inputs]
+        prefix = f"k_op{op.index}"
+        arrays = (_array(f"{prefix}_chunks", "int32_t", chunks),
+                  f"static const int8_t* const {prefix}_inputs[{len(op.inputs)}] = {{"
+                  + ", ".join(ref(i) for i in op.inputs) + "};")
+        params = f"{{{outer}, {len(op.inputs)}, {prefix}_chunks}}"
+        return OpCall(name, "ek_concat_params", params,
+                      f"ek_concatenation(P, {prefix}_inputs, {ref(op.outputs[0])});", arrays, 4 * len(chunks))
     if op.op == "QUANTIZE":
         x, out = t[op.inputs[0]], t[op.outputs[0]]
         s_out, zp_out = _q(out)

@@ -153,3 +153,50 @@ def add_model(rng, shape, broadcast_scalar: bool, activation: int) -> bytes:
     options.fusedActivationFunction = activation
     b.operator(schema.BuiltinOperator.ADD, [x, other], [y], schema.BuiltinOptions.AddOptions, options, 2)
     return b.finish([x], [y])
+
+
+def mul_model(rng, shape, broadcast_scalar: bool, activation: int) -> bytes:
+    """MUL of two int8 tensors (the second one a constant, a scalar when broadcasting)."""
+    b = _Builder()
+    x = b.tensor(shape, "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)))
+    other_shape = [1] if broadcast_scalar else shape
+    other = b.tensor(other_shape, "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)),
+                     rng.integers(-128, 128, other_shape, dtype=np.int8))
+    y = b.tensor(shape, "int8", float(rng.uniform(0.001, 0.02)), int(rng.integers(-20, 20)))
+    options = schema.MulOptionsT()
+    options.fusedActivationFunction = activation
+    b.operator(schema.BuiltinOperator.MUL, [x, other], [y], schema.BuiltinOptions.MulOptions, options, 2)
+    return b.finish([x], [y])
+
+
+def pad_model(rng, shape, paddings) -> bytes:
+    """PAD of an int8 tensor with constant paddings; int8 pads with the output zero point."""
+    b = _Builder()
+    scale, zp = float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20))
+    x = b.tensor(shape, "int8", scale, zp)
+    pads = b.tensor([len(shape), 2], "int32", data=np.asarray(paddings, dtype=np.int32))
+    out_shape = [d + lo + hi for d, (lo, hi) in zip(shape, paddings)]
+    y = b.tensor(out_shape, "int8", scale, zp)
+    b.operator(schema.BuiltinOperator.PAD, [x, pads], [y], schema.BuiltinOptions.PadOptions, schema.PadOptionsT(), 2)
+    return b.finish([x], [y])
+
+
+def concat_model(rng, shape, axis: int, others: int) -> bytes:
+    """CONCATENATION of the input with constant int8 tensors along ``axis`` (all share one quantization)."""
+    b = _Builder()
+    scale, zp = float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20))
+    x = b.tensor(shape, "int8", scale, zp)
+    inputs, total = [x], shape[axis]
+    for _ in range(others):
+        part = list(shape)
+        part[axis] = int(rng.integers(1, 4))
+        total += part[axis]
+        inputs.append(b.tensor(part, "int8", scale, zp, rng.integers(-128, 128, part, dtype=np.int8)))
+    out_shape = list(shape)
+    out_shape[axis] = total
+    y = b.tensor(out_shape, "int8", scale, zp)
+    options = schema.ConcatenationOptionsT()
+    options.axis = axis
+    b.operator(schema.BuiltinOperator.CONCATENATION, inputs, [y], schema.BuiltinOptions.ConcatenationOptions,
+               options, 3)
+    return b.finish([x], [y])

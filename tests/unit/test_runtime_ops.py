@@ -102,3 +102,27 @@ def test_softmax(kernels, tmp_path, seed, depth, beta):
 def test_add_with_and_without_broadcasting(kernels, tmp_path, seed, shape, scalar, activation):
     model = opmodels.add_model(np.random.default_rng(seed), shape, scalar, activation)
     assert_bit_exact(model, kernels, tmp_path / f"add{seed}")
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**16), shape=st.sampled_from([[1, 7], [1, 2, 3, 4], [1, 12]]), scalar=st.booleans(),
+       activation=st.sampled_from(opmodels.ACTIVATIONS))
+def test_mul_with_and_without_broadcasting(kernels, tmp_path, seed, shape, scalar, activation):
+    model = opmodels.mul_model(np.random.default_rng(seed), shape, scalar, activation)
+    assert_bit_exact(model, kernels, tmp_path / f"mul{seed}")
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**16), h=st.integers(1, 6), w=st.integers(1, 6), c=st.integers(1, 4),
+       pads=st.lists(st.integers(0, 2), min_size=6, max_size=6))
+def test_pad(kernels, tmp_path, seed, h, w, c, pads):
+    paddings = [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [pads[4], pads[5]]]
+    model = opmodels.pad_model(np.random.default_rng(seed), [1, h, w, c], paddings)
+    assert_bit_exact(model, kernels, tmp_path / f"pad{seed}")
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**16), axis=st.integers(1, 3), others=st.integers(1, 3))
+def test_concatenation(kernels, tmp_path, seed, axis, others):
+    model = opmodels.concat_model(np.random.default_rng(seed), [1, 3, 4, 2], axis, others)
+    assert_bit_exact(model, kernels, tmp_path / f"concat{seed}")

@@ -5,6 +5,7 @@
 #include "ek_kernels.h"
 
 #include <limits.h>
+#include <string.h>
 
 /* --- fixed-point helpers ------------------------------------------------------------------------- */
 
@@ -290,6 +291,42 @@ void ek_add_s8(const ek_add_params* p, const int8_t* input1, const int8_t* input
     const int32_t scaled_b = ek_requantize(b, p->input2_multiplier, p->input2_shift);
     const int32_t sum = ek_requantize(scaled_a + scaled_b, p->output_multiplier, p->output_shift) + p->output_offset;
     output[i] = clamp_s8(sum, p->act_min, p->act_max);
+  }
+}
+
+void ek_mul_s8(const ek_mul_params* p, const int8_t* input1, const int8_t* input2, int8_t* output) {
+  for (int32_t i = 0; i < p->count; ++i) {
+    const int32_t a = (int32_t)input1[i % p->input1_count] + p->input1_offset;
+    const int32_t b = (int32_t)input2[i % p->input2_count] + p->input2_offset;
+    const int32_t value = ek_requantize(a * b, p->output_multiplier, p->output_shift) + p->output_offset;
+    output[i] = clamp_s8(value, p->act_min, p->act_max);
+  }
+}
+
+void ek_pad_s8(const ek_pad_params* p, const int8_t* input, int8_t* output) {
+  int32_t out_dims[4];
+  for (int d = 0; d < 4; ++d) out_dims[d] = p->before[d] + p->in_dims[d] + p->after[d];
+  for (int32_t a = 0; a < out_dims[0]; ++a) {
+    for (int32_t b = 0; b < out_dims[1]; ++b) {
+      for (int32_t c = 0; c < out_dims[2]; ++c) {
+        for (int32_t d = 0; d < out_dims[3]; ++d) {
+          const int32_t ia = a - p->before[0], ib = b - p->before[1], ic = c - p->before[2], id = d - p->before[3];
+          const int inside = ia >= 0 && ia < p->in_dims[0] && ib >= 0 && ib < p->in_dims[1] && ic >= 0 &&
+                             ic < p->in_dims[2] && id >= 0 && id < p->in_dims[3];
+          *output++ = inside ? input[((ia * p->in_dims[1] + ib) * p->in_dims[2] + ic) * p->in_dims[3] + id]
+                             : p->value;
+        }
+      }
+    }
+  }
+}
+
+void ek_concatenation(const ek_concat_params* p, const int8_t* const* inputs, int8_t* output) {
+  for (int32_t k = 0; k < p->outer; ++k) {
+    for (int32_t i = 0; i < p->inputs; ++i) {
+      memcpy(output, inputs[i] + k * p->chunk[i], (size_t)p->chunk[i]);
+      output += p->chunk[i];
+    }
   }
 }
 

@@ -84,6 +84,33 @@ typedef struct {
 
 void ek_add_s8(const ek_add_params* p, const int8_t* input1, const int8_t* input2, int8_t* output);
 
+typedef struct {
+  int32_t count, input1_count, input2_count;  /* broadcasting as for ADD */
+  int32_t input1_offset, input2_offset, output_offset;
+  int32_t output_multiplier, output_shift;
+  int32_t act_min, act_max;
+} ek_mul_params;
+
+void ek_mul_s8(const ek_mul_params* p, const int8_t* input1, const int8_t* input2, int8_t* output);
+
+/* PAD of a 4-D tensor: before[d] and after[d] elements on each side of dimension d. */
+typedef struct {
+  int32_t in_dims[4];
+  int32_t before[4], after[4];
+  int8_t value;
+} ek_pad_params;
+
+void ek_pad_s8(const ek_pad_params* p, const int8_t* input, int8_t* output);
+
+/* CONCATENATION of inputs sharing the output's quantization: for each of `outer` slices, input i's
+ * `chunk[i]` bytes in turn. */
+typedef struct {
+  int32_t outer, inputs;
+  const int32_t* chunk;
+} ek_concat_params;
+
+void ek_concatenation(const ek_concat_params* p, const int8_t* const* inputs, int8_t* output);
+
 /* QUANTIZE float -> int8, and DEQUANTIZE int8 -> float. */
 void ek_quantize_f32_s8(const float* input, int8_t* output, int32_t count, float scale, int32_t zero_point);
 void ek_dequantize_s8_f32(const int8_t* input, float* output, int32_t count, double scale, int32_t zero_point);
