@@ -21,7 +21,8 @@ from edgekit.reader import ModelInfo, OperatorInfo, TensorInfo, numpy_dtype
 
 #: Ops the edgekit runtime implements (bit-exact with TFLM's reference kernels).
 SUPPORTED_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
-                           "RESHAPE", "SOFTMAX", "ADD", "MUL", "PAD", "CONCATENATION", "QUANTIZE", "DEQUANTIZE"})
+                           "RESHAPE", "SOFTMAX", "ADD", "MUL", "PAD", "CONCATENATION", "LOGISTIC", "TANH",
+                           "QUANTIZE", "DEQUANTIZE"})
 _RELU, _RELU_N1_TO_1, _RELU6 = 1, 2, 3
 
 
@@ -318,6 +319,18 @@ def _call(op: OperatorInfo, info: ModelInfo, ref, constants: dict[int, bytes]) -
         params = f"{{{outer}, {len(op.inputs)}, {prefix}_chunks}}"
         return OpCall(name, "ek_concat_params", params,
                       f"ek_concatenation(P, {prefix}_inputs, {ref(op.outputs[0])});", arrays, 4 * len(chunks))
+    if op.op in ("LOGISTIC", "TANH"):
+        x, out = t[op.inputs[0]], t[op.outputs[0]]
+        s_in, zp_in = _q(x)
+        # TFLM: frexp of input_scale * 2^27 rounded to 31 bits, without QuantizeMultiplier's renormalisation
+        fraction, left_shift = math.frexp(float(s_in) * float(1 << (31 - 4)))
+        multiplier = round_half_away(fraction * (1 << 31))
+        if multiplier == 1 << 31:
+            multiplier = -(1 << 31)  # what the int32 cast gives there
+        radius = math.floor(1.0 * ((1 << 4) - 1) * (1 << (31 - 4)) / (1 << left_shift))
+        params = f"{{{x.num_elements}, {zp_in}, {radius}, {multiplier}, {left_shift}}}"
+        kernel = "ek_logistic_s8" if op.op == "LOGISTIC" else "ek_tanh_s8"
+        return OpCall(name, "ek_activation_params", params, f"{kernel}(P, {ref(op.inputs[0])}, {ref(op.outputs[0])});", ())
     if op.op == "QUANTIZE":
         x, out = t[op.inputs[0]], t[op.outputs[0]]
         s_out, zp_out = _q(out)

@@ -200,3 +200,16 @@ def concat_model(rng, shape, axis: int, others: int) -> bytes:
     b.operator(schema.BuiltinOperator.CONCATENATION, inputs, [y], schema.BuiltinOptions.ConcatenationOptions,
                options, 3)
     return b.finish([x], [y])
+
+
+def activation_model(rng, kind: str, size: int) -> bytes:
+    """LOGISTIC or TANH on int8, with the output quantization the converter gives them."""
+    b = _Builder()
+    x = b.tensor([1, size], "int8", float(rng.uniform(0.005, 0.2)), int(rng.integers(-40, 40)))
+    if kind == "LOGISTIC":
+        y = b.tensor([1, size], "int8", 1.0 / 256, -128)
+        b.operator(schema.BuiltinOperator.LOGISTIC, [x], [y], 0, None, 2)
+    else:
+        y = b.tensor([1, size], "int8", 1.0 / 128, 0)
+        b.operator(schema.BuiltinOperator.TANH, [x], [y], 0, None, 2)
+    return b.finish([x], [y])

@@ -126,3 +126,10 @@ def test_pad(kernels, tmp_path, seed, h, w, c, pads):
 def test_concatenation(kernels, tmp_path, seed, axis, others):
     model = opmodels.concat_model(np.random.default_rng(seed), [1, 3, 4, 2], axis, others)
     assert_bit_exact(model, kernels, tmp_path / f"concat{seed}")
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**16), kind=st.sampled_from(["LOGISTIC", "TANH"]), size=st.integers(1, 300))
+def test_logistic_and_tanh(kernels, tmp_path, seed, kind, size):
+    model = opmodels.activation_model(np.random.default_rng(seed), kind, size)
+    assert_bit_exact(model, kernels, tmp_path / f"{kind}{seed}", samples=6)

@@ -203,21 +203,24 @@ static int32_t exp_on_interval_between_negative_one_quarter_and_0(int32_t a) {
   return constant_term + srdhm(constant_term, x + poly);
 }
 
-/* exp(a) for a <= 0; a in Q5.26, the result in Q0.31. */
-static int32_t exp_on_negative_values_q5(int32_t a) {
-  const int fractional_bits = 26;
+/* exp(a) for a <= 0; a in Q(integer_bits).(31 - integer_bits), the result in Q0.31. */
+static int32_t exp_on_negative_values(int32_t a, int integer_bits) {
+  const int fractional_bits = 31 - integer_bits;
   const int32_t one_quarter = 1 << (fractional_bits - 2);
   const int32_t a_mod_quarter_minus_one_quarter = (a & (one_quarter - 1)) - one_quarter;
   int32_t result = exp_on_interval_between_negative_one_quarter_and_0(
-      saturating_shift_left(a_mod_quarter_minus_one_quarter, 5)); /* Q5.26 -> Q0.31 */
+      saturating_shift_left(a_mod_quarter_minus_one_quarter, integer_bits)); /* -> Q0.31 */
   const int32_t remainder = a_mod_quarter_minus_one_quarter - a;
   /* multiply in exp(-2^k) for each bit k of the remainder, k = -2..4 (Q0.31 constants) */
   static const int32_t multipliers[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
-  for (int k = -2; k <= 4; ++k) {
+  for (int k = -2; k <= 4 && k < integer_bits; ++k) {
     if (remainder & (1 << (fractional_bits + k))) result = srdhm(result, multipliers[k + 2]);
   }
+  if (integer_bits > 5 && a < -(1 << (36 - integer_bits))) result = 0; /* below -32: zero */
   return a == 0 ? INT32_MAX : result;
 }
+
+static int32_t exp_on_negative_values_q5(int32_t a) { return exp_on_negative_values(a, 5); }
 
 /* 1 / (1 + a) for a in [0, 1), Q0.31 in and out (Newton-Raphson, three steps). */
 static int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
@@ -232,6 +235,62 @@ static int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a) {
     x = x + saturating_shift_left(srdhm(x, one_minus), 2);                    /* Q4.27 -> Q2.29 */
   }
   return saturating_shift_left(x, 1); /* x / 2 in Q1.30, as Q0.31 */
+}
+
+/* (1 - a) / (1 + a) for a in [0, 1), Q0.31 in and out (the same Newton-Raphson steps). */
+static int32_t one_minus_x_over_one_plus_x_for_x_in_0_1(int32_t a) {
+  const int64_t sum = (int64_t)a + INT32_MAX;
+  const int32_t half_denominator = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+  int32_t x = 1515870810 + srdhm(half_denominator, -1010580540);
+  for (int i = 0; i < 3; ++i) {
+    const int32_t one_minus = (1 << 29) - srdhm(half_denominator, x);
+    x = x + saturating_shift_left(srdhm(x, one_minus), 2);
+  }
+  return saturating_shift_left(x - (1 << 29), 2); /* Q2.29 -> Q0.31 */
+}
+
+/* logistic(a) for a in Q4.27, the result in Q0.31 (gemmlowp::logistic). */
+static int32_t logistic_q4(int32_t a) {
+  if (a == 0) return 1 << 30;
+  const int32_t magnitude = a > 0 ? a : -a;
+  const int32_t positive = one_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(-magnitude, 4));
+  return a > 0 ? positive : INT32_MAX - positive;
+}
+
+/* tanh(a) for a in Q4.27, the result in Q0.31 (gemmlowp::tanh: exp(2n) read as Q5.26). */
+static int32_t tanh_q4(int32_t a) {
+  if (a == 0) return 0;
+  const int32_t negative = a < 0 ? a : -a;
+  const int32_t t = one_minus_x_over_one_plus_x_for_x_in_0_1(exp_on_negative_values(negative, 5));
+  return a < 0 ? -t : t;
+}
+
+void ek_logistic_s8(const ek_activation_params* p, const int8_t* input, int8_t* output) {
+  for (int32_t i = 0; i < p->count; ++i) {
+    const int32_t x = (int32_t)input[i] - p->input_zero_point;
+    if (x <= -p->input_range_radius) {
+      output[i] = INT8_MIN;
+    } else if (x >= p->input_range_radius) {
+      output[i] = INT8_MAX;
+    } else {
+      const int32_t q4 = ek_requantize(x, p->input_multiplier, p->input_left_shift);
+      output[i] = clamp_s8(rounding_divide_by_pot(logistic_q4(q4), 23) - 128, INT8_MIN, INT8_MAX);
+    }
+  }
+}
+
+void ek_tanh_s8(const ek_activation_params* p, const int8_t* input, int8_t* output) {
+  for (int32_t i = 0; i < p->count; ++i) {
+    const int32_t x = (int32_t)input[i] - p->input_zero_point;
+    if (x <= -p->input_range_radius) {
+      output[i] = INT8_MIN;
+    } else if (x >= p->input_range_radius) {
+      output[i] = INT8_MAX;
+    } else {
+      const int32_t q4 = ek_requantize(x, p->input_multiplier, p->input_left_shift);
+      output[i] = clamp_s8(rounding_divide_by_pot(tanh_q4(q4), 24), INT8_MIN, INT8_MAX);
+    }
+  }
 }
 
 static int count_leading_zeros(uint32_t x) {

@@ -111,6 +111,14 @@ typedef struct {
 
 void ek_concatenation(const ek_concat_params* p, const int8_t* const* inputs, int8_t* output);
 
+typedef struct {
+  int32_t count, input_zero_point, input_range_radius, input_multiplier, input_left_shift;
+} ek_activation_params;
+
+/* LOGISTIC (output zero point -128, scale 1/256) and TANH (zero point 0, scale 1/128), int8. */
+void ek_logistic_s8(const ek_activation_params* p, const int8_t* input, int8_t* output);
+void ek_tanh_s8(const ek_activation_params* p, const int8_t* input, int8_t* output);
+
 /* QUANTIZE float -> int8, and DEQUANTIZE int8 -> float. */
 void ek_quantize_f32_s8(const float* input, int8_t* output, int32_t count, float scale, int32_t zero_point);
 void ek_dequantize_s8_f32(const int8_t* input, float* output, int32_t count, double scale, int32_t zero_point);
