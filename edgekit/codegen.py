@@ -22,7 +22,7 @@ from edgekit.reader import ModelInfo, OperatorInfo, TensorInfo, numpy_dtype
 #: Ops the edgekit runtime implements (bit-exact with TFLM's reference kernels).
 SUPPORTED_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
                            "RESHAPE", "SOFTMAX", "ADD", "MUL", "PAD", "CONCATENATION", "LOGISTIC", "TANH",
-                           "QUANTIZE", "DEQUANTIZE"})
+                           "MEAN", "QUANTIZE", "DEQUANTIZE"})
 _RELU, _RELU_N1_TO_1, _RELU6 = 1, 2, 3
 
 
@@ -331,6 +331,25 @@ def _call(op: OperatorInfo, info: ModelInfo, ref, constants: dict[int, bytes]) -
         params = f"{{{x.num_elements}, {zp_in}, {radius}, {multiplier}, {left_shift}}}"
         kernel = "ek_logistic_s8" if op.op == "LOGISTIC" else "ek_tanh_s8"
         return OpCall(name, "ek_activation_params", params, f"{kernel}(P, {ref(op.inputs[0])}, {ref(op.outputs[0])});", ())
+    if op.op == "MEAN":
+        x, out = t[op.inputs[0]], t[op.outputs[0]]
+        if op.inputs[1] not in constants or len(x.shape) > 4:
+            raise ModelError(None, f"{name} needs constant axes on at most 4 dimensions in the edgekit runtime; "
+                             "use --runtime tflm")
+        rank = len(x.shape)
+        axes = {int(a) % rank for a in np.frombuffer(constants[op.inputs[1]], dtype=np.int32)}
+        dims = [1] * (4 - rank) + list(x.shape)
+        reduce = [0] * (4 - rank) + [int(d in axes) for d in range(rank)]
+        count = int(np.prod([x.shape[d] for d in axes]))
+        (s_in, zp_in), (s_out, zp_out) = _q(x), _q(out)
+        multiplier, shift = quantize_multiplier(float(s_in) / float(s_out))
+        # TFLM folds 1/count into the multiplier (reference QuantizedMeanOrSum)
+        count_shift = min(count.bit_length() - 1, 32, 31 + shift)
+        multiplier = int((multiplier << count_shift) // count)
+        shift -= count_shift
+        params = (f"{{{{{', '.join(map(str, dims))}}}, {{{', '.join(map(str, reduce))}}}, {count}, {zp_in}, "
+                  f"{zp_out}, {multiplier}, {shift}}}")
+        return OpCall(name, "ek_mean_params", params, f"ek_mean_s8(P, {ref(op.inputs[0])}, {ref(op.outputs[0])});", ())
     if op.op == "QUANTIZE":
         x, out = t[op.inputs[0]], t[op.outputs[0]]
         s_out, zp_out = _q(out)

@@ -213,3 +213,17 @@ def activation_model(rng, kind: str, size: int) -> bytes:
         y = b.tensor([1, size], "int8", 1.0 / 128, 0)
         b.operator(schema.BuiltinOperator.TANH, [x], [y], 0, None, 2)
     return b.finish([x], [y])
+
+
+def mean_model(rng, shape, axes, keep_dims: bool) -> bytes:
+    """MEAN of an int8 tensor over constant ``axes``."""
+    b = _Builder()
+    x = b.tensor(shape, "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)))
+    axis = b.tensor([len(axes)], "int32", data=np.asarray(axes, dtype=np.int32))
+    out_shape = [1 if d in axes else n for d, n in enumerate(shape)] if keep_dims else \
+        [n for d, n in enumerate(shape) if d not in axes]
+    y = b.tensor(out_shape, "int8", float(rng.uniform(0.005, 0.1)), int(rng.integers(-20, 20)))
+    options = schema.ReducerOptionsT()
+    options.keepDims = keep_dims
+    b.operator(schema.BuiltinOperator.MEAN, [x, axis], [y], schema.BuiltinOptions.ReducerOptions, options, 2)
+    return b.finish([x], [y])

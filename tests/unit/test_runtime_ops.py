@@ -133,3 +133,11 @@ def test_concatenation(kernels, tmp_path, seed, axis, others):
 def test_logistic_and_tanh(kernels, tmp_path, seed, kind, size):
     model = opmodels.activation_model(np.random.default_rng(seed), kind, size)
     assert_bit_exact(model, kernels, tmp_path / f"{kind}{seed}", samples=6)
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**16), h=st.integers(1, 7), w=st.integers(1, 7), c=st.integers(1, 5),
+       axes=st.sampled_from([[1, 2], [2, 1], [1], [2], [3], [1, 2, 3]]), keep_dims=st.booleans())
+def test_mean(kernels, tmp_path, seed, h, w, c, axes, keep_dims):
+    model = opmodels.mean_model(np.random.default_rng(seed), [1, h, w, c], axes, keep_dims)
+    assert_bit_exact(model, kernels, tmp_path / f"mean{seed}")

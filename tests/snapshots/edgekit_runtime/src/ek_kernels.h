@@ -119,6 +119,17 @@ typedef struct {
 void ek_logistic_s8(const ek_activation_params* p, const int8_t* input, int8_t* output);
 void ek_tanh_s8(const ek_activation_params* p, const int8_t* input, int8_t* output);
 
+/* MEAN over the dimensions flagged in `reduce` of a (padded) 4-D tensor; `count` elements per output. */
+typedef struct {
+  int32_t dims[4];
+  int32_t reduce[4];
+  int32_t count;
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift;
+} ek_mean_params;
+
+void ek_mean_s8(const ek_mean_params* p, const int8_t* input, int8_t* output);
+
 /* QUANTIZE float -> int8, and DEQUANTIZE int8 -> float. */
 void ek_quantize_f32_s8(const float* input, int8_t* output, int32_t count, float scale, int32_t zero_point);
 void ek_dequantize_s8_f32(const int8_t* input, float* output, int32_t count, double scale, int32_t zero_point);
