@@ -87,7 +87,6 @@ class OpCall:
 class GeneratedModel:
     """The C of one model for edgekit's runtime, and what the budget needs to know about it."""
 
-    source: str  # ek_model.c body parts, assembled by the template
     calls: tuple[OpCall, ...]
     constants: tuple[str, ...]  # weight and bias arrays
     arena_bytes: int
@@ -157,7 +156,7 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
     calls = [_call(op, info, tensor_ref, constants) for op in info.operators]
-    return GeneratedModel(source="", calls=tuple(c for c in calls if c is not None), constants=tuple(constant_defs),
+    return GeneratedModel(calls=tuple(c for c in calls if c is not None), constants=tuple(constant_defs),
                           arena_bytes=max(plan.head, 16), offsets=plan.offsets, inputs=info.inputs,
                           outputs=info.outputs, constant_bytes=sum(len(constants[i]) for i in arrays))
 
@@ -264,9 +263,10 @@ def _call(op: OperatorInfo, info: ModelInfo, ref, constants: dict[int, bytes]) -
         (s1, zp1), (s2, zp2), (s_out, zp_out) = _q(a), _q(b), _q(out)
         left_shift = 20
         twice_max = 2 * max(float(s1), float(s2))
-        m1, sh1 = _smaller_than_one(float(s1) / twice_max)
-        m2, sh2 = _smaller_than_one(float(s2) / twice_max)
-        mo, sho = _smaller_than_one(twice_max / ((1 << left_shift) * float(s_out)))
+        # TFLM's QuantizeMultiplierSmallerThanOneExp is QuantizeMultiplier for reals below one
+        m1, sh1 = quantize_multiplier(float(s1) / twice_max)
+        m2, sh2 = quantize_multiplier(float(s2) / twice_max)
+        mo, sho = quantize_multiplier(twice_max / ((1 << left_shift) * float(s_out)))
         low, high = activation_range(int(op.option("fusedActivationFunction")), out)
         if a.num_elements != out.num_elements and a.num_elements != 1 or \
                 b.num_elements != out.num_elements and b.num_elements != 1:
@@ -363,11 +363,6 @@ def _call(op: OperatorInfo, info: ModelInfo, ref, constants: dict[int, bytes]) -
         return OpCall(name, "", "", f"ek_dequantize_s8_f32({ref(op.inputs[0])}, {ref(op.outputs[0])}, "
                       f"{x.num_elements}, (double){cgen.c_float(s_in)}, {zp_in});", ())
     raise ModelError(None, f"op {op.op} is not supported by the edgekit runtime; use --runtime tflm")
-
-
-def _smaller_than_one(real: float) -> tuple[int, int]:
-    """TFLM's ``QuantizeMultiplierSmallerThanOneExp`` (the shift is <= 0)."""
-    return quantize_multiplier(real)
 
 
 def runtime_context(model: bytes, info: ModelInfo) -> dict:
