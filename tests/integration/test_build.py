@@ -107,7 +107,8 @@ def test_linker_and_size_check_failures_from_the_real_toolchain(tmp_path):
 
 @pytest.mark.parametrize("board, template", [
     ("esp32dev", "tflm_espidf"), ("esp32dev", "tflm_chirale"), ("nano33ble", "tflm_chirale"),
-    ("pico", "tflm_chirale"), ("nucleo_f446re", "tflm_baremetal"),
+    ("pico", "tflm_chirale"), ("nucleo_f446re", "tflm_baremetal"), ("esp32dev", "edgekit_espidf"),
+    ("nucleo_f446re", "edgekit_baremetal"),
 ])
 def test_registry_boards_offline_fail_with_the_offline_message(board, template, run_cli, tmp_path, monkeypatch):
     # These machines cannot reach PlatformIO's registry; the stand-in makes the test the same on one that can.

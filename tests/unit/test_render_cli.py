@@ -19,7 +19,7 @@ def test_render_writes_a_project_and_reports_it(run_cli, tmp_path):
     # no --arena-size: above what TFLM uses on a Cortex-M4 (22,772 B for this model), with scratch and margin
     assert 22_772 + 1024 < summary["arena_bytes"] <= 22_772 * 1.1
     assert summary["selftest_checked"] is True
-    assert f"kArenaSize = {summary['arena_bytes']}u" in (tmp_path / "fw" / "src" / "edgekit_app.cc").read_text()
+    assert f"kArenaSize = {summary['arena_bytes']}u" in (tmp_path / "fw" / "src" / "edgekit_engine_tflm.cc").read_text()
     assert "esp-tflite-micro" in summary["checked_against"]
 
 

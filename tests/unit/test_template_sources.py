@@ -147,6 +147,9 @@ CASES = [  # template, board, compilers (cross = arm-none-eabi-g++ for Arm board
     ("tflm_arduino", "nano33ble", [False, True]),
     ("tflm_baremetal", "nucleo_f446re", [False, True]),
     ("tflm_baremetal", "teensy41", [True]),
+    ("edgekit_espidf", "esp32dev", [False]),
+    ("edgekit_arduino", "nano33ble", [False, True]),
+    ("edgekit_baremetal", "nucleo_f446re", [False, True]),
 ]
 
 
@@ -173,9 +176,10 @@ def test_template_cplusplus_compiles_against_the_documented_apis(template, board
         (tmp_path / "project" / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / "project" / relative).write_text(text)
     stubs = _write_stubs(tmp_path / "stubs")
-    sources = sorted(p for p in src.iterdir() if p.suffix in (".cc", ".cpp"))
+    sources = sorted(p for p in src.iterdir() if p.suffix in (".cc", ".cpp", ".c"))
     assert any("edgekit_app" in p.name for p in sources) and any(p.stem == "main" for p in sources)
     for cross in cross_options:
         for index, source in enumerate(sources):
-            compile_object(source, src, cross, tmp_path / f"{index}.o", extra_includes=[stubs],
-                           standard="-std=gnu++17" if template == "tflm_baremetal" else "-std=gnu++11")
+            is_cpp = source.suffix != ".c"
+            standard = ("-std=gnu++17" if template == "tflm_baremetal" else "-std=gnu++11") if is_cpp else "-std=c99"
+            compile_object(source, src, cross, tmp_path / f"{index}.o", extra_includes=[stubs], standard=standard)

@@ -26,6 +26,9 @@ TEMPLATE_BOARDS = {
     "tflm_baremetal": "nucleo_f446re",
     "edgekit_probe": "qemu_m4",
     "edgekit_runtime": "qemu_m4",
+    "edgekit_espidf": "esp32dev",
+    "edgekit_arduino": "nano33ble",
+    "edgekit_baremetal": "nucleo_f446re",
 }
 TREE_MARK = "<TFLM_DIR>"
 
@@ -96,6 +99,7 @@ def _pio_config(project: Path, core_dir: Path) -> dict:
 @pytest.mark.parametrize("board, template", [
     ("esp32dev", "tflm_espidf"), ("esp32dev", "tflm_chirale"), ("nano33ble", "tflm_chirale"),
     ("nano33ble", "tflm_arduino"), ("pico", "tflm_chirale"), ("nucleo_f446re", "tflm_baremetal"),
+    ("esp32dev", "edgekit_espidf"), ("nano33ble", "edgekit_arduino"), ("nucleo_f446re", "edgekit_baremetal"),
 ])
 def test_platformio_accepts_the_rendered_configuration(board, template, tmp_path):
     model, info = read_model_file(shared_model("hello_world_int8.tflite"))
@@ -109,7 +113,9 @@ def test_platformio_accepts_the_rendered_configuration(board, template, tmp_path
     assert env["board"] == target.pio_board
     assert env["platform"].startswith(target.platform)
     assert env["monitor_speed"] == target.monitor_speed
-    assert env["framework"] == [{"tflm_espidf": "espidf", "tflm_baremetal": "cmsis"}.get(template, "arduino")]
+    framework = {"tflm_espidf": "espidf", "edgekit_espidf": "espidf", "tflm_baremetal": "cmsis",
+                 "edgekit_baremetal": "cmsis"}.get(template, "arduino")
+    assert env["framework"] == [framework]
     flags = " ".join(env.get("build_flags", []))
     if template == "tflm_baremetal":
         # the STM32 bare framework omits the FPU flags; an extra script adds them to compile and link alike
@@ -120,5 +126,7 @@ def test_platformio_accepts_the_rendered_configuration(board, template, tmp_path
         assert env["lib_deps"] == ["tflm"]
         library = json.loads((tmp_path / "fw" / "lib" / "tflm" / "library.json").read_text())
         assert library["build"]["srcDir"] == str(tree.resolve())
+    elif template.startswith("edgekit_"):
+        assert "lib_deps" not in env  # edgekit's runtime needs no library
     elif template != "tflm_espidf":
         assert any("TensorF" in dep or "tflite-micro" in dep for dep in env["lib_deps"])
