@@ -7,6 +7,37 @@
 #include <limits.h>
 #include <string.h>
 
+/* The Cortex-M DSP path: packed 16-bit multiply-accumulates (SMLAD) on cores that have them (M4, M7,
+ * M33 with DSP). Define EK_USE_DSP=0 to use the plain C path everywhere. */
+#ifndef EK_USE_DSP
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#define EK_USE_DSP 1
+#else
+#define EK_USE_DSP 0
+#endif
+#endif
+#if EK_USE_DSP
+#include <arm_acle.h>
+#endif
+
+/* sum(a[i] * b[i]) over n int8 pairs; exact in int32, so any order gives TFLM's result. */
+static int32_t dot_s8(const int8_t* a, const int8_t* b, int32_t n) {
+  int32_t acc = 0;
+  int32_t i = 0;
+#if EK_USE_DSP
+  for (; i + 4 <= n; i += 4) {
+    uint32_t wa, wb;
+    memcpy(&wa, a + i, 4); /* unaligned word loads are fine on ARMv7E-M */
+    memcpy(&wb, b + i, 4);
+    /* bytes 0 and 2, then 1 and 3, sign-extended to 16-bit halves; two multiply-accumulates each */
+    acc = __smlad(__sxtb16(wa), __sxtb16(wb), acc);
+    acc = __smlad(__sxtb16((wa >> 8) | (wa << 24)), __sxtb16((wb >> 8) | (wb << 24)), acc); /* ROR 8 */
+  }
+#endif
+  for (; i < n; ++i) acc += (int32_t)a[i] * (int32_t)b[i];
+  return acc;
+}
+
 /* --- fixed-point helpers ------------------------------------------------------------------------- */
 
 /* (a * b * 2) >> 32, rounded to nearest; the one overflowing case saturates. */
@@ -67,9 +98,7 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
             const int8_t* w = filter + ((oc * p->k_h + ky) * p->k_w + kx) * p->in_c;
             if (p->tap_sums) {
               /* sum(w * (x + offset)) = sum(w * x) + offset * sum(w): the same integers, fewer operations */
-              int32_t dot = 0;
-              for (int32_t ic = 0; ic < p->in_c; ++ic) dot += (int32_t)w[ic] * (int32_t)in[ic];
-              acc += dot + p->input_offset * p->tap_sums[(oc * p->k_h + ky) * p->k_w + kx];
+              acc += dot_s8(w, in, p->in_c) + p->input_offset * p->tap_sums[(oc * p->k_h + ky) * p->k_w + kx];
             } else {
               for (int32_t ic = 0; ic < p->in_c; ++ic) acc += (int32_t)w[ic] * ((int32_t)in[ic] + p->input_offset);
             }
@@ -122,8 +151,12 @@ void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int
       const int8_t* w = weights + o * p->in_depth;
       int32_t acc = 0;
       if (p->row_sums) {
-        /* sum((w + fo) * (x + io)) = sum((w + fo) * x) + io * sum(w + fo) */
-        for (int32_t i = 0; i < p->in_depth; ++i) acc += ((int32_t)w[i] + p->filter_offset) * (int32_t)x[i];
+        /* sum((w + fo) * (x + io)) = sum(w * x) + fo * sum(x) + io * sum(w + fo) */
+        if (p->filter_offset == 0) {
+          acc = dot_s8(w, x, p->in_depth);
+        } else {
+          for (int32_t i = 0; i < p->in_depth; ++i) acc += ((int32_t)w[i] + p->filter_offset) * (int32_t)x[i];
+        }
         acc += p->input_offset * p->row_sums[o];
       } else {
         for (int32_t i = 0; i < p->in_depth; ++i) {
