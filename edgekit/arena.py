@@ -22,6 +22,7 @@ import itertools
 from dataclasses import dataclass
 from random import Random
 
+import flatbuffers
 import numpy as np
 
 from edgekit.errors import ModelError
@@ -236,28 +237,19 @@ def with_offline_plan(model: bytes, plan: MemoryPlan) -> bytes:
     return planned
 
 
-def _aligned_builder_class():
-    import flatbuffers
+class _AlignedBuilder(flatbuffers.Builder):
+    """Writes every byte vector (tensor data) 16-byte aligned, as TFLite's converter does, so int32 biases
+    and CMSIS-NN's word loads stay aligned in the repacked model."""
 
-    class AlignedBuilder(flatbuffers.Builder):
-        """Writes every byte vector (tensor data) 16-byte aligned, as TFLite's converter does, so int32
-        biases and CMSIS-NN's word loads stay aligned in the repacked model."""
-
-        def CreateNumpyVector(self, x):  # noqa: N802 - flatbuffers' own name
-            if x.dtype.itemsize == 1 and x.size >= 16:
-                self.StartVector(1, x.size, 16)
-                payload = x.tobytes(order="C")
-                self.head = self.head - len(payload)
-                self.Bytes[self.head:self.head + len(payload)] = payload
-                self.vectorNumElems = x.size
-                return self.EndVector()
-            return super().CreateNumpyVector(x)
-
-    return AlignedBuilder
-
-
-def _AlignedBuilder(size: int):  # noqa: N802 - reads like the class it builds
-    return _aligned_builder_class()(size)
+    def CreateNumpyVector(self, x):  # noqa: N802 - flatbuffers' own name
+        if x.dtype.itemsize == 1 and x.size >= 16:
+            self.StartVector(1, x.size, 16)
+            payload = x.tobytes(order="C")
+            self.head = self.head - len(payload)
+            self.Bytes[self.head:self.head + len(payload)] = payload
+            self.vectorNumElems = x.size
+            return self.EndVector()
+        return super().CreateNumpyVector(x)
 
 
 def _name(value: bytes | str | None) -> str:
