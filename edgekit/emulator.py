@@ -1,18 +1,26 @@
-"""Run firmware built for an emulated board (QEMU mps2) or the host, with a time limit.
+"""Run firmware built for an emulated board (QEMU mps2) or the host, with a time limit, or start it
+serving edgekit's serial protocol on a pty.
 
 QEMU boots the ELF with the CMSDK UART0 on standard output and semihosting for the exit status, so the
 firmware's ``return`` from main is the process's exit code. The host board's firmware is a program.
+To serve, the firmware gets the word "serve" (a semihosting argument under QEMU, ``argv[1]`` on the host)
+and its serial link is a pseudo-terminal, which the host opens with pyserial exactly like a USB port.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import select
 import shutil
 import subprocess
 import threading
 import time
+import tty
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from edgekit.catalog import Board
 from edgekit.errors import FlashError, ToolNotFound
@@ -34,17 +42,121 @@ def is_emulated(board: Board) -> bool:
     return board.platform in EMULATED_PLATFORMS
 
 
+def _qemu() -> str:
+    qemu = shutil.which("qemu-system-arm")
+    if qemu is None:
+        raise ToolNotFound("qemu-system-arm", "run scripts/setup.sh, or: sudo apt-get install qemu-system-arm")
+    return qemu
+
+
 def firmware_command(firmware: Path, board: Board, count_instructions: bool = False) -> list[str]:
     """The command that boots ``firmware`` for ``board``. ``count_instructions`` runs QEMU with
     ``-icount shift=0``: one nanosecond of virtual time per instruction, so timers count instructions."""
     if board.platform == "edgekit-host":
         return [str(firmware)]
-    qemu = shutil.which("qemu-system-arm")
-    if qemu is None:
-        raise ToolNotFound("qemu-system-arm", "run scripts/setup.sh, or: sudo apt-get install qemu-system-arm")
-    return [qemu, "-M", board.mcu, "-nographic", "-monitor", "none", "-serial", "stdio",
+    return [_qemu(), "-M", board.mcu, "-nographic", "-monitor", "none", "-serial", "stdio",
             *(["-icount", "shift=0"] if count_instructions else []),
             "-semihosting-config", "enable=on,target=native", "-kernel", str(firmware)]
+
+
+#: QEMU says where the pty of a ``-serial pty`` is: "char device redirected to /dev/pts/3 (label serial0)".
+_PTY_LINE = re.compile(rb"redirected to (/dev/\S+)")
+
+
+@dataclass(frozen=True)
+class ServedFirmware:
+    """A firmware serving the protocol: the pty to open, ``start`` to call once it is open, and
+    ``monitor`` to give QEMU a monitor command (``stop``, ``cont``, ``system_reset``; QEMU boards only)."""
+
+    port: str
+    start: Callable[[], None]
+    monitor: Callable[[str], None]
+
+
+@contextlib.contextmanager
+def serve_firmware(firmware: Path, board: Board, start_timeout_s: float = 20.0) -> Iterator[ServedFirmware]:
+    """Start ``firmware`` on the emulated ``board`` serving the protocol on a pty.
+
+    Under QEMU the CPU starts frozen (``-S``) and ``start()`` releases it through the monitor, so the
+    caller opens the pty first and loses no boot line; ``-icount shift=0`` makes the firmware's clock
+    count instructions (1 µs of reported latency = 1,000 instructions). The host board's program gets the
+    other end of a pty made here. Everything is stopped when the block ends.
+
+    :raises FlashError: when the firmware is missing or the emulator does not start within ``start_timeout_s``.
+    """
+    if not firmware.is_file():
+        raise FlashError(f"no firmware at {firmware}", ["build it first with `edgekit build`"])
+    if board.platform == "edgekit-host":
+        with _serve_host_program(firmware) as served:
+            yield served
+        return
+    command = [_qemu(), "-M", board.mcu, "-display", "none", "-S", "-monitor", "stdio", "-serial", "pty",
+               "-icount", "shift=0", "-semihosting-config", "enable=on,target=native,arg=serve",
+               "-kernel", str(firmware)]
+    # The pty's name comes on the monitor (stdout) or, without one, on stderr: read both.
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def monitor(command: str) -> None:
+        assert process.stdin is not None
+        process.stdin.write(command.encode() + b"\n")
+        process.stdin.flush()
+
+    try:
+        yield ServedFirmware(_read_pty_path(process, start_timeout_s), lambda: monitor("cont"), monitor)
+    finally:
+        _stop(process)
+
+
+@contextlib.contextmanager
+def _serve_host_program(firmware: Path) -> Iterator[ServedFirmware]:
+    # The program talks on the pty's controlling side; the caller opens the terminal side by its name.
+    controller, terminal = os.openpty()
+    tty.setraw(terminal)  # no echo, no line editing: the firmware would otherwise read its own output
+    process = None
+    try:
+        def start() -> None:
+            nonlocal process
+            process = subprocess.Popen([str(firmware), "serve"], stdin=controller, stdout=controller,
+                                       stderr=subprocess.DEVNULL)
+
+        def monitor(command: str) -> None:
+            raise FlashError("the host board has no emulator monitor", ["use a qemu_* board"])
+
+        yield ServedFirmware(os.ttyname(terminal), start, monitor)
+    finally:
+        if process is not None:
+            _stop(process)
+        os.close(controller)
+        os.close(terminal)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def _read_pty_path(process: subprocess.Popen, timeout_s: float) -> str:
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout_s
+    seen = b""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.1)
+        if ready:
+            chunk = os.read(process.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk
+            match = _PTY_LINE.search(seen)
+            if match:
+                return match[1].decode()
+        elif process.poll() is not None:
+            break
+    raise FlashError(f"QEMU did not start: {seen.decode('utf-8', 'replace').strip() or 'no output'}",
+                     ["check that qemu-system-arm works: qemu-system-arm -M help"])
 
 
 def run_firmware(firmware: Path, board: Board, timeout_s: float = 60.0,

@@ -104,3 +104,8 @@ class OfflineError(EdgekitError):
 
 class FlashError(EdgekitError):
     """Uploading or booting firmware failed: no port, no device answering, an emulator that stopped."""
+
+
+class DeviceError(EdgekitError):
+    """A device on the serial protocol that cannot be opened, stops answering, keeps sending damaged
+    frames, resets, or runs another model than the one being validated."""

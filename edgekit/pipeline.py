@@ -9,10 +9,13 @@ Output folder layout::
     OUT/project/         the rendered PlatformIO project
     OUT/build.log        PlatformIO's whole output
     OUT/build.json       stages, times, budgets before and after the build, the firmware's path
+    OUT/quantization.json  the quantization report (quantized here, or MODEL.quant.json of `edgekit quantize`)
+    OUT/report.html      the build's report page (:mod:`edgekit.htmlreport`); validation adds to it
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -63,6 +66,7 @@ class BuildResult:
     firmware: Path
     model: Path
     template: str
+    source: Path  # the model the user gave (float or int8)
     before: BudgetReport
     after: BudgetReport
     stages: tuple[Stage, ...] = field(default=())
@@ -71,7 +75,8 @@ class BuildResult:
         """The summary written to build.json and printed by ``edgekit build --json``."""
         return {
             "board": self.board, "output_dir": str(self.output_dir), "project_dir": str(self.project_dir),
-            "firmware": str(self.firmware), "model": str(self.model), "template": self.template,
+            "firmware": str(self.firmware), "model": str(self.model), "source": str(self.source),
+            "template": self.template,
             "stages": [{"name": s.name, "seconds": round(s.seconds, 2), "detail": s.detail} for s in self.stages],
             "estimate": self.before.as_dict(), "measured": self.after.as_dict(),
         }
@@ -132,7 +137,7 @@ def choose_runtime_template(board: Board, runtime: str | None, template: str | N
     raise TemplateError(f"no {runtime} firmware template for {board.id}", [reasons[runtime]])
 
 
-def _quantize(model_path: Path, rep_data: str | None) -> bytes:
+def _quantize(model_path: Path, rep_data: str | None):
     if rep_data is None:
         raise TemplateError(
             f"'{model_path}' is not a .tflite model, so it must be quantized first, and no representative data "
@@ -140,7 +145,22 @@ def _quantize(model_path: Path, rep_data: str | None) -> bytes:
                           "`edgekit quantize` and build the .tflite"])
     from edgekit.quantization import quantize
 
-    return quantize(str(model_path), rep_data, io_type="int8").tflite
+    return quantize(str(model_path), rep_data, io_type="int8")
+
+
+def _quantization_record(model_path: Path, data: bytes, quantized) -> bytes | None:
+    """The quantization report for the build folder: from quantizing here, or the ``MODEL.quant.json``
+    that ``edgekit quantize`` wrote beside the .tflite when it belongs to these very bytes."""
+    from edgekit.quantization import quant_report_bytes, report_path_for
+
+    if quantized is not None:
+        return quant_report_bytes(quantized.report, quantized.tflite)
+    beside = report_path_for(model_path)
+    try:
+        record = json.loads(beside.read_text())
+    except (OSError, ValueError):
+        return None
+    return beside.read_bytes() if record.get("int8_sha256") == hashlib.sha256(data).hexdigest() else None
 
 
 def _budget_failure(report: BudgetReport, when: str) -> BudgetError:
@@ -177,6 +197,7 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
         progress(f"[{number}/{total}] {name:<9} {detail} ({stages[-1].seconds:.1f} s)")
 
     started = time.monotonic()
+    quantized = None
     if model_path.suffix.lower() == ".tflite":
         data, info = read_model_file(model_path)
         stage(1, "quantize", "skipped: already a .tflite", started)
@@ -185,10 +206,12 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
             from edgekit.errors import ModelError
 
             raise ModelError(model_path, "does not exist.")
-        data = _quantize(model_path, options.rep_data)
+        quantized = _quantize(model_path, options.rep_data)
+        data = quantized.tflite
         info = read_model(data, str(model_path))
         stage(1, "quantize", f"full int8, {len(data):,} B", started)
 
+    given = data  # the int8 model as given or quantized, before any offline plan is written into it
     started = time.monotonic()
     stage(2, "read", f"{len(info.operators)} ops ({', '.join(info.ops)}), {info.total_macs:,} MACs", started)
 
@@ -211,6 +234,12 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     created = _claim_output(out)
     try:
         (out / "model.tflite").write_bytes(data)
+        # what the last build here measured belongs to that build: a new one starts without it
+        for stale in ("quantization.json", "validation.json", "report.html"):
+            (out / stale).unlink(missing_ok=True)
+        record = _quantization_record(model_path, given, quantized)
+        if record is not None:
+            (out / "quantization.json").write_bytes(record)
         selftest = (selftest_input_from_data(options.selftest_data, info, options.selftest_count)
                     if options.selftest_data else None)
         rendered = render_project(data, info, board, out / "project", RenderOptions(
@@ -231,13 +260,22 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     started = time.monotonic()
     after = budget_from_elf(firmware, board, before)
     result = BuildResult(board=board.id, output_dir=out, project_dir=out / "project", firmware=firmware,
-                         model=out / "model.tflite", template=template.name, before=before, after=after,
+                         model=out / "model.tflite", template=template.name, source=model_path.absolute(),
+                         before=before, after=after,
                          stages=tuple(stages))
     if not after.fits:
-        (out / "build.json").write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+        _write_summary(result)
         raise _budget_failure(after, "measured on the built firmware")
     stage(6, "size", f"fits: flash {after.flash.used:,} B ({after.flash.percent:.1f}%), RAM {after.ram.used:,} B "
           f"({after.ram.percent:.1f}%) from the ELF", started)
     result = BuildResult(**{**result.__dict__, "stages": tuple(stages)})
-    (out / "build.json").write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+    _write_summary(result)
     return result
+
+
+def _write_summary(result: BuildResult) -> None:
+    """build.json, and the report page drawn from it."""
+    from edgekit.htmlreport import write_report
+
+    (result.output_dir / "build.json").write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+    write_report(result.output_dir)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import io
+import json
 import logging
 import os
 import tempfile
@@ -419,6 +421,23 @@ def write_model(path: str | Path, data: bytes, force: bool = False) -> Path:
             with contextlib.suppress(OSError):
                 tmp_path.unlink()
     return path
+
+
+def report_path_for(model_path: str | Path) -> Path:
+    """Where ``edgekit quantize`` keeps the report of the model it writes: ``cnn_int8.tflite`` gets
+    ``cnn_int8.quant.json``, which ``edgekit build`` copies into its folder for report.html."""
+    return Path(model_path).with_suffix(".quant.json")
+
+
+def quant_report_bytes(report: QuantReport, tflite: bytes) -> bytes:
+    """The report as JSON, with the SHA-256 of the int8 model it belongs to (a stale report is ignored)."""
+    from edgekit.report import to_json
+
+    data = json.loads(to_json(report))
+    data["int8_sha256"] = hashlib.sha256(tflite).hexdigest()
+    if Path(report.source).exists():  # so that validate finds the float model from any folder
+        data["source_path"] = str(Path(report.source).absolute())
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
 
 
 def check_output_path(path: str | Path, force: bool = False) -> None:

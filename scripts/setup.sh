@@ -3,11 +3,13 @@
 #
 # Python packages come from PyPI through pip (pyproject.toml lists them); the Debian packages below give
 # the Arm cross compiler with newlib (generated sources are compiled for Cortex-M in the tests, and the
-# emulated boards are built with it) and QEMU (the emulated boards). A fresh machine needs nothing by hand.
+# emulated boards are built with it), QEMU (the emulated boards) and chromium (the test that renders
+# report.html in a real headless browser). A fresh machine needs nothing by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(gcc g++ gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm)
+APT_PACKAGES=(gcc g++ gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
+              chromium)
 
 missing_apt_packages() {
   local package

@@ -28,6 +28,8 @@ COMMANDS = {
     "monitor": "monitor",
     "quantize": "quantize",
     "render": "render",
+    "report": "report",
+    "validate": "validate",
 }
 
 

@@ -32,10 +32,11 @@ def command(model: Path, rep_data: str | None, output: Path, test_data: str | No
             train_data: str | None, epochs: int, learning_rate: float, io_type: str, image_range: str,
             no_layer_report: bool, as_json: bool, force: bool) -> None:
     """Quantize MODEL (SavedModel dir, .keras, .h5, or an int8 .tflite to check) to a full-integer .tflite."""
-    from edgekit.quantization import check_output_path, quantize, write_model
+    from edgekit.quantization import check_output_path, quant_report_bytes, quantize, report_path_for, write_model
 
     # Refuse before minutes of conversion, not after; write_model checks again at the end.
     check_output_path(output, force)
+    check_output_path(report_path_for(output), force)
     if qat:
         # tfmot needs tf-keras; this must be set before TensorFlow is first imported.
         from edgekit.qat import prefer_legacy_keras
@@ -46,10 +47,11 @@ def command(model: Path, rep_data: str | None, output: Path, test_data: str | No
         io_type=io_type, image_range=image_range, layer_errors=not no_layer_report, learning_rate=learning_rate,
     )
     write_model(output, result.tflite, force=force)
+    write_model(report_path_for(output), quant_report_bytes(result.report, result.tflite), force=force)
     from edgekit import report
 
     if as_json:
         click.echo(report.to_json(result.report))
     else:
         report.print_quant_report(result.report)
-        click.echo(f"wrote {output} ({len(result.tflite):,} bytes)")
+        click.echo(f"wrote {output} ({len(result.tflite):,} bytes) and its report {report_path_for(output)}")

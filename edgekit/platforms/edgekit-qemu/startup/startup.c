@@ -1,6 +1,7 @@
 /* Start-up code for edgekit's QEMU platform (Cortex-M3/M4/M7 on QEMU mps2): the vector table, a reset
  * handler that copies .data, clears .bss, enables the FPU and runs main, a semihosting exit that hands
- * main's status to QEMU, and a minimal _sbrk/_write/_read for newlib over the CMSDK UART0. */
+ * main's status to QEMU, the semihosting command line, and a minimal _sbrk/_write/_read for newlib over
+ * the CMSDK UART0. A firmware that wants SysTick interrupts defines SysTick_Handler. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,12 +14,15 @@ extern int main(void);
 void Reset_Handler(void);
 void ek_fault_handler(void);
 void ek_semihosting_exit(int status);
+int ek_semihosting_cmdline(char* buffer, int size);
+static void ek_ignore_interrupt(void) {}
+void SysTick_Handler(void) __attribute__((weak, alias("ek_ignore_interrupt")));
 
 /* 16 core exceptions; the mps2 peripherals' interrupts are not used. */
 __attribute__((section(".isr_vector"), used)) static void (*const vectors[16])(void) = {
     (void (*)(void))(&_estack), Reset_Handler, ek_fault_handler, ek_fault_handler, ek_fault_handler,
     ek_fault_handler, ek_fault_handler, 0, 0, 0, 0, ek_fault_handler, ek_fault_handler, 0, ek_fault_handler,
-    ek_fault_handler,
+    SysTick_Handler,
 };
 
 /* ARM semihosting: a BKPT 0xAB with the operation in r0 and its argument block in r1. */
@@ -35,6 +39,13 @@ void ek_semihosting_exit(int status) {
   semihosting(0x20, block);
   for (;;) {
   }
+}
+
+/* SYS_GET_CMDLINE (0x15): QEMU's -semihosting-config arg=... words, space separated, NUL terminated.
+ * Returns 0 when `buffer` holds them. */
+int ek_semihosting_cmdline(char* buffer, int size) {
+  uint32_t block[2] = {(uint32_t)buffer, (uint32_t)size};
+  return semihosting(0x15, block);
 }
 
 void ek_fault_handler(void) {

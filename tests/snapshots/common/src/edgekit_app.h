@@ -6,8 +6,11 @@
 
 #include <stddef.h>
 
-/* Returns false when the model cannot run (the reason has been printed). */
-bool ek_app_setup();
+/* Opens the link, loads the model and runs the self-test; says "ready" when `will_serve`. Returns false
+ * when the model cannot run (the reason has been printed). */
+bool ek_app_setup(bool will_serve = true);
+/* True when every boot self-test sample gave the host TFLM's outputs. */
+bool ek_app_selftest_passed();
 /* Serve protocol frames; call it forever. */
 void ek_app_poll();
 

@@ -1,0 +1,20 @@
+// <BANNER>
+// The inference engine behind the application: edgekit runtime.
+#ifndef EDGEKIT_ENGINE_H_
+#define EDGEKIT_ENGINE_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Before the serial link opens (TFLM's InitializeTarget opens Serial at its own speed on Arduino). */
+void ek_engine_init_target();
+/* Loads the model, reports the arena and the tensors; false (with the reason printed) when it cannot run. */
+bool ek_engine_setup();
+uint8_t* ek_engine_input(size_t index);
+const uint8_t* ek_engine_output(size_t index);
+/* Runs the model once; false when the engine reports an error. */
+bool ek_engine_invoke();
+uint32_t ek_engine_arena_bytes();
+uint32_t ek_engine_arena_used();
+
+#endif  // EDGEKIT_ENGINE_H_
