@@ -43,12 +43,33 @@ GENERIC_TFLM = FirmwareTemplate(
 #: qemu_m4 with arm-none-eabi-gcc 12.2 -Os it is 7,732 B of flash with a 2,704 B model, and 116 B of RAM.
 PROBE_CODE_BYTES = 5_028
 PROBE_RAM_BYTES = 116
-#: Code of edgekit's runtime outside the model: the ten int8 kernels (6,924 B with the QEMU platform's
-#: -O2 -funroll-loops, arm-none-eabi-gcc 12.2, Cortex-M4) plus the firmware around them (start-up, C
-#: library, self-test; the probe's 5,028 B).
-EDGEKIT_RUNTIME_CODE_BYTES = 6_924 + 5_028
-#: Per operator call in ek_model_invoke (vww_96_int8: 840 B for 31 calls).
-EDGEKIT_BYTES_PER_CALL = 28
+#: edgekit's runtime, measured on qemu_m4 (arm-none-eabi-gcc 12.2, -O2 -funroll-loops, Cortex-M4F, DSP path):
+#: each kernel's code with -ffunction-sections (unused ones are dropped by --gc-sections), helpers that
+#: several kernels share, and what every firmware carries besides (start-up, newlib's printf, the
+#: application with its protocol and self-test). Fitted on vww_96_int8, kws_ref_model and ad01_int8 ELFs.
+EDGEKIT_KERNEL_BYTES = {
+    "CONV_2D": 716, "DEPTHWISE_CONV_2D": 774, "FULLY_CONNECTED": 830, "AVERAGE_POOL_2D": 510, "MAX_POOL_2D": 570,
+    "SOFTMAX": 1016, "ADD": 132, "MUL": 102, "PAD": 1146, "CONCATENATION": 82, "MEAN": 700, "LOGISTIC": 184,
+    "TANH": 916, "QUANTIZE": 424, "DEQUANTIZE": 250, "RESHAPE": 0,
+}
+#: Shared helpers, counted once when any op that calls them is in the model.
+EDGEKIT_HELPER_BYTES = (
+    (450, frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"})),  # the int8 dot product
+    (132, frozenset(EDGEKIT_KERNEL_BYTES) - {"RESHAPE", "CONCATENATION", "MAX_POOL_2D", "DEQUANTIZE"}),  # requantize
+    (1_260, frozenset({"SOFTMAX", "LOGISTIC", "TANH"})),  # gemmlowp's fixed-point exp and 1/(1+x)
+)
+EDGEKIT_FIRMWARE_BYTES = 9_850
+EDGEKIT_FIRMWARE_RAM_BYTES = 168
+#: Per operator call: its line in ek_model_invoke and its const parameter block.
+EDGEKIT_BYTES_PER_CALL = 106
+
+
+def edgekit_kernel_bytes(ops: tuple[str, ...]) -> int:
+    """Code of the edgekit kernels (and their shared helpers) that a model with ``ops`` links."""
+    used = set(ops)
+    return (sum(EDGEKIT_KERNEL_BYTES.get(op, 0) for op in used)
+            + sum(size for size, callers in EDGEKIT_HELPER_BYTES if used & callers))
+
 
 #: Templates whose kernels come from CMSIS-NN on Arm cores, and the optimized library on ESP32.
 _CMSIS_NN_TEMPLATES = {"tflm_chirale", "tflm_arduino", "tflm_baremetal"}
@@ -173,9 +194,11 @@ def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: Firmware
         return [Part("weights, biases, multipliers and shifts", generated["constant_bytes"],
                      "edgekit's generator: the model's constants as const arrays"),
                 Part(f"{len(generated['calls'])} kernel calls", EDGEKIT_BYTES_PER_CALL * len(generated["calls"]),
-                     "measured: 840 B for vww_96_int8's 31 calls (Cortex-M4, -Os)"),
-                Part("edgekit kernels and firmware", EDGEKIT_RUNTIME_CODE_BYTES,
-                     "measured: ek_kernels.c 6,924 B (-O2 -funroll-loops) + the probe firmware 5,028 B (Cortex-M4)"),
+                     "measured: a call in ek_model_invoke and its parameter block, about 106 B (Cortex-M4)"),
+                Part(f"edgekit kernels for {', '.join(info.ops)}", edgekit_kernel_bytes(info.ops),
+                     "measured per kernel: ek_kernels.c with -O2 -funroll-loops (Cortex-M4)"),
+                Part("firmware (start-up, C library, application, protocol)", EDGEKIT_FIRMWARE_BYTES,
+                     "measured on qemu_m4 builds of the edgekit runtime"),
                 _framework_part("flash", board, template)]
     if template.runtime == "none":
         return [Part("model flatbuffer", model_bytes, "the .tflite file, compiled in as a const array"),
@@ -207,12 +230,13 @@ def ram_parts(info: ModelInfo, arena: int, board: Board, template: FirmwareTempl
     if template.runtime == "none":
         return [Part("firmware without inference (model check)", PROBE_RAM_BYTES,
                      "edgekit_probe measured on qemu_m4: no arena, no interpreter"), _framework_part("ram", board, template)]
-    if template.runtime == "edgekit":
-        return [Part("tensor arena", arena, "edgekit's own activation plan (exact; static .bss)"),
-                Part("firmware without inference (start-up, self-test)", PROBE_RAM_BYTES,
-                     "edgekit_probe measured on qemu_m4"), _framework_part("ram", board, template)]
+    # A multi-input model's run frame is received into a buffer of its own before being copied into place.
     static_io = sum(t.num_elements * numpy_dtype(t.dtype).itemsize for t in info.input_tensors) \
         if len(info.inputs) > 1 else 0
+    if template.runtime == "edgekit":
+        return [Part("tensor arena", arena, "edgekit's own activation plan (exact; static .bss)"),
+                Part("firmware (start-up, application, protocol parser)", EDGEKIT_FIRMWARE_RAM_BYTES + static_io,
+                     "measured on qemu_m4 builds of the edgekit runtime"), _framework_part("ram", board, template)]
     parts = [
         Part("tensor arena", arena, "TFLM's allocator on the host, converted to 32-bit, plus kernel scratch and "
              f"margin{'; allocated from the heap at boot' if template.arena == 'heap' else '; static (.bss)'}"),

@@ -182,6 +182,10 @@ def test_edgekit_runtime_on_qemu_m4_is_bit_exact_with_tflm_on_20_samples(name, r
     assert summary["template"] == "edgekit_runtime"
     # the arena is the generator's own plan, exactly what the ELF holds
     assert summary["estimate"]["arena_bytes"] == summary["estimate"]["ram"]["parts"][0]["bytes"]
+    # the budget before the build is the ELF's: RAM to the byte, flash within 1%
+    estimate, measured = summary["estimate"], summary["measured"]
+    assert estimate["ram"]["used"] == measured["ram"]["used"]
+    assert abs(estimate["flash"]["used"] - measured["flash"]["used"]) <= 0.01 * measured["flash"]["used"]
     code, stdout, err = run_cli("flash", "-b", "qemu_m4", "--build-dir", out)
     assert code == 0, stdout + err
     assert "self-test: 20 of 20 samples identical to the host TFLM" in stdout
