@@ -43,22 +43,23 @@ GENERIC_TFLM = FirmwareTemplate(
 #: qemu_m4 with arm-none-eabi-gcc 12.2 -Os it is 7,732 B of flash with a 2,704 B model, and 116 B of RAM.
 PROBE_CODE_BYTES = 5_028
 PROBE_RAM_BYTES = 116
-#: edgekit's runtime, measured on qemu_m4 (arm-none-eabi-gcc 12.2, -O2 -funroll-loops, Cortex-M4F, DSP path):
-#: each kernel's code with -ffunction-sections (unused ones are dropped by --gc-sections), helpers that
-#: several kernels share, and what every firmware carries besides (start-up, newlib's printf, the
-#: application with its protocol and self-test). Fitted on vww_96_int8, kws_ref_model and ad01_int8 ELFs.
+#: edgekit's runtime, measured on qemu_m4 (arm-none-eabi-gcc 12.2, -O2, Cortex-M4F, DSP path): each
+#: kernel's code with -ffunction-sections (unused ones are dropped by --gc-sections), helpers that several
+#: kernels share, and what every firmware carries besides (start-up, newlib's printf, the application with
+#: its protocol and self-test). Fitted on the vww_96_int8, kws_ref_model and ad01_int8 ELFs.
 EDGEKIT_KERNEL_BYTES = {
-    "CONV_2D": 716, "DEPTHWISE_CONV_2D": 774, "FULLY_CONNECTED": 830, "AVERAGE_POOL_2D": 510, "MAX_POOL_2D": 570,
-    "SOFTMAX": 1016, "ADD": 132, "MUL": 102, "PAD": 1146, "CONCATENATION": 82, "MEAN": 700, "LOGISTIC": 184,
-    "TANH": 916, "QUANTIZE": 424, "DEQUANTIZE": 250, "RESHAPE": 0,
+    "CONV_2D": 1_388 + 1_284 + 168,  # with the two-by-two filter-row product and im2col
+    "DEPTHWISE_CONV_2D": 2_002, "FULLY_CONNECTED": 360, "AVERAGE_POOL_2D": 352, "MAX_POOL_2D": 312,
+    "SOFTMAX": 596, "ADD": 386, "MUL": 194, "PAD": 268, "CONCATENATION": 82, "MEAN": 576, "LOGISTIC": 260,
+    "TANH": 560, "QUANTIZE": 184, "DEQUANTIZE": 60, "RESHAPE": 0,
 }
 #: Shared helpers, counted once when any op that calls them is in the model.
 EDGEKIT_HELPER_BYTES = (
-    (450, frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"})),  # the int8 dot product
-    (132, frozenset(EDGEKIT_KERNEL_BYTES) - {"RESHAPE", "CONCATENATION", "MAX_POOL_2D", "DEQUANTIZE"}),  # requantize
-    (1_260, frozenset({"SOFTMAX", "LOGISTIC", "TANH"})),  # gemmlowp's fixed-point exp and 1/(1+x)
+    (104, frozenset({"CONV_2D", "FULLY_CONNECTED"})),  # the int8 dot product
+    (92, frozenset({"ADD", "MUL", "MEAN", "SOFTMAX", "LOGISTIC", "TANH"})),  # ek_requantize
+    (780, frozenset({"SOFTMAX", "LOGISTIC", "TANH"})),  # gemmlowp's fixed-point exp and 1/(1+x)
 )
-EDGEKIT_FIRMWARE_BYTES = 9_850
+EDGEKIT_FIRMWARE_BYTES = 8_900
 EDGEKIT_FIRMWARE_RAM_BYTES = 168
 #: Per operator call: its line in ek_model_invoke and its const parameter block.
 EDGEKIT_BYTES_PER_CALL = 106
@@ -196,7 +197,7 @@ def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: Firmware
                 Part(f"{len(generated['calls'])} kernel calls", EDGEKIT_BYTES_PER_CALL * len(generated["calls"]),
                      "measured: a call in ek_model_invoke and its parameter block, about 106 B (Cortex-M4)"),
                 Part(f"edgekit kernels for {', '.join(info.ops)}", edgekit_kernel_bytes(info.ops),
-                     "measured per kernel: ek_kernels.c with -O2 -funroll-loops (Cortex-M4)"),
+                     "measured per kernel: ek_kernels.c with -O2 (Cortex-M4)"),
                 Part("firmware (start-up, C library, application, protocol)", EDGEKIT_FIRMWARE_BYTES,
                      "measured on qemu_m4 builds of the edgekit runtime"),
                 _framework_part("flash", board, template)]

@@ -191,16 +191,21 @@ def _call(op: OperatorInfo, info: ModelInfo, ref, constants: dict[int, bytes]) -
         prefix = f"k_op{op.index}"
         arrays = [_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs]),
                   _array(f"{prefix}_shift", "int32_t", [s for _, s in pairs])]
-        tap_sums = "NULL"
+        tap_sums = filter_sums = "NULL"
         if op.op == "CONV_2D":
             weights = np.frombuffer(constants[op.inputs[1]], dtype=np.int8).reshape(w.shape).astype(np.int64)
             arrays.append(_array(f"{prefix}_taps", "int32_t", weights.sum(axis=3).ravel()))
             tap_sums = f"{prefix}_taps"
+            if k_h * k_w > 1:  # a 1x1 filter's sum is its tap sum
+                arrays.append(_array(f"{prefix}_sums", "int32_t", weights.sum(axis=(1, 2, 3))))
+                filter_sums = f"{prefix}_sums"
+            else:
+                filter_sums = tap_sums
         params = (f"{{{x.shape[1]}, {x.shape[2]}, {x.shape[3]}, {out.shape[1]}, {out.shape[2]}, {out.shape[3]}, "
                   f"{k_h}, {k_w}, {stride_h}, {stride_w}, {dil_h}, {dil_w}, "
                   f"{padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)}, "
                   f"{padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)}, {depth_multiplier}, {-zp_in}, {zp_out}, "
-                  f"{low}, {high}, {prefix}_mult, {prefix}_shift, {tap_sums}}}")
+                  f"{low}, {high}, {prefix}_mult, {prefix}_shift, {tap_sums}, {filter_sums}}}")
         kernel = "ek_conv2d_s8" if op.op == "CONV_2D" else "ek_depthwise_conv2d_s8"
         call = f"{kernel}(P, {ref(op.inputs[0])}, {ref(op.inputs[1])}, {ref(bias) if bias is not None else 'NULL'}, {ref(op.outputs[0])});"
         table = 8 * len(pairs) + (4 * channels * k_h * k_w if op.op == "CONV_2D" else 0)

@@ -35,7 +35,7 @@ env.Replace(
 
 env.Append(
     ASFLAGS=cpu_flags,
-    CCFLAGS=cpu_flags + ["-O2", "-funroll-loops", "-ffunction-sections", "-fdata-sections", "-Wall"],
+    CCFLAGS=cpu_flags + ["-O2", "-ffunction-sections", "-fdata-sections", "-Wall"],
     CXXFLAGS=["-fno-rtti", "-fno-exceptions", "-fno-threadsafe-statics", "-std=gnu++17"],
     CPPDEFINES=[("F_CPU", "$BOARD_F_CPU"), "EDGEKIT_QEMU"],
     LINKFLAGS=cpu_flags + ["-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections"],

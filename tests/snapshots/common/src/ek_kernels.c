@@ -20,22 +20,84 @@
 #include <arm_acle.h>
 #endif
 
+/* Keeps GCC's -funroll-loops off a loop whose body already uses every register: unrolled, it spills. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define EK_NO_UNROLL _Pragma("GCC unroll 1")
+#else
+#define EK_NO_UNROLL
+#endif
+
+#if EK_USE_DSP
+/* One 32-bit load of four int8 values (unaligned loads are fine on ARMv7E-M). */
+static inline uint32_t load_s8x4(const int8_t* p) {
+  uint32_t word;
+  memcpy(&word, p, 4);
+  return word;
+}
+
+/* Bytes 1 and 3 sign-extended into the two 16-bit halves, in one instruction (SXTB16 with ROR #8). */
+static inline uint32_t sxtb16_odd(uint32_t x) {
+  uint32_t result;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(result) : "r"(x));
+  return result;
+}
+#endif
+
 /* sum(a[i] * b[i]) over n int8 pairs; exact in int32, so any order gives TFLM's result. */
 static int32_t dot_s8(const int8_t* a, const int8_t* b, int32_t n) {
   int32_t acc = 0;
   int32_t i = 0;
 #if EK_USE_DSP
   for (; i + 4 <= n; i += 4) {
-    uint32_t wa, wb;
-    memcpy(&wa, a + i, 4); /* unaligned word loads are fine on ARMv7E-M */
-    memcpy(&wb, b + i, 4);
-    /* bytes 0 and 2, then 1 and 3, sign-extended to 16-bit halves; two multiply-accumulates each */
+    const uint32_t wa = load_s8x4(a + i), wb = load_s8x4(b + i);
+    /* bytes 0 and 2, then 1 and 3, as 16-bit halves; two multiply-accumulates each */
     acc = __smlad(__sxtb16(wa), __sxtb16(wb), acc);
-    acc = __smlad(__sxtb16((wa >> 8) | (wa << 24)), __sxtb16((wb >> 8) | (wb << 24)), acc); /* ROR 8 */
+    acc = __smlad(sxtb16_odd(wa), sxtb16_odd(wb), acc);
   }
 #endif
   for (; i < n; ++i) acc += (int32_t)a[i] * (int32_t)b[i];
   return acc;
+}
+
+/* Four dot products at once, of two input rows (a, b) with two weight rows (u, v), over n int8 values:
+ * out = {a.u, a.v, b.u, b.v}. Each loaded word feeds two products, which halves the loads and the
+ * sign extensions of dot_s8. */
+static void dot_s8_2x2(const int8_t* a, const int8_t* b, const int8_t* u, const int8_t* v, int32_t n,
+                       int32_t out[4]) {
+  int32_t au = 0, av = 0, bu = 0, bv = 0;
+  int32_t i = 0;
+#if EK_USE_DSP
+  EK_NO_UNROLL
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t wu = load_s8x4(u + i), wv = load_s8x4(v + i);
+    const uint32_t u_even = __sxtb16(wu), u_odd = sxtb16_odd(wu);
+    const uint32_t v_even = __sxtb16(wv), v_odd = sxtb16_odd(wv);
+    uint32_t x = load_s8x4(a + i);
+    uint32_t x_even = __sxtb16(x), x_odd = sxtb16_odd(x);
+    au = __smlad(x_even, u_even, au);
+    au = __smlad(x_odd, u_odd, au);
+    av = __smlad(x_even, v_even, av);
+    av = __smlad(x_odd, v_odd, av);
+    x = load_s8x4(b + i);
+    x_even = __sxtb16(x);
+    x_odd = sxtb16_odd(x);
+    bu = __smlad(x_even, u_even, bu);
+    bu = __smlad(x_odd, u_odd, bu);
+    bv = __smlad(x_even, v_even, bv);
+    bv = __smlad(x_odd, v_odd, bv);
+  }
+#endif
+  for (; i < n; ++i) {
+    const int32_t x = a[i], y = b[i], wu = u[i], wv = v[i];
+    au += x * wu;
+    av += x * wv;
+    bu += y * wu;
+    bv += y * wv;
+  }
+  out[0] = au;
+  out[1] = av;
+  out[2] = bu;
+  out[3] = bv;
 }
 
 /* --- fixed-point helpers ------------------------------------------------------------------------- */
@@ -64,13 +126,23 @@ static int32_t saturating_shift_left(int32_t x, int exponent) {
   return (int32_t)((uint32_t)x << exponent);
 }
 
-int32_t ek_requantize(int32_t x, int32_t multiplier, int32_t shift) {
-  int left = shift > 0 ? shift : 0;
-  int right = shift > 0 ? 0 : -shift;
+/* TFLM's MultiplyByQuantizedMultiplier: x * 2^left, the rounding doubling high multiply, then a rounding
+ * right shift. Multipliers are in [0, 2^31) (QuantizeMultiplier), so the high multiply never saturates,
+ * and its "add the nudge, divide by 2^31 truncating" is exactly floor((x * m + 2^30) / 2^31) for either
+ * sign: one 64-bit multiply-add and a shift. */
+static inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = shift > 0 ? 0 : -shift;
   /* int32 wrap-around on the left shift, as TFLM's x * (1 << left) has in practice */
-  int32_t shifted = (int32_t)((uint32_t)x << left);
-  return rounding_divide_by_pot(srdhm(shifted, multiplier), right);
+  const int32_t shifted = (int32_t)((uint32_t)x << left);
+  const int32_t high = (int32_t)(((int64_t)shifted * multiplier + (1LL << 30)) >> 31);
+  /* rounding_divide_by_pot with a 32-bit mask */
+  const int32_t mask = (int32_t)((1u << right) - 1u);
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> right) + ((high & mask) > threshold ? 1 : 0);
 }
+
+int32_t ek_requantize(int32_t x, int32_t multiplier, int32_t shift) { return requantize(x, multiplier, shift); }
 
 static int8_t clamp_s8(int32_t value, int32_t low, int32_t high) {
   if (value < low) value = low;
@@ -79,34 +151,145 @@ static int8_t clamp_s8(int32_t value, int32_t low, int32_t high) {
 }
 
 /* --- convolutions -------------------------------------------------------------------------------- */
+/* The kernels copy what their loops need from the parameter block into locals: every int8 store could
+ * otherwise alias it, and the compiler would load each field again after each output. */
+
+/* An output from its accumulated products: bias, requantization, output offset, activation clamp. */
+static inline int8_t finish(int32_t acc, int32_t multiplier, int32_t shift, int32_t output_offset, int32_t act_min,
+                            int32_t act_max) {
+  return clamp_s8(requantize(acc, multiplier, shift) + output_offset, act_min, act_max);
+}
+
+/* The first and one-past-last kernel taps that land inside [0, size) from `start`, `dilation` apart. */
+static inline void valid_taps(int32_t start, int32_t dilation, int32_t taps, int32_t size, int32_t* first,
+                              int32_t* end) {
+  int32_t k = 0;
+  while (k < taps && start + dilation * k < 0) ++k;
+  *first = k;
+  while (k < taps && start + dilation * k < size) ++k;
+  *end = k;
+}
+
+/* Output channels for one or two pixels whose inputs are the rows a and b (b NULL for one) of length
+ * `depth`: each output channel's filter row dotted with them, two channels at a time, plus
+ * input_offset * the filter's sum (so the offset is never added per multiply). */
+static void filter_rows_s8(const ek_conv_params* p, const int8_t* a, const int8_t* b, int32_t depth,
+                           const int8_t* filter, const int32_t* bias, int8_t* out_a, int8_t* out_b) {
+  const int32_t channels = p->out_c, input_offset = p->input_offset, output_offset = p->output_offset;
+  const int32_t act_min = p->act_min, act_max = p->act_max;
+  const int32_t* multiplier = p->multiplier;
+  const int32_t* shift = p->shift;
+  const int32_t* sums = p->filter_sums;
+  int32_t oc = 0;
+  for (; oc + 2 <= channels; oc += 2) {
+    const int8_t* u = filter + oc * depth;
+    const int32_t base0 = input_offset * sums[oc] + (bias ? bias[oc] : 0);
+    const int32_t base1 = input_offset * sums[oc + 1] + (bias ? bias[oc + 1] : 0);
+    int32_t dots[4];
+    if (b) {
+      dot_s8_2x2(a, b, u, u + depth, depth, dots);
+      out_b[oc] = finish(dots[2] + base0, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+      out_b[oc + 1] = finish(dots[3] + base1, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max);
+    } else {
+      dots[0] = dot_s8(a, u, depth);
+      dots[1] = dot_s8(a, u + depth, depth);
+    }
+    out_a[oc] = finish(dots[0] + base0, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+    out_a[oc + 1] = finish(dots[1] + base1, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max);
+  }
+  for (; oc < channels; ++oc) {
+    const int8_t* u = filter + oc * depth;
+    const int32_t base = input_offset * sums[oc] + (bias ? bias[oc] : 0);
+    out_a[oc] = finish(dot_s8(a, u, depth) + base, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+    if (b) out_b[oc] = finish(dot_s8(b, u, depth) + base, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+  }
+}
+
+/* One im2col column: the window of output pixel (oy, ox) in filter order [k_h][k_w][in_c]; taps in the
+ * padding hold the input zero point (-input_offset), so that they add exactly nothing. */
+static void im2col_s8(const ek_conv_params* p, const int8_t* input, int32_t oy, int32_t ox, int8_t* column) {
+  const int32_t depth = p->in_c;
+  const int8_t zero_point = (int8_t)(-p->input_offset);
+  for (int32_t ky = 0; ky < p->k_h; ++ky) {
+    const int32_t iy = oy * p->stride_h - p->pad_top + p->dilation_h * ky;
+    for (int32_t kx = 0; kx < p->k_w; ++kx, column += depth) {
+      const int32_t ix = ox * p->stride_w - p->pad_left + p->dilation_w * kx;
+      if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+        memset(column, zero_point, (size_t)depth);
+      } else {
+        memcpy(column, input + (iy * p->in_w + ix) * depth, (size_t)depth);
+      }
+    }
+  }
+}
 
 void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                   int8_t* output) {
-  for (int32_t oy = 0; oy < p->out_h; ++oy) {
+  const int32_t channels = p->out_c, pixels = p->out_h * p->out_w;
+  if (p->filter_sums && p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+      p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w) {
+    /* 1x1, stride 1, no padding (MobileNet's pointwise layers): each pixel's input row is its column */
+    const int32_t depth = p->in_c;
+    int32_t px = 0;
+    for (; px + 2 <= pixels; px += 2) {
+      filter_rows_s8(p, input + px * depth, input + (px + 1) * depth, depth, filter, bias, output + px * channels,
+                     output + (px + 1) * channels);
+    }
+    if (px < pixels) filter_rows_s8(p, input + px * depth, NULL, depth, filter, bias, output + px * channels, NULL);
+    return;
+  }
+  const int32_t window = p->k_h * p->k_w * p->in_c;
+  if (p->filter_sums && window <= EK_IM2COL_BYTES) {
+    /* im2col, two output pixels at a time: the same product of rows as the 1x1 case */
+    int8_t columns[2][EK_IM2COL_BYTES];
+    int32_t px = 0;
+    for (; px + 2 <= pixels; px += 2) {
+      im2col_s8(p, input, px / p->out_w, px % p->out_w, columns[0]);
+      im2col_s8(p, input, (px + 1) / p->out_w, (px + 1) % p->out_w, columns[1]);
+      filter_rows_s8(p, columns[0], columns[1], window, filter, bias, output + px * channels,
+                     output + (px + 1) * channels);
+    }
+    if (px < pixels) {
+      im2col_s8(p, input, px / p->out_w, px % p->out_w, columns[0]);
+      filter_rows_s8(p, columns[0], NULL, window, filter, bias, output + px * channels, NULL);
+    }
+    return;
+  }
+  const int32_t in_h = p->in_h, in_w = p->in_w, depth = p->in_c, out_h = p->out_h, out_w = p->out_w;
+  const int32_t k_h = p->k_h, k_w = p->k_w, dilation_h = p->dilation_h;
+  const int32_t dilation_w = p->dilation_w, input_offset = p->input_offset, output_offset = p->output_offset;
+  const int32_t act_min = p->act_min, act_max = p->act_max;
+  const int32_t* multiplier = p->multiplier;
+  const int32_t* shift = p->shift;
+  const int32_t* sums = p->tap_sums;
+  for (int32_t oy = 0; oy < out_h; ++oy) {
     const int32_t in_y0 = oy * p->stride_h - p->pad_top;
-    for (int32_t ox = 0; ox < p->out_w; ++ox) {
+    int32_t ky_first, ky_end;
+    valid_taps(in_y0, dilation_h, k_h, in_h, &ky_first, &ky_end);
+    for (int32_t ox = 0; ox < out_w; ++ox) {
       const int32_t in_x0 = ox * p->stride_w - p->pad_left;
-      for (int32_t oc = 0; oc < p->out_c; ++oc) {
-        int32_t acc = 0;
-        for (int32_t ky = 0; ky < p->k_h; ++ky) {
-          const int32_t iy = in_y0 + p->dilation_h * ky;
-          if (iy < 0 || iy >= p->in_h) continue; /* padding: contributes nothing */
-          for (int32_t kx = 0; kx < p->k_w; ++kx) {
-            const int32_t ix = in_x0 + p->dilation_w * kx;
-            if (ix < 0 || ix >= p->in_w) continue;
-            const int8_t* in = input + (iy * p->in_w + ix) * p->in_c;
-            const int8_t* w = filter + ((oc * p->k_h + ky) * p->k_w + kx) * p->in_c;
-            if (p->tap_sums) {
-              /* sum(w * (x + offset)) = sum(w * x) + offset * sum(w): the same integers, fewer operations */
-              acc += dot_s8(w, in, p->in_c) + p->input_offset * p->tap_sums[(oc * p->k_h + ky) * p->k_w + kx];
-            } else {
-              for (int32_t ic = 0; ic < p->in_c; ++ic) acc += (int32_t)w[ic] * ((int32_t)in[ic] + p->input_offset);
+      int32_t kx_first, kx_end;
+      /* taps in the padding contribute nothing: only the ones inside the input are visited */
+      valid_taps(in_x0, dilation_w, k_w, in_w, &kx_first, &kx_end);
+      int8_t* out = output + (oy * out_w + ox) * channels;
+      for (int32_t oc = 0; oc < channels; ++oc) {
+        int32_t acc = bias ? bias[oc] : 0;
+        for (int32_t ky = ky_first; ky < ky_end; ++ky) {
+          const int32_t iy = in_y0 + dilation_h * ky;
+          const int8_t* w = filter + ((oc * k_h + ky) * k_w + kx_first) * depth;
+          const int8_t* in = input + (iy * in_w + in_x0 + dilation_w * kx_first) * depth;
+          if (sums && dilation_w == 1) {
+            /* the row's valid taps are side by side in the input and in the filter: one dot product;
+             * sum(w * (x + offset)) = sum(w * x) + offset * sum(w), the same integers */
+            acc += dot_s8(w, in, (kx_end - kx_first) * depth);
+            for (int32_t kx = kx_first; kx < kx_end; ++kx) acc += input_offset * sums[(oc * k_h + ky) * k_w + kx];
+          } else {
+            for (int32_t kx = kx_first; kx < kx_end; ++kx, w += depth, in += dilation_w * depth) {
+              for (int32_t ic = 0; ic < depth; ++ic) acc += (int32_t)w[ic] * ((int32_t)in[ic] + input_offset);
             }
           }
         }
-        if (bias) acc += bias[oc];
-        acc = ek_requantize(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
-        output[(oy * p->out_w + ox) * p->out_c + oc] = clamp_s8(acc, p->act_min, p->act_max);
+        out[oc] = finish(acc, multiplier[oc], shift[oc], output_offset, act_min, act_max);
       }
     }
   }
@@ -114,27 +297,89 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
 
 void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                             const int32_t* bias, int8_t* output) {
-  for (int32_t oy = 0; oy < p->out_h; ++oy) {
+  const int32_t in_h = p->in_h, in_w = p->in_w, depth = p->in_c, out_h = p->out_h, out_w = p->out_w;
+  const int32_t channels = p->out_c, k_h = p->k_h, k_w = p->k_w, dilation_h = p->dilation_h;
+  const int32_t dilation_w = p->dilation_w, input_offset = p->input_offset, output_offset = p->output_offset;
+  const int32_t act_min = p->act_min, act_max = p->act_max, depth_multiplier = p->depth_multiplier;
+  const int32_t* multiplier = p->multiplier;
+  const int32_t* shift = p->shift;
+  const int32_t row_step = dilation_h * in_w * depth, tap_step = dilation_w * depth, filter_row = k_w * channels;
+  for (int32_t oy = 0; oy < out_h; ++oy) {
     const int32_t in_y0 = oy * p->stride_h - p->pad_top;
-    for (int32_t ox = 0; ox < p->out_w; ++ox) {
+    int32_t ky_first, ky_end;
+    valid_taps(in_y0, dilation_h, k_h, in_h, &ky_first, &ky_end);
+    for (int32_t ox = 0; ox < out_w; ++ox) {
       const int32_t in_x0 = ox * p->stride_w - p->pad_left;
-      for (int32_t ic = 0; ic < p->in_c; ++ic) {
-        for (int32_t m = 0; m < p->depth_multiplier; ++m) {
-          const int32_t oc = m + ic * p->depth_multiplier;
-          int32_t acc = 0;
-          for (int32_t ky = 0; ky < p->k_h; ++ky) {
-            const int32_t iy = in_y0 + p->dilation_h * ky;
-            if (iy < 0 || iy >= p->in_h) continue;
-            for (int32_t kx = 0; kx < p->k_w; ++kx) {
-              const int32_t ix = in_x0 + p->dilation_w * kx;
-              if (ix < 0 || ix >= p->in_w) continue;
-              const int32_t x = input[(iy * p->in_w + ix) * p->in_c + ic];
-              acc += (int32_t)filter[(ky * p->k_w + kx) * p->out_c + oc] * (x + p->input_offset);
+      int32_t kx_first, kx_end;
+      valid_taps(in_x0, dilation_w, k_w, in_w, &kx_first, &kx_end);
+      const int32_t rows = ky_end - ky_first, taps = kx_end - kx_first;
+      /* the first valid tap of the window, for channel 0 */
+      const int8_t* window = input + ((in_y0 + dilation_h * ky_first) * in_w + in_x0 + dilation_w * kx_first) * depth;
+      const int8_t* weights = filter + (ky_first * k_w + kx_first) * channels;
+      int8_t* out = output + (oy * out_w + ox) * channels;
+      int32_t ic = 0;
+#if EK_USE_DSP
+      if (depth_multiplier == 1) {
+        /* Four channels per word: x + offset and w as 16-bit halves, one 16x16 multiply-accumulate per
+         * channel (SMLABB for bytes 0 and 2, SMLATT for 1 and 3 after the odd extension). */
+        const uint32_t offset = ((uint32_t)input_offset & 0xFFFFu) * 0x10001u;
+        /* a whole 3x3 window inside the input: nine taps written out, one stride for input and filter */
+        const int full3x3 = rows == 3 && taps == 3 && dilation_w == 1;
+        EK_NO_UNROLL
+        for (; ic + 4 <= depth; ic += 4) {
+          int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+          const int8_t* x_row = window + ic;
+          const int8_t* w_row = weights + ic;
+#define EK_DW_TAP(x_at, w_at)                                                                            \
+  do {                                                                                                   \
+    const uint32_t x = load_s8x4(x_at), w = load_s8x4(w_at);                                             \
+    const uint32_t x_even = __sadd16(__sxtb16(x), offset), x_odd = __sadd16(sxtb16_odd(x), offset);     \
+    const uint32_t w_even = __sxtb16(w), w_odd = sxtb16_odd(w);                                          \
+    acc0 = __smlabb(w_even, x_even, acc0);                                                               \
+    acc2 = __smlatt(w_even, x_even, acc2);                                                               \
+    acc1 = __smlabb(w_odd, x_odd, acc1);                                                                 \
+    acc3 = __smlatt(w_odd, x_odd, acc3);                                                                 \
+  } while (0)
+          if (full3x3) {
+            EK_NO_UNROLL
+            for (int32_t ky = 0; ky < 3; ++ky, x_row += row_step, w_row += filter_row) {
+              EK_DW_TAP(x_row, w_row);
+              EK_DW_TAP(x_row + channels, w_row + channels);
+              EK_DW_TAP(x_row + 2 * channels, w_row + 2 * channels);
+            }
+          } else {
+            for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
+              const int8_t* x_tap = x_row;
+              const int8_t* w_tap = w_row;
+              for (int32_t kx = 0; kx < taps; ++kx, x_tap += tap_step, w_tap += channels) EK_DW_TAP(x_tap, w_tap);
             }
           }
-          if (bias) acc += bias[oc];
-          acc = ek_requantize(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
-          output[(oy * p->out_w + ox) * p->out_c + oc] = clamp_s8(acc, p->act_min, p->act_max);
+#undef EK_DW_TAP
+          if (bias) {
+            acc0 += bias[ic];
+            acc1 += bias[ic + 1];
+            acc2 += bias[ic + 2];
+            acc3 += bias[ic + 3];
+          }
+          out[ic] = finish(acc0, multiplier[ic], shift[ic], output_offset, act_min, act_max);
+          out[ic + 1] = finish(acc1, multiplier[ic + 1], shift[ic + 1], output_offset, act_min, act_max);
+          out[ic + 2] = finish(acc2, multiplier[ic + 2], shift[ic + 2], output_offset, act_min, act_max);
+          out[ic + 3] = finish(acc3, multiplier[ic + 3], shift[ic + 3], output_offset, act_min, act_max);
+        }
+      }
+#endif
+      for (; ic < depth; ++ic) {
+        for (int32_t m = 0; m < depth_multiplier; ++m) {
+          const int32_t oc = m + ic * depth_multiplier;
+          int32_t acc = bias ? bias[oc] : 0;
+          const int8_t* x_row = window + ic;
+          const int8_t* w_row = weights + oc;
+          for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
+            for (int32_t kx = 0; kx < taps; ++kx) {
+              acc += (int32_t)w_row[kx * channels] * ((int32_t)x_row[kx * tap_step] + input_offset);
+            }
+          }
+          out[oc] = finish(acc, multiplier[oc], shift[oc], output_offset, act_min, act_max);
         }
       }
     }
@@ -165,7 +410,7 @@ void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int
       }
       if (bias) acc += bias[o];
       const int32_t k = p->per_channel ? o : 0;
-      acc = ek_requantize(acc, p->multiplier[k], p->shift[k]) + p->output_offset;
+      acc = requantize(acc, p->multiplier[k], p->shift[k]) + p->output_offset;
       output[b * p->out_depth + o] = clamp_s8(acc, p->act_min, p->act_max);
     }
   }

@@ -30,7 +30,15 @@ typedef struct {
   /* CONV_2D: sum of the filter over input channels, per [out_c][k_h][k_w] tap, so that the input offset is
    * applied once per tap instead of once per multiply (NULL: per multiply) */
   const int32_t* tap_sums;
+  /* CONV_2D: the whole filter's sum per output channel (the tap sums added up) */
+  const int32_t* filter_sums;
 } ek_conv_params;
+
+/* Bytes of one im2col column on the stack (two are used at a time): a CONV_2D whose k_h * k_w * in_c is
+ * larger runs tap by tap instead. */
+#ifndef EK_IM2COL_BYTES
+#define EK_IM2COL_BYTES 256
+#endif
 
 /* CONV_2D, NHWC, batch 1; filter [out_c][k_h][k_w][in_c]; bias may be NULL. */
 void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
