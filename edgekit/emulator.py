@@ -49,14 +49,18 @@ def _qemu() -> str:
     return qemu
 
 
+def _qemu_command(firmware: Path, board: Board, options: list[str], semihosting: str = "") -> list[str]:
+    return [_qemu(), "-M", board.mcu, *options, "-semihosting-config", f"enable=on,target=native{semihosting}",
+            "-kernel", str(firmware)]
+
+
 def firmware_command(firmware: Path, board: Board, count_instructions: bool = False) -> list[str]:
     """The command that boots ``firmware`` for ``board``. ``count_instructions`` runs QEMU with
     ``-icount shift=0``: one nanosecond of virtual time per instruction, so timers count instructions."""
     if board.platform == "edgekit-host":
         return [str(firmware)]
-    return [_qemu(), "-M", board.mcu, "-nographic", "-monitor", "none", "-serial", "stdio",
-            *(["-icount", "shift=0"] if count_instructions else []),
-            "-semihosting-config", "enable=on,target=native", "-kernel", str(firmware)]
+    return _qemu_command(firmware, board, ["-nographic", "-monitor", "none", "-serial", "stdio",
+                                           *(["-icount", "shift=0"] if count_instructions else [])])
 
 
 #: QEMU says where the pty of a ``-serial pty`` is: "char device redirected to /dev/pts/3 (label serial0)".
@@ -90,16 +94,19 @@ def serve_firmware(firmware: Path, board: Board, start_timeout_s: float = 20.0) 
         with _serve_host_program(firmware) as served:
             yield served
         return
-    command = [_qemu(), "-M", board.mcu, "-display", "none", "-S", "-monitor", "stdio", "-serial", "pty",
-               "-icount", "shift=0", "-semihosting-config", "enable=on,target=native,arg=serve",
-               "-kernel", str(firmware)]
+    command = _qemu_command(firmware, board, ["-display", "none", "-S", "-monitor", "stdio", "-serial", "pty",
+                                              "-icount", "shift=0"], ",arg=serve")
     # The pty's name comes on the monitor (stdout) or, without one, on stderr: read both.
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     def monitor(command: str) -> None:
         assert process.stdin is not None
-        process.stdin.write(command.encode() + b"\n")
-        process.stdin.flush()
+        try:
+            process.stdin.write(command.encode() + b"\n")
+            process.stdin.flush()
+        except OSError:  # QEMU has exited: the firmware stopped (a fault ends it through semihosting)
+            raise FlashError(f"the emulator for {board.id} stopped (exit status {process.poll()})",
+                             ["run `edgekit flash` on the build to see the firmware's own output"]) from None
 
     try:
         yield ServedFirmware(_read_pty_path(process, start_timeout_s), lambda: monitor("cont"), monitor)
@@ -115,9 +122,12 @@ def _serve_host_program(firmware: Path) -> Iterator[ServedFirmware]:
     process = None
     try:
         def start() -> None:
-            nonlocal process
+            nonlocal process, controller
             process = subprocess.Popen([str(firmware), "serve"], stdin=controller, stdout=controller,
                                        stderr=subprocess.DEVNULL)
+            # only the program holds its side now: when it ends, the terminal side reports it
+            os.close(controller)
+            controller = -1
 
         def monitor(command: str) -> None:
             raise FlashError("the host board has no emulator monitor", ["use a qemu_* board"])
@@ -126,7 +136,8 @@ def _serve_host_program(firmware: Path) -> Iterator[ServedFirmware]:
     finally:
         if process is not None:
             _stop(process)
-        os.close(controller)
+        if controller >= 0:
+            os.close(controller)
         os.close(terminal)
 
 

@@ -26,6 +26,7 @@ from typing import Callable
 from edgekit.budget import BudgetReport, budget_from_elf, check_budget
 from edgekit.catalog import Board, load_board
 from edgekit.errors import BudgetError, RenderError, TemplateError
+from edgekit.files import write_atomic
 from edgekit.reader import read_model, read_model_file
 
 MARKER = ".edgekit-build"
@@ -93,7 +94,14 @@ def load_last_build(output_dir: Path) -> dict:
     if not summary.is_file():
         raise RenderError(f"no build in {output_dir}", ["run `edgekit build MODEL --board BOARD` first, or give "
                                                         "--build-dir where it wrote"])
-    return json.loads(summary.read_text())
+    try:
+        data = json.loads(summary.read_text())
+        missing = [key for key in ("board", "model", "firmware", "estimate", "measured") if key not in data]
+    except (OSError, ValueError, TypeError) as exc:
+        missing = [f"readable JSON ({exc})"]
+    if missing:
+        raise RenderError(f"{summary} is damaged: no {', '.join(missing)}", ["build again with `edgekit build`"])
+    return data
 
 
 def _claim_output(output_dir: Path) -> bool:
@@ -233,13 +241,13 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     started = time.monotonic()
     created = _claim_output(out)
     try:
-        (out / "model.tflite").write_bytes(data)
+        write_atomic(out / "model.tflite", data)
         # what the last build here measured belongs to that build: a new one starts without it
-        for stale in ("quantization.json", "validation.json", "report.html"):
+        for stale in ("build.json", "quantization.json", "validation.json", "report.html"):
             (out / stale).unlink(missing_ok=True)
         record = _quantization_record(model_path, given, quantized)
         if record is not None:
-            (out / "quantization.json").write_bytes(record)
+            write_atomic(out / "quantization.json", record)
         selftest = (selftest_input_from_data(options.selftest_data, info, options.selftest_count)
                     if options.selftest_data else None)
         rendered = render_project(data, info, board, out / "project", RenderOptions(
@@ -277,5 +285,5 @@ def _write_summary(result: BuildResult) -> None:
     """build.json, and the report page drawn from it."""
     from edgekit.htmlreport import write_report
 
-    (result.output_dir / "build.json").write_text(json.dumps(result.as_dict(), indent=2) + "\n")
+    write_atomic(result.output_dir / "build.json", json.dumps(result.as_dict(), indent=2) + "\n")
     write_report(result.output_dir)

@@ -33,6 +33,10 @@ ERROR_NAMES = {1: "CRC mismatch", 2: "payload length differs from the model's in
                4: "Invoke() failed", 5: "frame larger than the device can buffer"}
 DTYPES = {1: "int8", 2: "uint8", 3: "int16", 4: "int32", 5: "float32"}
 
+#: The longest reply payload expected before the device's outputs are known (an info reply of 255 inputs
+#: and outputs is 2,570 B). A longer length field is damage, not a frame to wait for.
+DEFAULT_MAX_PAYLOAD = 4096
+
 #: The first line every edgekit firmware prints at boot ("edgekit: MODEL on BOARD with LIBRARY ...").
 BOOT_BANNER = re.compile(r"^edgekit: .+ on \S+ with ")
 READY_LINE = "edgekit: ready: protocol v"
@@ -162,11 +166,15 @@ class DeviceInfo:
 
 
 def parse_info(payload: bytes) -> DeviceInfo:
-    """Decode an info reply; :class:`DeviceError` when it is too short for what it announces."""
+    """Decode an info reply; :class:`DeviceError` when it is too short for what it announces or speaks
+    another version of the protocol."""
     if len(payload) < 20:
         raise DeviceError(f"the device's info reply is {len(payload)} bytes, shorter than the 20-byte header",
                           ["the firmware may be from an older edgekit; rebuild and flash it"])
     version, n_in, n_out = payload[0], payload[1], payload[2]
+    if version != PROTOCOL_VERSION:
+        raise DeviceError(f"the device speaks protocol version {version}; this edgekit speaks {PROTOCOL_VERSION}",
+                          ["build and flash the firmware with this edgekit"])
     arena_bytes, arena_used = struct.unpack_from("<II", payload, 12)
     if len(payload) < 20 + 5 * (n_in + n_out):
         raise DeviceError("the device's info reply is shorter than its tensor list")
@@ -197,7 +205,7 @@ class Device:
     """
 
     def __init__(self, link: Link, *, reply_timeout_s: float = 5.0, retries: int = 3, boot_timeout_s: float = 30.0,
-                 max_payload: int = 1 << 20, on_text: Callable[[str], None] | None = None) -> None:
+                 max_payload: int = DEFAULT_MAX_PAYLOAD, on_text: Callable[[str], None] | None = None) -> None:
         self.link = link
         self.reply_timeout_s = reply_timeout_s
         self.retries = retries
@@ -207,15 +215,21 @@ class Device:
         self.stats = LinkStats()
         self.lines: list[str] = []
         self._events: deque[Frame | str] = deque()
-        self._reset_seen = False
+        self._reset_seen = False  # a boot banner arrived since the exchange began
+        self._ready_seen = False  # the ready line arrived since the last boot banner
 
     def info(self) -> DeviceInfo:
-        """The device's model fingerprint, arena and tensors."""
-        return parse_info(self._exchange(TYPE_INFO, b"", TYPE_INFO_REPLY, "the info request"))
+        """The device's model fingerprint, arena and tensors; from now on, replies may be as long as its
+        outputs need and no longer."""
+        info = parse_info(self._exchange(TYPE_INFO, b"", TYPE_INFO_REPLY, "the info request"))
+        self.reader.max_payload = max(DEFAULT_MAX_PAYLOAD, 4 + info.output_bytes)
+        return info
 
     def run(self, payload: bytes, expected_output_bytes: int) -> tuple[int, bytes]:
         """Run one inference on ``payload`` (every input's bytes); the device's latency (µs) and outputs."""
-        reply = self._exchange(TYPE_RUN, payload, TYPE_RUN_REPLY, "a run request", self._transfer_s(len(payload)))
+        # the deadline counts both frames' time on the wire at the link's baud rate
+        reply = self._exchange(TYPE_RUN, payload, TYPE_RUN_REPLY, "a run request",
+                               self._transfer_s(len(payload) + 4 + expected_output_bytes))
         if len(reply) != 4 + expected_output_bytes:
             raise DeviceError(f"the device replied with {len(reply) - 4} output bytes, expected {expected_output_bytes}",
                               ["the device runs another model: build and flash this one"])
@@ -223,12 +237,16 @@ class Device:
         return latency_us, reply[4:]
 
     def wait_ready(self, timeout_s: float) -> bool:
-        """Read text until the firmware says it is ready (True), or until ``timeout_s`` passes (False)."""
+        """Read text until the firmware has said it is ready since its last boot banner (True), or until
+        ``timeout_s`` passes (False)."""
         deadline = time.monotonic() + timeout_s
-        while (event := self._next_event(deadline)) is not None:
-            if isinstance(event, str) and self._text(event).startswith(READY_LINE):
-                return True
-        return False
+        while not self._ready_seen:
+            event = self._next_event(deadline)
+            if event is None:
+                return False
+            if isinstance(event, str):
+                self._text(event)
+        return True
 
     def _next_event(self, deadline: float) -> Frame | str | None:
         """The next line or frame from the device, or None once ``deadline`` has passed."""
@@ -238,12 +256,14 @@ class Device:
             self._events.extend(self.reader.feed(self._read_some()))
         return self._events.popleft()
 
-    def _drain(self, quiet_s: float = 0.3, limit_s: float = 3.0) -> None:
-        """Drop whatever the device still sends (a late reply to the try that failed), so it cannot be
-        taken for the reply to the next frame; text lines are kept for the log."""
-        until = time.monotonic() + limit_s
+    def _drain(self, quiet_s: float = 0.3) -> None:
+        """Drop whatever the device still sends, so that a late reply to the try that failed cannot be
+        taken for the reply to the next frame: read until the link has been quiet for ``quiet_s`` (after
+        a timeout, the whole reply timeout: a device still computing is quiet until it answers). Text
+        lines are kept for the log; a partly read frame (perhaps a damaged length) is forgotten."""
         quiet_until = time.monotonic() + quiet_s
-        while time.monotonic() < min(until, quiet_until):
+        give_up = time.monotonic() + max(3.0, 3 * quiet_s)
+        while time.monotonic() < min(give_up, quiet_until):
             data = self._read_some()
             if data:
                 quiet_until = time.monotonic() + quiet_s
@@ -252,48 +272,66 @@ class Device:
             if isinstance(event, str):
                 self._text(event)
         self._events.clear()
+        self.reader = FrameReader(self.reader.max_payload)
 
     def _read_some(self) -> bytes:
         # what is waiting, or one byte within the link's short read timeout: never a long block
-        return self.link.read(max(1, getattr(self.link, "in_waiting", 0)))
+        try:
+            return self.link.read(max(1, getattr(self.link, "in_waiting", 0)))
+        except OSError as exc:  # pyserial's SerialException is an OSError too
+            raise _link_closed(exc) from None
+
+    def _write(self, frame: bytes) -> None:
+        try:
+            self.link.write(frame)
+        except OSError as exc:  # includes pyserial's write timeout: a device that stopped reading
+            raise _link_closed(exc) from None
 
     def _transfer_s(self, size: int) -> float:
         baud = getattr(self.link, "baudrate", None) or 115200
-        return (size + 11) * 10 / baud
+        return (size + 2 * 11) * 10 / baud  # two frames' overhead, 10 bits per byte
 
     def _text(self, line: str) -> str:
         self.lines.append(line)
         if BOOT_BANNER.match(line):
             self._reset_seen = True
+            self._ready_seen = False
+        elif line.startswith(READY_LINE):
+            self._ready_seen = True
         self.on_text(line)
         return line
 
     def _exchange(self, frame_type: int, payload: bytes, reply_type: int, what: str, extra_s: float = 0.0) -> bytes:
         frame = encode_frame(frame_type, payload)
+        timeout_s = self.reply_timeout_s + extra_s
         failures: list[str] = []
         tries = resets = 0
+        self._reset_seen = False
         while True:
-            self._reset_seen = False
-            self.link.write(frame)
-            outcome = self._await_reply(reply_type, self.reply_timeout_s + extra_s)
-            if isinstance(outcome, bytes):
-                return outcome
-            failures.append(outcome)
-            if self._reset_seen:  # not the frame's fault: wait for the firmware, then send it again
+            if self._reset_seen:  # a boot banner, while waiting or draining: not the frame's fault
                 self.stats.resets += 1
                 resets += 1
                 if resets > 1:
                     raise DeviceError(f"the device reset again during {what}",
                                       ["it may be running out of stack or tripping a watchdog, or its power or "
                                        "cable is unreliable", "watch its output with `edgekit monitor`"])
-                self.wait_ready(self.boot_timeout_s)
-            else:
+                if not self.wait_ready(self.boot_timeout_s):
+                    raise DeviceError(f"the device reset during {what} and did not say it was ready within "
+                                      f"{self.boot_timeout_s:.0f} s", ["watch its output with `edgekit monitor`"])
+                self._reset_seen = False
+                self._drain()
+            self._write(frame)
+            outcome = self._await_reply(reply_type, timeout_s)
+            if isinstance(outcome, bytes):
+                return outcome
+            failures.append(outcome)
+            if not self._reset_seen:
                 tries += 1
                 if tries > self.retries:
                     raise DeviceError(f"no good reply to {what} after {tries} tries: " + "; ".join(failures),
                                       self._hints(failures))
             self.stats.retries += 1
-            self._drain()
+            self._drain(timeout_s if outcome.startswith("no reply") else 0.3)
 
     def _await_reply(self, reply_type: int, timeout_s: float) -> bytes | str:
         """The reply's payload, or a sentence saying why there is none."""
@@ -328,3 +366,9 @@ class Device:
                     "a slow model may need a longer --timeout"]
         return ["frames are being damaged on the wire: check the cable and the baud rate, or lower the baud rate "
                 "in the board file"]
+
+
+def _link_closed(exc: OSError) -> DeviceError:
+    return DeviceError(f"the serial link to the device closed ({exc}): the device was unplugged, or the emulator "
+                       "or the firmware stopped", ["check the cable and the port, and watch the device's output "
+                                                    "with `edgekit monitor`"])

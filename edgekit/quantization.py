@@ -12,14 +12,12 @@ QuantizationDebugger.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
 import json
 import logging
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -399,28 +397,10 @@ def write_model(path: str | Path, data: bytes, force: bool = False) -> Path:
     The bytes go to a temporary file in the same folder first and are renamed into place, so an
     interrupted run never leaves half a model behind, and a failed one leaves nothing at all.
     """
-    path = Path(path)
+    from edgekit.files import write_atomic
+
     check_output_path(path, force)
-    tmp_path = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
-            tmp_path = Path(tmp.name)
-            tmp.write(data)
-        # NamedTemporaryFile creates 0600; a model is an ordinary file, so give it the umask's default mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)
-        os.replace(tmp_path, path)
-        tmp_path = None
-    except OSError as exc:
-        raise EdgekitError(f"Output '{path}' cannot be written ({exc.strerror or exc}).",
-                           ["choose a path in a folder you can write to"]) from exc
-    finally:
-        if tmp_path is not None:
-            with contextlib.suppress(OSError):
-                tmp_path.unlink()
-    return path
+    return write_atomic(path, data)
 
 
 def report_path_for(model_path: str | Path) -> Path:

@@ -35,7 +35,8 @@ def _size(n: int | None) -> str:
     return "-" if n is None else f"{n:,} B ({n / 1024:.1f} KiB)"
 
 
-def _figure(value: float | None, metric: str) -> str:
+def figure(value: float | None, metric: str) -> str:
+    """A quality figure as people read it: accuracy in percent, anything else (MSE) to 6 digits."""
     if value is None:
         return "-"
     return f"{value * 100:.2f} %" if metric == "accuracy" else f"{value:.6g}"
@@ -56,9 +57,9 @@ def print_quant_report(report: QuantReport, console: Console | None = None, wors
     summary.add_row("calibration samples", str(report.calibration_samples))
     if report.metric is not None:
         m = report.metric
-        summary.add_row(f"float {m.name}", _figure(m.float_model, m.name))
-        summary.add_row(f"int8 {m.name} (TFLite)", _figure(m.int8_tflite, m.name))
-        summary.add_row(f"int8 {m.name} (TFLM)", _figure(m.int8_tflm, m.name))
+        summary.add_row(f"float {m.name}", figure(m.float_model, m.name))
+        summary.add_row(f"int8 {m.name} (TFLite)", figure(m.int8_tflite, m.name))
+        summary.add_row(f"int8 {m.name} (TFLM)", figure(m.int8_tflm, m.name))
         if m.float_model is not None and m.int8_tflite is not None and m.name == "accuracy":
             summary.add_row("accuracy change", f"{(m.int8_tflite - m.float_model) * 100:+.2f} points")
     if report.tflite_tflm_agreement is not None:

@@ -24,6 +24,7 @@ import numpy as np
 from edgekit import host
 from edgekit.catalog import Board, load_board
 from edgekit.errors import DataError, DeviceError
+from edgekit.files import write_atomic
 from edgekit.reader import ModelInfo, numpy_dtype, read_model_file
 
 VALIDATION_FILE = "validation.json"
@@ -78,8 +79,9 @@ class ValidationReport:
 
 
 def prepare_inputs(info: ModelInfo, test_data: str, count: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """The first ``count`` test samples: real values (for the float model), labels, and the int8 bytes the
-    device gets (quantized with the input tensor's scale and zero point, as the host TFLM gets them)."""
+    """The first ``count`` test samples: real values (for the float model), labels, and the bytes the
+    device gets, in the input tensor's type (quantized with its scale and zero point for an int8 or
+    uint8 input, as the host TFLM gets them; float32 as they are)."""
     from edgekit.datasets import fit_to_input, load_dataset
 
     if len(info.input_tensors) != 1:
@@ -91,8 +93,7 @@ def prepare_inputs(info: ModelInfo, test_data: str, count: int) -> tuple[np.ndar
         raise DataError(test_data, "holds no samples")
     x = data.x[:count]
     y = data.y[:count] if data.y is not None else None
-    same_type = x.dtype == numpy_dtype(tensor.dtype)
-    return x, y, (np.asarray(x) if same_type else host.quantize_values(x, tensor))
+    return x, y, host.quantize_values(x, tensor)
 
 
 @contextlib.contextmanager
@@ -146,7 +147,8 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
         raise DeviceError(f"{folder} holds a build for {summary['board']}, not {board.id}",
                           [f"pass --board {summary['board']}, or --build-dir of the {board.id} build"])
     model, info = read_model_file(Path(summary["model"]))
-    sha256 = hashlib.sha256(model).hexdigest()
+    digest = hashlib.sha256(model).digest()
+    sha256 = digest.hex()
     x, y, x_device = prepare_inputs(info, test_data, count)
     progress(f"host: running {len(x)} samples on the tflite-micro interpreter")
     reference = host.run_tflm_tensors(model, [x_device])
@@ -159,7 +161,7 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
     latencies: list[int] = []
     with open_device(board, Path(summary["firmware"]), port, reply_timeout_s, on_text) as (device, chosen):
         info_reply = device.info()
-        _check_same_model(info_reply, model, sizes, x_device[0].nbytes, folder, board)
+        _check_same_model(info_reply, digest, sizes, x_device[0].nbytes, folder, board)
         progress(f"device: {board.id} on {chosen} runs this model (sha256 {sha256[:16]}); sending {len(x)} samples")
         for index in range(len(x)):
             latency, data = device.run(x_device[index].tobytes(), sum(sizes))
@@ -173,13 +175,12 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
                 progress(f"device: {index + 1}/{len(x)} samples")
         stats = device.stats
 
+    # identical means byte for byte (a float output too); the difference is counted in output steps
     same = np.ones(len(x), dtype=bool)
     max_diff = 0
     for ref, got in zip(reference, device_outputs):
-        flat_ref, flat_got = ref.reshape(len(x), -1), got.reshape(len(x), -1)
-        same &= np.all(flat_ref == flat_got, axis=1)
-        if flat_ref.size:
-            max_diff = max(max_diff, int(np.max(np.abs(flat_ref.astype(np.int64) - flat_got.astype(np.int64)))))
+        same &= np.all(ref.reshape(len(x), -1).view(np.uint8) == got.reshape(len(x), -1).view(np.uint8), axis=1)
+        max_diff = max(max_diff, host.compare_outputs(ref, got, host.output_step(info))[1])
     accuracy = None
     if y is not None:
         accuracy = _accuracy(y, x, reference[0], device_outputs[0], outputs[0], float_path, notes)
@@ -201,7 +202,7 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
         retries=stats.retries, damaged_replies=stats.damaged_replies, device_crc_errors=stats.device_crc_errors,
         resets=stats.resets, seconds=time.monotonic() - started, test_data=str(test_data),
         float_model=str(float_path) if float_path else None, notes=tuple(notes))
-    (folder / VALIDATION_FILE).write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+    write_atomic(folder / VALIDATION_FILE, json.dumps(report.as_dict(), indent=2) + "\n")
     return report
 
 
@@ -210,14 +211,17 @@ def _float_model_of(folder: Path) -> str | None:
     record = folder / QUANTIZATION_FILE
     if not record.is_file():
         return None
-    data = json.loads(record.read_text())
+    try:
+        data = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return None  # a damaged report only costs the float figure
     source = data.get("source_path") or data.get("source")
     return source if source and Path(source).exists() and not source.endswith(".tflite") else None
 
 
-def _check_same_model(reply, model: bytes, output_sizes: list[int], input_bytes: int, folder: Path,
+def _check_same_model(reply, digest: bytes, output_sizes: list[int], input_bytes: int, folder: Path,
                       board: Board) -> None:
-    expected = hashlib.sha256(model).digest()[:8]
+    expected = digest[:8]
     flash = f"flash this build: edgekit flash --board {board.id} --build-dir {folder}"
     if reply.sha256_prefix != expected:
         raise DeviceError(f"the device runs another model (sha256 {reply.sha256_prefix.hex()}...) than "

@@ -30,6 +30,7 @@ def command(ctx: click.Context, board: str, port: str | None, test_data: str, co
     from edgekit.catalog import load_board
     from edgekit.htmlreport import write_report
     from edgekit.pipeline import default_output_dir
+    from edgekit.report import figure
     from edgekit.validate import validate
 
     target = load_board(board)
@@ -49,9 +50,8 @@ def command(ctx: click.Context, board: str, port: str | None, test_data: str, co
             click.echo(f"  differing samples: {', '.join(map(str, result.mismatched_samples))}")
         if result.accuracy:
             a = result.accuracy
-            figure = (lambda v: f"{v:.2%}") if a.name == "accuracy" else (lambda v: f"{v:.6g}")
-            float_text = figure(a.float_model) if a.float_model is not None else "-"
-            click.echo(f"  {a.name}: device {figure(a.device)}, host int8 {figure(a.host_int8)}, float {float_text}")
+            click.echo(f"  {a.name} of output 0: device {figure(a.device, a.name)}, host int8 "
+                       f"{figure(a.host_int8, a.name)}, float {figure(a.float_model, a.name)}")
         click.echo(f"  latency: mean {result.latency_us_mean:,.0f} µs, min {result.latency_us_min:,}, "
                    f"max {result.latency_us_max:,} ({result.latency_note})")
         link = f"{result.retries} retries, {result.damaged_replies} damaged replies, {result.resets} resets"

@@ -69,7 +69,7 @@ def test_validate_on_the_host_board(cnn_model, digits, tmp_path, run_cli):
     assert code == 0, err
     assert "identical to the host TFLM: 20/20 (100.0%)" in stdout
     # the quantization report names the float model, which runs on the same 20 samples
-    assert re.search(r"accuracy: device [\d.]+%, host int8 [\d.]+%, float [\d.]+%", stdout), stdout
+    assert re.search(r"accuracy of output 0: device [\d.]+ %, host int8 [\d.]+ %, float [\d.]+ %", stdout), stdout
 
 
 class FlakyLink:

@@ -170,3 +170,11 @@ def test_check_cli_all_boards_and_bad_input(run_cli, tmp_path):
     assert code == 1 and "did you mean" in err
     code, out, err = run_cli("check", shared_model("vww_96_float.tflite"), "--board", "esp32")
     assert code == 1 and "problem: runtime" in err and "Traceback" not in err
+
+
+def test_every_op_of_the_edgekit_runtime_has_a_measured_code_size():
+    """An op added to the runtime without its kernel size would be counted as 0 bytes of flash."""
+    from edgekit.budget import EDGEKIT_KERNEL_BYTES
+    from edgekit.codegen import SUPPORTED_OPS
+
+    assert set(EDGEKIT_KERNEL_BYTES) == set(SUPPORTED_OPS)

@@ -88,13 +88,19 @@ def test_validation_and_quantization_records_are_drawn(tmp_path):
     page = write_report(folder).read_text()
     assert {"quant-accuracy", "quant-layers", "validation-accuracy"} <= charts(page)
     assert 'class="bad">99 of 100 identical' in page and "differing samples" in page
-    assert "97.00%" in page and "2 retries" in page
+    assert "97.00 %" in page and "2 retries" in page
 
 
 def test_a_damaged_record_does_not_stop_the_report(tmp_path):
     folder = make_build(tmp_path / "b")
     (folder / "validation.json").write_text("{not json")
     assert "Not validated yet" in write_report(folder).read_text()
+    # a record with a key missing, and markup where a number belongs
+    (folder / "validation.json").write_text(json.dumps({"board": "qemu_m4", "port": "p", "samples": 1,
+                                                        "identical": 1, "max_abs_diff": "<img onerror=x>"}))
+    page = write_report(folder).read_text()
+    assert "This section could not be drawn" in page and "<img" not in page
+    assert 'data-chart="arena-timeline"' in page  # the other sections are still there
 
 
 def test_report_cli_renders_and_a_missing_build_is_a_clear_error(tmp_path, run_cli):
@@ -103,6 +109,9 @@ def test_report_cli_renders_and_a_missing_build_is_a_clear_error(tmp_path, run_c
     assert code == 0 and stdout.strip().endswith("report.html") and (folder / "report.html").is_file()
     code, _, err = run_cli("report", tmp_path / "nothing")
     assert code == 1 and "no build in" in err and "Traceback" not in err
+    (folder / "build.json").write_text('{"board": "qemu_m4"')  # cut off
+    code, _, err = run_cli("report", folder)
+    assert code == 1 and "build.json is damaged" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("problem, args, message", [

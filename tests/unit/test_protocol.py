@@ -170,3 +170,57 @@ def test_info_reply_is_decoded():
 def test_a_short_info_reply_is_an_error_not_a_crash():
     with pytest.raises(DeviceError, match="shorter"):
         parse_info(b"\x01\x02")
+
+
+def test_a_damaged_length_field_costs_one_try_not_the_link():
+    """A length that announces more bytes than will come: the try times out, the reader starts afresh."""
+    stalled = b"\xed\x6b\x72" + struct.pack("<I", 3000) + b"\x00" * 10
+    dev, link = device([stalled, run_reply(5, b"\x07")], reply_timeout_s=0.2)
+    assert dev.run(b"\x00", 1) == (5, b"\x07")
+    assert len(link.written) == 2
+
+
+class SlowLink(ScriptedLink):
+    """A device that answers each frame only ``latency`` seconds after it arrives."""
+
+    def __init__(self, answers, latency):
+        super().__init__(answers)
+        self.latency, self.due = latency, []
+
+    def write(self, data):
+        self.written.append(bytes(data))
+        if self.answers:
+            self.due.append((time.monotonic() + self.latency, self.answers.pop(0)))
+        return len(data)
+
+    def read(self, size=1):
+        while self.due and self.due[0][0] <= time.monotonic():
+            self.pending += self.due.pop(0)[1]
+        self.in_waiting = len(self.pending)
+        return super().read(size)
+
+
+def test_a_late_reply_is_never_taken_for_the_next_one():
+    """The device needs 0.35 s, the host waits 0.2 s: each late reply arrives while the link is drained
+    and is dropped, so the run fails with a timeout instead of returning another try's outputs."""
+    link = SlowLink([run_reply(1, b"\x01"), run_reply(2, b"\x02"), run_reply(3, b"\x03")], latency=0.35)
+    dev = Device(link, reply_timeout_s=0.2, retries=2)
+    with pytest.raises(DeviceError, match="(?s)no reply within.*longer --timeout"):
+        dev.run(b"\x00", 1)
+    assert len(link.written) == 3
+
+
+def test_a_closed_link_is_a_device_error():
+    class Closed(ScriptedLink):
+        def read(self, size=1):
+            raise OSError(5, "Input/output error")
+
+    dev = Device(Closed([]), reply_timeout_s=0.2)
+    with pytest.raises(DeviceError, match="serial link to the device closed"):
+        dev.info()
+
+
+def test_another_protocol_version_is_named():
+    payload = bytes([2, 0, 0, 0]) + bytes(16)
+    with pytest.raises(DeviceError, match="protocol version 2"):
+        parse_info(payload)

@@ -29,6 +29,9 @@ namespace {
 volatile uint32_t& kSysTickCsr = *reinterpret_cast<volatile uint32_t*>(0xE000E010u);
 volatile uint32_t& kSysTickReload = *reinterpret_cast<volatile uint32_t*>(0xE000E014u);
 volatile uint32_t& kSysTickCurrent = *reinterpret_cast<volatile uint32_t*>(0xE000E018u);
+// ICSR.PENDSTSET: a SysTick wrap whose interrupt has not run yet (interrupts masked, or just raised)
+volatile uint32_t& kInterruptControl = *reinterpret_cast<volatile uint32_t*>(0xE000ED04u);
+constexpr uint32_t kSysTickPending = 1u << 26;
 constexpr uint32_t kTicksPerMicrosecond = 25u;
 constexpr uint32_t kSysTickSpan = 1u << 24;
 volatile uint32_t g_wraps = 0;
@@ -61,7 +64,11 @@ uint32_t ek_port_micros(void) {
   do {  // read the pair again when a wrap was counted in between
     wraps = g_wraps;
     current = kSysTickCurrent;
-  } while (wraps != g_wraps);
+    if (kInterruptControl & kSysTickPending) {  // wrapped, not counted yet: count it here
+      current = kSysTickCurrent;
+      wraps += 1u;
+    }
+  } while (wraps != g_wraps && wraps != g_wraps + 1u);
   uint64_t ticks = static_cast<uint64_t>(wraps) * kSysTickSpan + (kSysTickSpan - 1u - current);
   return static_cast<uint32_t>(ticks / kTicksPerMicrosecond);
 }
