@@ -170,15 +170,32 @@ class MemoryPlan:
         return self.greedy_head - self.head
 
 
-def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0) -> MemoryPlan:
+def merge_aliases(buffers: list[Buffer], aliases: dict[int, int]) -> list[Buffer]:
+    """The buffers with every tensor in ``aliases`` folded into the tensor whose bytes it shares (its
+    value in the map), which then lives from the first use of either to the last use of either."""
+    merged = {b.tensor: b for b in buffers}
+    for tensor, owner in aliases.items():
+        if tensor in merged and owner in merged:
+            a, b = merged.pop(tensor), merged[owner]
+            merged[owner] = Buffer(owner, max(a.size, b.size), min(a.first, b.first), max(a.last, b.last))
+    return sorted(merged.values(), key=lambda b: b.tensor)
+
+
+def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[int, int] | None = None) -> MemoryPlan:
     """A better activation plan than TFLM's greedy one, found by first-fit placement over many orders:
     by size, by lifetime, by first use, by size x lifetime, and seeded random perturbations of them. It
-    stops early at the live-set lower bound, which no plan without in-place reuse can beat."""
-    buffers = activation_buffers(info)
+    stops early at the live-set lower bound, which no plan without in-place reuse can beat.
+
+    :param aliases: tensors that share another tensor's bytes (edgekit's runtime: a RESHAPE's output, an
+        elementwise op writing over its input); TFLM cannot run such a plan, so only edgekit's own runtime
+        passes them. Each aliased tensor gets its owner's offset.
+    """
+    tflm_buffers = activation_buffers(info)
+    greedy_head = plan_size(tflm_buffers, place(tflm_greedy_order(tflm_buffers)))
+    buffers = merge_aliases(tflm_buffers, aliases) if aliases else tflm_buffers
     greedy = place(tflm_greedy_order(buffers))
-    greedy_head = plan_size(buffers, greedy)
     bound = live_set_bound(buffers)
-    best, best_head = greedy, greedy_head
+    best, best_head = greedy, plan_size(buffers, greedy)
     keys = [
         lambda b: (-b.size, b.tensor),
         lambda b: (-(b.last - b.first), -b.size),
@@ -202,6 +219,13 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0) -> MemoryPlan:
         head = plan_size(buffers, offsets)
         if head < best_head:
             best, best_head = offsets, head
+    best = dict(best)
+    for tensor in aliases or {}:
+        owner = aliases[tensor]
+        while owner in aliases:  # an alias of an alias
+            owner = aliases[owner]
+        if owner in best:
+            best[tensor] = best[owner]
     return MemoryPlan(offsets=tuple(sorted(best.items())), head=best_head, greedy_head=greedy_head,
                       lower_bound=bound)
 

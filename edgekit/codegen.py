@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgekit import cgen
-from edgekit.arena import best_plan
+from edgekit.arena import activation_buffers, best_plan
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, OperatorInfo, TensorInfo, numpy_dtype
 
@@ -24,6 +24,49 @@ SUPPORTED_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "A
                            "RESHAPE", "SOFTMAX", "ADD", "MUL", "PAD", "CONCATENATION", "LOGISTIC", "TANH",
                            "MEAN", "QUANTIZE", "DEQUANTIZE"})
 _RELU, _RELU_N1_TO_1, _RELU6 = 1, 2, 3
+#: Elementwise kernels that may write their output over an input of the same size: each output byte is
+#: written after the input bytes at the same index are read, and no later index reads it.
+IN_PLACE_OPS = frozenset({"ADD", "MUL", "LOGISTIC", "TANH"})
+
+
+def inplace_aliases(info: ModelInfo) -> dict[int, int]:
+    """Tensors that share another tensor's arena bytes, mapped to that tensor: a RESHAPE's output is its
+    input (the same bytes, so no copy), and an elementwise op writes over an input of its output's size
+    that nothing reads afterwards. Graph inputs are never written over (the caller may still need them)
+    and graph outputs never lent out."""
+    last_use = {b.tensor: b.last for b in activation_buffers(info)}
+    owner: dict[int, int] = {}
+    members: dict[int, set[int]] = {}
+
+    def root(index: int) -> int:
+        return owner.get(index, index)
+
+    def join(tensor: int, into: int) -> None:
+        owner[tensor] = into
+        members.setdefault(into, {into}).add(tensor)
+
+    graph_inputs, graph_outputs = set(info.inputs), set(info.outputs)
+    for op in info.operators:
+        if not op.outputs or op.outputs[0] not in last_use:
+            continue
+        out = op.outputs[0]
+        candidates = [i for i in op.inputs if i >= 0 and i in last_use]
+        if op.op == "RESHAPE" and candidates:
+            join(out, root(candidates[0]))
+            continue
+        if op.op not in IN_PLACE_OPS:
+            continue
+        size = info.tensors[out].num_elements * numpy_dtype(info.tensors[out].dtype).itemsize
+        for index in candidates:
+            group = members.get(root(index), {root(index)})
+            tensor = info.tensors[index]
+            if (tensor.num_elements * numpy_dtype(tensor.dtype).itemsize == size
+                    and not group & (graph_inputs | graph_outputs)
+                    and max(last_use[m] for m in group) == op.index):
+                join(out, root(index))
+                break
+    return owner
+
 
 
 def round_half_away(value: float) -> int:
@@ -132,7 +175,7 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
             raise ModelError(None, f"tensor '{tensor.name}' is {tensor.dtype}; the edgekit runtime runs int8 "
                              "models (with float32 at the edges); use --runtime tflm")
     constants = _constant_data(model)
-    plan = best_plan(info)
+    plan = best_plan(info, aliases=inplace_aliases(info))
     offsets = dict(plan.offsets)
     arrays: dict[int, str] = {}
     constant_defs: list[str] = []
@@ -248,6 +291,8 @@ def _call(op: OperatorInfo, info: ModelInfo, ref, constants: dict[int, bytes]) -
     if op.op == "RESHAPE":
         x, out = t[op.inputs[0]], t[op.outputs[0]]
         size = x.num_elements * numpy_dtype(x.dtype).itemsize
+        if ref(op.outputs[0]) == ref(op.inputs[0]):
+            return OpCall(name, "", "", "/* the output shares the input's bytes: nothing to do */", ())
         return OpCall(name, "", "", f"memmove({ref(op.outputs[0])}, {ref(op.inputs[0])}, {size});", ())
     if op.op == "SOFTMAX":
         x, out = t[op.inputs[0]], t[op.outputs[0]]

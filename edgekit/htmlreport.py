@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edgekit.arena import activation_buffers, best_plan, place, plan_size, tflm_greedy_order
+from edgekit.files import write_atomic
 from edgekit.reader import ModelInfo, read_model_file
+from edgekit.report import figure
 
 REPORT_FILE = "report.html"
 PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#eeca3b", "#9d755d", "#bab0ac"]
@@ -33,11 +35,7 @@ def write_report(build_dir: str | Path) -> Path:
 
     folder = Path(build_dir)
     summary = load_last_build(folder)
-    page = folder / REPORT_FILE
-    temporary = page.with_suffix(".html.tmp")
-    temporary.write_text(render_report(folder, summary), encoding="utf-8")
-    temporary.replace(page)  # never a half-written report
-    return page
+    return write_atomic(folder / REPORT_FILE, render_report(folder, summary))
 
 
 def render_report(folder: Path, summary: dict) -> str:
@@ -49,11 +47,11 @@ def render_report(folder: Path, summary: dict) -> str:
     quantization = _optional_json(folder / "quantization.json")
     validation = _optional_json(folder / "validation.json")
     sections = [
-        _model_section(model, info, summary, board),
-        _quantization_section(quantization),
-        _memory_section(info, summary),
-        _sizes_section(summary),
-        _validation_section(validation),
+        _section("model", lambda: _model_section(model, info, summary, board)),
+        _section("quantization", lambda: _quantization_section(quantization)),
+        _section("memory", lambda: _memory_section(info, summary)),
+        _section("sizes", lambda: _sizes_section(summary)),
+        _section("validation", lambda: _validation_section(validation)),
     ]
     title = f"edgekit report: {Path(summary.get('source') or summary['model']).name} on {board.id}"
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -83,6 +81,16 @@ footer{margin-top:3em;color:#777;font-size:.85em}
 
 
 # --- sections -------------------------------------------------------------------------------------------
+
+def _section(name: str, draw) -> str:
+    """One section, or a note where it would be when its record is not what this edgekit writes."""
+    try:
+        return draw()
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        return (f"<section id=\"{name}\"><h2>{name.capitalize()}</h2><p class=\"note\">This section could not be "
+                f"drawn: a record in the build folder is incomplete or from another edgekit version "
+                f"({_e(type(exc).__name__)}: {_e(exc)}). Build or validate again.</p></section>")
+
 
 def _model_section(model: bytes, info: ModelInfo, summary: dict, board) -> str:
     ops: dict[str, int] = {}
@@ -128,7 +136,7 @@ def _quantization_section(report: dict | None) -> str:
         parts.append(f"<h3>{_e(metric['name'])} on the test data</h3>")
         parts.append(_bar_chart("quant-accuracy", [(label, value, PALETTE[i]) for i, (label, value) in enumerate(bars)],
                                 1.0 if percent else max(v for _, v in bars) or 1.0,
-                                (lambda v: f"{v:.2%}") if percent else (lambda v: f"{v:.4g}")))
+                                lambda v: figure(v, metric["name"])))
     layers = report.get("layers") or []
     if layers:
         parts.append("<h3>Per-layer quantization error (SQNR in dB, higher is better; below 15 dB usually costs "
@@ -151,8 +159,12 @@ def _memory_section(info: ModelInfo, summary: dict) -> str:
     buffers = activation_buffers(info)
     parts = ["<section id=\"memory\"><h2>Memory</h2>"]
     if buffers:
+        from edgekit.codegen import inplace_aliases
+
         greedy = place(tflm_greedy_order(buffers))
-        plan = best_plan(info)
+        # edgekit's runtime also writes some outputs over their inputs (its tensors then share offsets)
+        in_place = summary["estimate"].get("runtime") == "edgekit"
+        plan = best_plan(info, aliases=inplace_aliases(info) if in_place else None)
         edgekit = dict(plan.offsets)
         steps = len(info.operators)
         live = [sum(b.size for b in buffers if b.first <= s <= b.last) for s in range(steps)]
@@ -164,7 +176,7 @@ def _memory_section(info: ModelInfo, summary: dict) -> str:
         parts.append(
             "<h3>Arena over the invocation: bytes in use at each operator</h3><p class=\"note\">The highest arena "
             "byte in use under each plan, and the bytes of tensors alive (no plan without in-place reuse can do "
-            f"better than the peak of that line: {plan.lower_bound:,} B). TFLM's greedy planner needs "
+            f"better than the peak of that line: {max(live):,} B). TFLM's greedy planner needs "
             f"{plan_size(buffers, greedy):,} B of activations; edgekit's plan needs {plan.head:,} B.</p>")
         parts.append(_legend([("TFLM greedy plan", TFLM_COLOUR), ("edgekit plan", EDGEKIT_COLOUR),
                               ("bytes alive", BOUND_COLOUR)]))
@@ -206,11 +218,10 @@ def _validation_section(result: dict | None) -> str:
     if result is None:
         return head + ("<p class=\"note\">Not validated yet: <code>edgekit validate --board BOARD --test-data "
                        "DATA</code> runs test samples on the device and adds the results here.</p></section>")
-    identical, samples = result["identical"], result["samples"]
-    verdict = (f"<span class=\"ok\">{identical} of {samples} identical</span>" if identical == samples
-               else f"<span class=\"bad\">{identical} of {samples} identical</span>")
+    identical, samples = int(result["identical"]), int(result["samples"])
+    verdict = f"<span class=\"{'ok' if identical == samples else 'bad'}\">{identical} of {samples} identical</span>"
     rows = [("device", f"{result['board']} on {result['port']}" + (" (emulated)" if result.get("emulated") else "")),
-            ("outputs vs the host TFLM", _Html(f"{verdict}, largest difference {result['max_abs_diff']} LSB")),
+            ("outputs vs the host TFLM", _Html(f"{verdict}, largest difference {_e(result['max_abs_diff'])} LSB")),
             ("latency per inference", f"mean {result['latency_us_mean']:,.0f} µs, min {result['latency_us_min']:,}, "
                                       f"max {result['latency_us_max']:,} ({result['latency_note']})"),
             ("arena on the device", f"{result['device_arena_bytes']:,} B"),
@@ -228,7 +239,7 @@ def _validation_section(result: dict | None) -> str:
             if accuracy.get(key) is not None]
         parts.append(f"<h3>{_e(accuracy['name'])} on {samples} samples</h3>")
         parts.append(_bar_chart("validation-accuracy", bars, 1.0 if percent else max(v for _, v, _ in bars) or 1.0,
-                                (lambda v: f"{v:.2%}") if percent else (lambda v: f"{v:.4g}")))
+                                lambda v: figure(v, accuracy["name"])))
     for note in result.get("notes", []):
         parts.append(f"<p class=\"note\">{_e(note)}</p>")
     return "".join(parts) + "</section>"

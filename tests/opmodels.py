@@ -227,3 +227,32 @@ def mean_model(rng, shape, axes, keep_dims: bool) -> bytes:
     options.keepDims = keep_dims
     b.operator(schema.BuiltinOperator.MEAN, [x, axis], [y], schema.BuiltinOptions.ReducerOptions, options, 2)
     return b.finish([x], [y])
+
+
+def residual_model(rng, h: int, w: int, c: int) -> bytes:
+    """A residual block whose ADD is the memory peak: x -> 1x1 CONV_2D -> a -> 3x3 DEPTHWISE -> b,
+    ADD(a, b) -> s, LOGISTIC(s) -> y. Without in-place outputs a, b and s are alive together."""
+    b = _Builder()
+    s_x, s_a, s_b, s_s = (float(rng.uniform(0.01, 0.05)) for _ in range(4))
+    x = b.tensor([1, h, w, c], "int8", s_x, int(rng.integers(-20, 20)))
+    a = b.tensor([1, h, w, c], "int8", s_a, int(rng.integers(-10, 10)))
+    d = b.tensor([1, h, w, c], "int8", s_b, int(rng.integers(-10, 10)))
+    s = b.tensor([1, h, w, c], "int8", s_s, int(rng.integers(-10, 10)))
+    y = b.tensor([1, h, w, c], "int8", 1.0 / 256, -128)
+    s_w = rng.uniform(0.001, 0.02, c)
+    w1 = b.tensor([c, 1, 1, c], "int8", s_w, np.zeros(c), rng.integers(-127, 128, (c, 1, 1, c), dtype=np.int8))
+    b1 = b.tensor([c], "int32", s_x * s_w, np.zeros(c), rng.integers(-2000, 2000, c).astype(np.int32))
+    w2 = b.tensor([1, 3, 3, c], "int8", s_w, np.zeros(c), rng.integers(-127, 128, (1, 3, 3, c), dtype=np.int8),
+                  axis=3)
+    b2 = b.tensor([c], "int32", s_a * s_w, np.zeros(c), rng.integers(-2000, 2000, c).astype(np.int32))
+    conv = schema.Conv2DOptionsT()
+    conv.padding, conv.strideH, conv.strideW, conv.dilationHFactor, conv.dilationWFactor = SAME, 1, 1, 1, 1
+    b.operator(schema.BuiltinOperator.CONV_2D, [x, w1, b1], [a], schema.BuiltinOptions.Conv2DOptions, conv, 3)
+    depthwise = schema.DepthwiseConv2DOptionsT()
+    depthwise.padding, depthwise.strideH, depthwise.strideW, depthwise.depthMultiplier = SAME, 1, 1, 1
+    depthwise.dilationHFactor, depthwise.dilationWFactor = 1, 1
+    b.operator(schema.BuiltinOperator.DEPTHWISE_CONV_2D, [a, w2, b2], [d],
+               schema.BuiltinOptions.DepthwiseConv2DOptions, depthwise, 3)
+    b.operator(schema.BuiltinOperator.ADD, [a, d], [s], schema.BuiltinOptions.AddOptions, schema.AddOptionsT(), 2)
+    b.operator(schema.BuiltinOperator.LOGISTIC, [s], [y], 0, None, 2)
+    return b.finish([x], [y])

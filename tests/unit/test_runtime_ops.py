@@ -16,6 +16,7 @@ from edgekit import host
 from edgekit.codegen import render_runtime_sources
 from edgekit.reader import read_model
 from tests import opmodels
+from tests.conftest import shared_model
 from tests.helpers_c import compiler, write_runtime_main
 
 PROPERTY = settings(max_examples=8, deadline=None, derandomize=True,
@@ -141,3 +142,28 @@ def test_logistic_and_tanh(kernels, tmp_path, seed, kind, size):
 def test_mean(kernels, tmp_path, seed, h, w, c, axes, keep_dims):
     model = opmodels.mean_model(np.random.default_rng(seed), [1, h, w, c], axes, keep_dims)
     assert_bit_exact(model, kernels, tmp_path / f"mean{seed}")
+
+
+def test_in_place_outputs_bring_the_arena_below_the_live_set_bound(kernels, tmp_path):
+    """ADD writes over its input and LOGISTIC over ADD's output: one activation less at the peak than any
+    plan without in-place reuse can have, and the outputs are still TFLM's."""
+    from edgekit.arena import activation_buffers, live_set_bound
+    from edgekit.codegen import generate, inplace_aliases
+
+    model = opmodels.residual_model(np.random.default_rng(2), 6, 6, 8)
+    info = read_model(model)
+    add, logistic = info.operators[2], info.operators[3]
+    assert inplace_aliases(info) == {add.outputs[0]: add.inputs[0], logistic.outputs[0]: add.inputs[0]}
+    no_in_place = live_set_bound(activation_buffers(info))
+    assert no_in_place == 3 * 6 * 6 * 8
+    assert generate(model, info).arena_bytes == 2 * 6 * 6 * 8 < no_in_place
+    assert_bit_exact(model, kernels, tmp_path / "residual")
+
+
+def test_a_reshape_shares_its_input_bytes():
+    from edgekit.codegen import generate
+
+    info = read_model(shared_model("kws_ref_model.tflite").read_bytes())
+    generated = generate(shared_model("kws_ref_model.tflite").read_bytes(), info)
+    reshape = next(c for c in generated.calls if "RESHAPE" in c.comment)
+    assert "memmove" not in reshape.call and "shares the input's bytes" in reshape.call
