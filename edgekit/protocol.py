@@ -8,6 +8,7 @@ lines share the link and never contain the magic pair, so the reader scans the s
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import time
@@ -127,7 +128,10 @@ def open_serial(port: str, baud: int, read_timeout_s: float = 0.05) -> Link:
 
     try:
         # write_timeout: a device that stops draining its UART must not block the host forever
-        link = serial.Serial(port, baud, timeout=read_timeout_s, write_timeout=10, exclusive=True)
+        # exclusive: no second program reading the same port behind our back (a POSIX lock; Windows ports
+        # are exclusive anyway and pyserial refuses the option there)
+        link = serial.Serial(port, baud, timeout=read_timeout_s, write_timeout=10,
+                             **({"exclusive": True} if os.name == "posix" else {}))
     except (serial.SerialException, OSError) as exc:
         raise DeviceError(f"cannot open the serial port {port}: {exc}",
                           ["check the port with `edgekit monitor` or `python -m serial.tools.list_ports`",
