@@ -27,7 +27,7 @@ import numpy as np
 
 from edgekit.errors import ModelError
 from edgekit.host import HostArena, measure_tflm_arena
-from edgekit.reader import ModelInfo, numpy_dtype, read_model
+from edgekit.reader import ModelInfo, read_model
 
 #: TFLM aligns every arena buffer to this (MicroArenaBufferAlignment()).
 ALIGNMENT = 16
@@ -111,7 +111,7 @@ def activation_buffers(info: ModelInfo) -> list[Buffer]:
         tensor = info.tensors[index]
         if tensor.is_constant:
             continue
-        size = tensor.num_elements * numpy_dtype(tensor.dtype).itemsize
+        size = tensor.nbytes
         buffers.append(Buffer(index, align(size), first[index], last.get(index, first[index])))
     return buffers
 

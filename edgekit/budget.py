@@ -18,7 +18,7 @@ from pathlib import Path
 from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena
 from edgekit.catalog import Board
 from edgekit.errors import BudgetError
-from edgekit.reader import ModelInfo, numpy_dtype
+from edgekit.reader import ModelInfo
 from edgekit import tflm_ops
 from edgekit.render import FirmwareTemplate, choose_template
 
@@ -179,7 +179,7 @@ def flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareT
     """Model, runtime code, the model's kernels, the self-test samples and the board's framework baseline,
     each with its source."""
     parts = _flash_parts(info, model, board, template)
-    io_bytes = sum(t.num_elements * numpy_dtype(t.dtype).itemsize for t in info.input_tensors + info.output_tensors)
+    io_bytes = sum(t.nbytes for t in info.input_tensors + info.output_tensors)
     parts.insert(-1, Part(f"{selftest_samples} self-test sample(s)", selftest_samples * io_bytes,
                           "inputs and the host TFLM's outputs, embedded for the boot self-test"))
     return parts
@@ -232,7 +232,7 @@ def ram_parts(info: ModelInfo, arena: int, board: Board, template: FirmwareTempl
         return [Part("firmware without inference (model check)", PROBE_RAM_BYTES,
                      "edgekit_probe measured on qemu_m4: no arena, no interpreter"), _framework_part("ram", board, template)]
     # A multi-input model's run frame is received into a buffer of its own before being copied into place.
-    static_io = sum(t.num_elements * numpy_dtype(t.dtype).itemsize for t in info.input_tensors) \
+    static_io = sum(t.nbytes for t in info.input_tensors) \
         if len(info.inputs) > 1 else 0
     if template.runtime == "edgekit":
         return [Part("tensor arena", arena, "edgekit's own activation plan (exact; static .bss)"),

@@ -56,11 +56,11 @@ def inplace_aliases(info: ModelInfo) -> dict[int, int]:
             continue
         if op.op not in IN_PLACE_OPS:
             continue
-        size = info.tensors[out].num_elements * numpy_dtype(info.tensors[out].dtype).itemsize
+        size = info.tensors[out].nbytes
         for index in candidates:
             group = members.get(root(index), {root(index)})
             tensor = info.tensors[index]
-            if (tensor.num_elements * numpy_dtype(tensor.dtype).itemsize == size
+            if (tensor.nbytes == size
                     and not group & (graph_inputs | graph_outputs)
                     and max(last_use[m] for m in group) == op.index):
                 join(out, root(index))
@@ -290,7 +290,7 @@ def _call(op: OperatorInfo, info: ModelInfo, ref, constants: dict[int, bytes]) -
         return OpCall(name, "ek_pool_params", params, f"{kernel}(P, {ref(op.inputs[0])}, {ref(op.outputs[0])});", ())
     if op.op == "RESHAPE":
         x, out = t[op.inputs[0]], t[op.outputs[0]]
-        size = x.num_elements * numpy_dtype(x.dtype).itemsize
+        size = x.nbytes
         if ref(op.outputs[0]) == ref(op.inputs[0]):
             return OpCall(name, "", "", "/* the output shares the input's bytes: nothing to do */", ())
         return OpCall(name, "", "", f"memmove({ref(op.outputs[0])}, {ref(op.inputs[0])}, {size});", ())

@@ -73,6 +73,11 @@ class TensorInfo:
         """Product of the shape (1 for a scalar)."""
         return prod(self.shape) if self.shape else 1
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of its data: the elements times the size of its type."""
+        return self.num_elements * numpy_dtype(self.dtype).itemsize
+
 
 @dataclass(frozen=True)
 class OperatorInfo:

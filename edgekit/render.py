@@ -224,7 +224,7 @@ def _tensor_context(info: ModelInfo, tensor: TensorInfo, role: str, position: in
         "shape_text": "[" + ", ".join(str(d) for d in tensor.shape) + "]",
         "shape": list(tensor.shape),
         "elements": tensor.num_elements,
-        "bytes": tensor.num_elements * dtype.itemsize,
+        "bytes": tensor.nbytes,
         "quantized": quantized,
         "scale": cgen.c_float(tensor.quantization.scales[0]) if quantized else "1.0f",
         "zero_point": tensor.quantization.zero_points[0] if quantized else 0,
@@ -282,7 +282,7 @@ def _selftest_context(model: bytes, info: ModelInfo, options: RenderOptions) -> 
     except InterpreterCrash as exc:
         print(f"warning: the host TFLM interpreter could not run the model ({exc}); the firmware's self-test "
               "will print its outputs without checking them", file=sys.stderr)
-        expected = bytes(count * sum(_tensor_bytes(t) for t in info.output_tensors))
+        expected = bytes(count * sum(t.nbytes for t in info.output_tensors))
         checked = False
     input_bytes = b"".join(np.ascontiguousarray(x[n]).tobytes() for n in range(count) for x in inputs)
     return {
@@ -300,9 +300,6 @@ def _runtime_context(model: bytes, info: ModelInfo) -> dict[str, Any]:
 
     return runtime_context(model, info)
 
-
-def _tensor_bytes(tensor: TensorInfo) -> int:
-    return tensor.num_elements * numpy_dtype(tensor.dtype).itemsize
 
 
 def _tflm_version() -> str:

@@ -156,7 +156,7 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
     notes: list[str] = []
 
     outputs = info.output_tensors
-    sizes = [t.num_elements * numpy_dtype(t.dtype).itemsize for t in outputs]
+    sizes = [t.nbytes for t in outputs]
     device_outputs = [np.empty_like(r) for r in reference]
     latencies: list[int] = []
     with open_device(board, Path(summary["firmware"]), port, reply_timeout_s, on_text) as (device, chosen):

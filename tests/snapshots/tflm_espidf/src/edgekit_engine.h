@@ -6,6 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What the boot banner names ("MODEL on BOARD with ENGINE"); hosts read it to tell that a device reset.
+ * Kept here so that the application's own source is the same for every board and engine. */
+#define EK_BOARD_ID "esp32dev"
+#define EK_ENGINE_NAME "espressif/esp-tflite-micro 1.3.8"
+
 /* Before the serial link opens (TFLM's InitializeTarget opens Serial at its own speed on Arduino). */
 void ek_engine_init_target();
 /* Loads the model, reports the arena and the tensors; false (with the reason printed) when it cannot run. */

@@ -192,7 +192,7 @@ const char* ek_real_text(float value, char* out, size_t size) {
 bool ek_app_setup(bool will_serve) {
   ek_engine_init_target();
   ek_port_init();
-  ek_say("%s on nucleo_f446re with tensorflow/tflite-micro (your tree) tree", "hello_world");
+  ek_say("%s on %s with %s", "hello_world", EK_BOARD_ID, EK_ENGINE_NAME);
   if (!ek_engine_setup()) return false;
   g_selftest_passed = run_selftest();
   // A run frame's payload is read straight into the input tensor: no second copy of the input in RAM.
