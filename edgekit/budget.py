@@ -44,16 +44,10 @@ GENERIC_TFLM = FirmwareTemplate(
 PROBE_CODE_BYTES = 5_028
 PROBE_RAM_BYTES = 116
 #: edgekit's runtime, measured on qemu_m4 (arm-none-eabi-gcc 12.2, -O2, Cortex-M4F, DSP path): each
-#: kernel's code with -ffunction-sections (unused ones are dropped by --gc-sections), helpers that several
-#: kernels share, and what every firmware carries besides (start-up, newlib's printf, the application with
-#: its protocol and self-test). Fitted on the vww_96_int8, kws_ref_model and ad01_int8 ELFs.
-EDGEKIT_KERNEL_BYTES = {
-    "CONV_2D": 1_388 + 1_284 + 168,  # with the two-by-two filter-row product and im2col
-    "DEPTHWISE_CONV_2D": 2_002, "FULLY_CONNECTED": 360, "AVERAGE_POOL_2D": 352, "MAX_POOL_2D": 312,
-    "SOFTMAX": 596, "ADD": 386, "MUL": 194, "PAD": 268, "CONCATENATION": 82, "MEAN": 576, "LOGISTIC": 260,
-    "TANH": 560, "QUANTIZE": 184, "DEQUANTIZE": 60, "RESHAPE": 0,
-}
-#: Shared helpers, counted once when any op that calls them is in the model.
+#: kernel's code is registered with its handler (edgekit.runtime_ops, ``code_bytes``); below are the helpers
+#: that several kernels share, counted once when any op that calls them is in the model, and what every
+#: firmware carries besides (start-up, newlib's printf, the application with its protocol and self-test).
+#: Fitted on the vww_96_int8, kws_ref_model and ad01_int8 ELFs.
 EDGEKIT_HELPER_BYTES = (
     (104, frozenset({"CONV_2D", "FULLY_CONNECTED"})),  # the int8 dot product
     (92, frozenset({"ADD", "MUL", "MEAN", "SOFTMAX", "LOGISTIC", "TANH"})),  # ek_requantize
@@ -67,8 +61,11 @@ EDGEKIT_BYTES_PER_CALL = 106
 
 def edgekit_kernel_bytes(ops: tuple[str, ...]) -> int:
     """Code of the edgekit kernels (and their shared helpers) that a model with ``ops`` links."""
+    from edgekit import runtime_ops
+
+    runtime_ops.load()
     used = set(ops)
-    return (sum(EDGEKIT_KERNEL_BYTES.get(op, 0) for op in used)
+    return (sum(runtime_ops.CODE_BYTES.get(op, 0) for op in used)
             + sum(size for size, callers in EDGEKIT_HELPER_BYTES if used & callers))
 
 

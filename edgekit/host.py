@@ -102,6 +102,23 @@ def run_tflm_tensors(model: bytes, inputs: list[np.ndarray], timeout_s: float = 
         return [data[f"output_{j}"] for j in range(len(data.files))]
 
 
+def run_tflm_batch(cases: list[tuple[bytes, list[np.ndarray]]],
+                   timeout_s: float = TFLM_TIMEOUT_S) -> list[list[np.ndarray]]:
+    """Run many models on the TFLM interpreter in one child process (one start-up for all of them).
+
+    :param cases: ``(model, inputs)`` pairs, inputs as for :func:`run_tflm_tensors`.
+    :returns: per case, one array per output tensor.
+    :raises InterpreterCrash: when TFLM refuses or aborts on any of the models.
+    """
+    arrays: dict[str, np.ndarray] = {"models": np.int64(len(cases))}
+    for k, (model, inputs) in enumerate(cases):
+        arrays[f"m{k}_model"] = np.frombuffer(model, dtype=np.uint8)
+        arrays.update({f"m{k}_input_{i}": array for i, array in enumerate(inputs)})
+    with _worker(None, arrays, [], timeout_s) as (data, _):
+        return [[data[f"m{k}_output_{j}"] for j in range(sum(key.startswith(f"m{k}_output_") for key in data.files))]
+                for k in range(len(cases))]
+
+
 @dataclass(frozen=True)
 class HostArena:
     """What the host's TFLM interpreter (64-bit) needs for a model, from its recording allocator.
@@ -146,11 +163,14 @@ def measure_tflm_arena(model: bytes, timeout_s: float = TFLM_TIMEOUT_S) -> HostA
 
 
 @contextmanager
-def _worker(model: bytes, arrays: dict[str, np.ndarray], flags: list[str], timeout_s: float):
-    """Run ``python -m edgekit.tflm_worker`` on a request file and yield its reply (an open npz)."""
+def _worker(model: bytes | None, arrays: dict[str, np.ndarray], flags: list[str], timeout_s: float):
+    """Run ``python -m edgekit.tflm_worker`` on a request file and yield its reply (an open npz); ``model``
+    None for a batch request, whose models are in ``arrays``."""
     with tempfile.TemporaryDirectory(prefix="edgekit-tflm-") as tmp:
         request, reply = Path(tmp) / "request.npz", Path(tmp) / "reply.npz"
-        np.savez(request, model=np.frombuffer(model, dtype=np.uint8), **arrays)
+        if model is not None:
+            arrays = {"model": np.frombuffer(model, dtype=np.uint8), **arrays}
+        np.savez(request, **arrays)
         try:
             done = subprocess.run(
                 [sys.executable, "-m", "edgekit.tflm_worker", *flags, str(request), str(reply)],

@@ -405,6 +405,8 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
             relative = source.relative_to(layer_root).as_posix()
             if relative == "template.toml" or "__pycache__" in relative or relative.endswith(".pyc"):
                 continue
+            if layer == "runtime" and relative.startswith("kernels/"):
+                continue  # the kernel library: only the families the model uses, added below
             if relative.endswith(".j2"):
                 target = relative[:-3]
                 try:
@@ -414,6 +416,10 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
                                         ["this is a bug in the template; re-install edgekit or report it"]) from exc
             else:
                 files[relative] = source.read_text(encoding="utf-8")
+    if context["runtime"] is not None:
+        from edgekit.codegen import kernel_sources
+
+        files.update({f"src/{name}": text for name, text in kernel_sources(context["runtime"]["families"]).items()})
     _check_resolver(files, info)
     result = RenderResult(project_dir=Path(), files=tuple(sorted(files)), template=template,
                           ops=tuple(op["name"] for op in ops), selftest_checked=checked)

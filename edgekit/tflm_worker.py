@@ -2,7 +2,8 @@
 
 Started by :mod:`edgekit.host` as ``python -m edgekit.tflm_worker REQUEST.npz REPLY.npz``. The request
 holds the model bytes and, for each input tensor ``i``, an array ``input_i`` of N samples; the reply holds
-``output_j`` for each output tensor. With ``--arena`` first, the reply holds ``arena_bytes`` instead: the
+``output_j`` for each output tensor. A batch request holds ``models`` (a count) and ``m{k}_model``,
+``m{k}_input_{i}`` for each model k; its reply ``m{k}_output_{j}``. With ``--arena`` first, the reply holds ``arena_bytes`` instead: the
 smallest arena (to 16 bytes) in which the interpreter allocates. If TFLM aborts, only this process dies
 and the parent reports it.
 """
@@ -68,22 +69,41 @@ def main(argv: list[str]) -> int:
         np.savez(reply, arena_bytes=np.int64(arena))
         return 0
     request, reply = argv
-    from tflite_micro.python.tflite_micro import runtime
-
     with np.load(request) as data:
+        if "models" in data.files:  # a batch: model k is m{k}_model with inputs m{k}_input_{i}
+            results = {}
+            for k in range(int(data["models"])):
+                prefix = f"m{k}_"
+                inputs = [data[f"{prefix}input_{i}"]
+                          for i in range(sum(key.startswith(f"{prefix}input_") for key in data.files))]
+                for j, values in enumerate(_run(data[f"{prefix}model"].tobytes(), inputs)):
+                    results[f"{prefix}output_{j}"] = values
+            np.savez(reply, **results)
+            return 0
         model = data["model"].tobytes()
         inputs = [data[f"input_{i}"] for i in range(sum(key.startswith("input_") for key in data.files))]
+    np.savez(reply, **{f"output_{j}": values for j, values in enumerate(_run(model, inputs))})
+    return 0
+
+
+def _run(model: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Every sample of ``inputs`` (one array per input tensor) through a fresh interpreter, in order."""
+    from tflite_micro.python.tflite_micro import runtime
+
     interpreter = runtime.Interpreter.from_bytes(model, arena_size=max(_ARENA_FLOOR, 10 * len(model)))
     output_count = _output_count(interpreter)
     outputs: list[list[np.ndarray]] = [[] for _ in range(output_count)]
+    # A sample is the tensor without its leading batch dimension of 1, or the whole tensor when that
+    # dimension is not 1 (a model traced with another batch size).
+    shapes = [tuple(interpreter.get_input_details(index)["shape"]) for index in range(len(inputs))]
     for sample in range(len(inputs[0])):
         for index, tensor in enumerate(inputs):
-            interpreter.set_input(tensor[sample][np.newaxis], index)
+            interpreter.set_input(np.reshape(tensor[sample], shapes[index]), index)
         interpreter.invoke()
         for index in range(output_count):
-            outputs[index].append(np.array(interpreter.get_output(index))[0])
-    np.savez(reply, **{f"output_{j}": np.stack(values) for j, values in enumerate(outputs)})
-    return 0
+            value = np.array(interpreter.get_output(index))
+            outputs[index].append(value[0] if value.ndim and value.shape[0] == 1 else value)
+    return [np.stack(values) for values in outputs]
 
 
 def _output_count(interpreter) -> int:

@@ -27,7 +27,7 @@ def _host_program(name: str, tmp_path):
     size_in, size_out = info.input_tensors[0].num_elements, info.output_tensors[0].num_elements
     write_runtime_main(tmp_path, size_in, size_out)
     done = subprocess.run([compiler("gcc"), "-O2", "-std=c99", "-Wall", "-Wextra", "-Werror", "-o", str(tmp_path / "run"),
-                           str(tmp_path / "main.c"), str(tmp_path / "ek_model.c"), str(tmp_path / "ek_kernels.c")],
+                           str(tmp_path / "main.c"), *sorted(str(f) for f in tmp_path.glob("ek_*.c"))],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return model, info, tmp_path / "run"

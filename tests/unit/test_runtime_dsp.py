@@ -58,7 +58,7 @@ int main(void) {{
     command = [compiler("arm-none-eabi-gcc"), "-std=c99", "-O2", *WARNINGS, *CORTEX_M4F, f"-I{workdir}",
                "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections",
                f"-T{PLATFORM / 'ldscripts' / 'mps2.ld'}", str(PLATFORM / "startup" / "startup.c"),
-               str(workdir / "main.c"), str(workdir / "ek_model.c"), str(workdir / "ek_kernels.c"),
+               str(workdir / "main.c"), *sorted(str(f) for f in workdir.glob("ek_*.c")),
                "-o", str(firmware)]
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

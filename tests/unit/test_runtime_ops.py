@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edgekit import host
-from edgekit.codegen import render_runtime_sources
+from edgekit.codegen import all_kernel_families, kernel_sources, render_runtime_sources
 from edgekit.reader import read_model
 from tests import opmodels
 from tests.conftest import shared_model
@@ -25,14 +25,15 @@ PROPERTY = settings(max_examples=8, deadline=None, derandomize=True,
 
 @pytest.fixture(scope="module")
 def kernels(tmp_path_factory) -> Path:
-    """The kernel library compiled once (to an object) for all examples."""
+    """The whole kernel library compiled once (to objects) for all examples."""
     folder = tmp_path_factory.mktemp("kernels")
-    sources = render_runtime_sources(opmodels.fc_model(np.random.default_rng(0), 1, 4, 2, 0),
-                                     read_model(opmodels.fc_model(np.random.default_rng(0), 1, 4, 2, 0)), "//")
-    for name in ("ek_kernels.h", "ek_kernels.c"):
-        (folder / name).write_text(sources[name])
-    subprocess.run([compiler("gcc"), "-O1", "-std=c99", "-Wall", "-Wextra", "-Werror", "-c", str(folder / "ek_kernels.c"),
-                    "-o", str(folder / "ek_kernels.o")], check=True)
+    sources = []
+    for name, text in kernel_sources(all_kernel_families()).items():
+        (folder / name).write_text(text)
+        if name.endswith(".c"):
+            sources.append(name)
+    subprocess.run([compiler("gcc"), "-O1", "-std=c99", "-Wall", "-Wextra", "-Werror", "-c", *sources],
+                   cwd=folder, check=True)
     return folder
 
 
@@ -41,14 +42,14 @@ def assert_bit_exact(model: bytes, kernels: Path, workdir: Path, samples: int = 
     info = read_model(model)
     sources = render_runtime_sources(model, info, "//")
     workdir.mkdir(parents=True, exist_ok=True)
-    for name in ("ek_model.h", "ek_model.c"):
+    for name in ("ek_model.h", "ek_model.c", "ek_kernels.h"):
         (workdir / name).write_text(sources[name])
     n_in, n_out = info.input_tensors[0].num_elements, info.output_tensors[0].num_elements
     write_runtime_main(workdir, n_in, n_out)
     program = workdir / "run"
     done = subprocess.run([compiler("gcc"), "-O1", "-std=c99", "-Wall", "-Wextra", "-Werror", f"-I{kernels}",
                            "-o", str(program), str(workdir / "main.c"), str(workdir / "ek_model.c"),
-                           str(kernels / "ek_kernels.o")], capture_output=True, text=True)
+                           *map(str, sorted(kernels.glob("*.o")))], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     shape = info.input_tensors[0].shape
     inputs = np.random.default_rng(11).integers(-128, 128, size=(samples, *shape[1:]), dtype=np.int8)

@@ -1,0 +1,61 @@
+"""CONV_2D and DEPTHWISE_CONV_2D (``ek_conv.c``, ``ek_depthwise_conv.c``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edgekit.runtime_ops import Context, OpCall, handler
+from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, padding, quant,
+                                            quantize_multiplier, refuse)
+
+
+@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 1_388 + 1_284 + 168, "DEPTHWISE_CONV_2D": 2_002})
+def convolution(op, ctx: Context) -> OpCall:
+    """Per-channel multipliers and shifts, clamps, padding; for CONV_2D the filter's tap and total sums, so
+    the kernel applies the input offset once per tap instead of once per multiply."""
+    t = ctx.info.tensors
+    x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
+    bias = optional_input(op, 2)
+    s_in, zp_in = quant(x)
+    s_out, zp_out = quant(out)
+    filter_scales = w.quantization.scales
+    channels = out.shape[3]
+    scales = [filter_scales[c] if len(filter_scales) > 1 else filter_scales[0] for c in range(channels)]
+    # TFLM: double(input_scale) * double(filter_scale) / double(output_scale), per output channel
+    pairs = [quantize_multiplier(float(s_in) * float(s) / float(s_out)) for s in scales]
+    low, high = activation_range(int(op.option("fusedActivationFunction")), out)
+    k_h, k_w = (w.shape[1], w.shape[2])
+    stride_h, stride_w = int(op.option("strideH", 1)), int(op.option("strideW", 1))
+    dil_h, dil_w = int(op.option("dilationHFactor", 1)), int(op.option("dilationWFactor", 1))
+    depthwise = op.op == "DEPTHWISE_CONV_2D"
+    depth_multiplier = int(op.option("depthMultiplier", 1)) if depthwise else 1
+    if depthwise and depth_multiplier != channels // max(1, x.shape[3]):
+        depth_multiplier = channels // max(1, x.shape[3])  # TFLM derives it from the shapes
+    if not depthwise and w.shape[3] != x.shape[3]:
+        raise refuse(op, "is a grouped convolution, which the edgekit runtime does not run")
+    if x.dtype != "INT8":
+        raise refuse(op, f"takes {x.dtype} input; the edgekit runtime's convolutions take int8")
+    prefix = f"k_op{op.index}"
+    arrays = [c_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs]),
+              c_array(f"{prefix}_shift", "int32_t", [s for _, s in pairs])]
+    tap_sums = filter_sums = "NULL"
+    if not depthwise:
+        weights = ctx.constant(op.inputs[1]).astype(np.int64)
+        arrays.append(c_array(f"{prefix}_taps", "int32_t", weights.sum(axis=3).ravel()))
+        tap_sums = f"{prefix}_taps"
+        if k_h * k_w > 1:  # a 1x1 filter's sum is its tap sum
+            arrays.append(c_array(f"{prefix}_sums", "int32_t", weights.sum(axis=(1, 2, 3))))
+            filter_sums = f"{prefix}_sums"
+        else:
+            filter_sums = tap_sums
+    params = (f"{{{x.shape[1]}, {x.shape[2]}, {x.shape[3]}, {out.shape[1]}, {out.shape[2]}, {out.shape[3]}, "
+              f"{k_h}, {k_w}, {stride_h}, {stride_w}, {dil_h}, {dil_w}, "
+              f"{padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)}, "
+              f"{padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)}, {depth_multiplier}, {-zp_in}, {zp_out}, "
+              f"{low}, {high}, {prefix}_mult, {prefix}_shift, {tap_sums}, {filter_sums}}}")
+    kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
+    call = (f"{kernel}(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, "
+            f"{ctx.ref(bias) if bias is not None else 'NULL'}, {ctx.ref(op.outputs[0])});")
+    table = 8 * len(pairs) + (0 if depthwise else 4 * channels * k_h * k_w)
+    return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table,
+                  ("ek_depthwise_conv",) if depthwise else ("ek_conv",))

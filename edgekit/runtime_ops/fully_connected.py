@@ -1,0 +1,43 @@
+"""FULLY_CONNECTED (``ek_fully_connected.c``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edgekit.runtime_ops import Context, OpCall, handler
+from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, quant,
+                                            quantize_multiplier, refuse)
+
+
+@handler("FULLY_CONNECTED", code_bytes=360)
+def fully_connected(op, ctx: Context) -> OpCall:
+    """Multipliers per tensor or per channel, and each output's weight sum for the input offset."""
+    t = ctx.info.tensors
+    x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
+    if x.dtype != "INT8" or w.dtype != "INT8":
+        raise refuse(op, f"takes {x.dtype} input and {w.dtype} weights; the edgekit runtime runs int8 x int8")
+    bias = optional_input(op, 2)
+    s_in, zp_in = quant(x)
+    s_out, zp_out = quant(out)
+    w_scales = w.quantization.scales
+    per_channel = len(w_scales) > 1
+    if per_channel:
+        pairs = [quantize_multiplier(float(s_in) * float(s) / float(s_out)) for s in w_scales]
+    else:
+        # TFLM: the input and filter scales multiply in float32 first, then divide in double
+        pairs = [quantize_multiplier(float(np.float32(s_in) * np.float32(w_scales[0])) / float(s_out))]
+    low, high = activation_range(int(op.option("fusedActivationFunction")), out)
+    in_depth, out_depth = w.shape[1], w.shape[0]
+    batches = x.num_elements // in_depth
+    prefix = f"k_op{op.index}"
+    filter_offset = -w.quantization.zero_points[0]
+    weights = ctx.constant(op.inputs[1]).astype(np.int64).reshape(w.shape)
+    arrays = (c_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs]),
+              c_array(f"{prefix}_shift", "int32_t", [s for _, s in pairs]),
+              c_array(f"{prefix}_rows", "int32_t", (weights + filter_offset).sum(axis=1)))
+    params = (f"{{{batches}, {in_depth}, {out_depth}, {-zp_in}, {filter_offset}, {zp_out}, "
+              f"{low}, {high}, {prefix}_mult, {prefix}_shift, {int(per_channel)}, {prefix}_rows}}")
+    call = (f"ek_fully_connected_s8(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, "
+            f"{ctx.ref(bias) if bias is not None else 'NULL'}, {ctx.ref(op.outputs[0])});")
+    return OpCall(name_of(op), "ek_fc_params", params, call, arrays, 8 * len(pairs) + 4 * out_depth,
+                  ("ek_fully_connected",))

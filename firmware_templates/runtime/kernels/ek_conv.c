@@ -1,0 +1,132 @@
+// edgekit runtime: CONV_2D, int8: 1x1 rows, im2col columns, or tap by tap; bit-exact with TFLM's reference kernel.
+#include "ek_conv.h"
+#include <string.h>
+
+/* --- convolutions -------------------------------------------------------------------------------- */
+/* The kernels copy what their loops need from the parameter block into locals: every int8 store could
+ * otherwise alias it, and the compiler would load each field again after each output. */
+
+/* Output channels for one or two pixels whose inputs are the rows a and b (b NULL for one) of length
+ * `depth`: each output channel's filter row dotted with them, two channels at a time, plus
+ * input_offset * the filter's sum (so the offset is never added per multiply). */
+static void filter_rows_s8(const ek_conv_params* p, const int8_t* a, const int8_t* b, int32_t depth,
+                           const int8_t* filter, const int32_t* bias, int8_t* out_a, int8_t* out_b) {
+  const int32_t channels = p->out_c, input_offset = p->input_offset, output_offset = p->output_offset;
+  const int32_t act_min = p->act_min, act_max = p->act_max;
+  const int32_t* multiplier = p->multiplier;
+  const int32_t* shift = p->shift;
+  const int32_t* sums = p->filter_sums;
+  int32_t oc = 0;
+  for (; oc + 2 <= channels; oc += 2) {
+    const int8_t* u = filter + oc * depth;
+    const int32_t base0 = input_offset * sums[oc] + (bias ? bias[oc] : 0);
+    const int32_t base1 = input_offset * sums[oc + 1] + (bias ? bias[oc + 1] : 0);
+    int32_t dots[4];
+    if (b) {
+      ek_dot_s8_2x2(a, b, u, u + depth, depth, dots);
+      out_b[oc] = ek_finish_s8(dots[2] + base0, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+      out_b[oc + 1] = ek_finish_s8(dots[3] + base1, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max);
+    } else {
+      dots[0] = ek_dot_s8(a, u, depth);
+      dots[1] = ek_dot_s8(a, u + depth, depth);
+    }
+    out_a[oc] = ek_finish_s8(dots[0] + base0, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+    out_a[oc + 1] = ek_finish_s8(dots[1] + base1, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max);
+  }
+  for (; oc < channels; ++oc) {
+    const int8_t* u = filter + oc * depth;
+    const int32_t base = input_offset * sums[oc] + (bias ? bias[oc] : 0);
+    out_a[oc] = ek_finish_s8(ek_dot_s8(a, u, depth) + base, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+    if (b) out_b[oc] = ek_finish_s8(ek_dot_s8(b, u, depth) + base, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+  }
+}
+
+/* One im2col column: the window of output pixel (oy, ox) in filter order [k_h][k_w][in_c]; taps in the
+ * padding hold the input zero point (-input_offset), so that they add exactly nothing. */
+static void im2col_s8(const ek_conv_params* p, const int8_t* input, int32_t oy, int32_t ox, int8_t* column) {
+  const int32_t depth = p->in_c;
+  const int8_t zero_point = (int8_t)(-p->input_offset);
+  for (int32_t ky = 0; ky < p->k_h; ++ky) {
+    const int32_t iy = oy * p->stride_h - p->pad_top + p->dilation_h * ky;
+    for (int32_t kx = 0; kx < p->k_w; ++kx, column += depth) {
+      const int32_t ix = ox * p->stride_w - p->pad_left + p->dilation_w * kx;
+      if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+        memset(column, zero_point, (size_t)depth);
+      } else {
+        memcpy(column, input + (iy * p->in_w + ix) * depth, (size_t)depth);
+      }
+    }
+  }
+}
+
+void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
+                  int8_t* output) {
+  const int32_t channels = p->out_c, pixels = p->out_h * p->out_w;
+  if (p->filter_sums && p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+      p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w) {
+    /* 1x1, stride 1, no padding (MobileNet's pointwise layers): each pixel's input row is its column */
+    const int32_t depth = p->in_c;
+    int32_t px = 0;
+    for (; px + 2 <= pixels; px += 2) {
+      filter_rows_s8(p, input + px * depth, input + (px + 1) * depth, depth, filter, bias, output + px * channels,
+                     output + (px + 1) * channels);
+    }
+    if (px < pixels) filter_rows_s8(p, input + px * depth, NULL, depth, filter, bias, output + px * channels, NULL);
+    return;
+  }
+  const int32_t window = p->k_h * p->k_w * p->in_c;
+  if (p->filter_sums && window <= EK_IM2COL_BYTES) {
+    /* im2col, two output pixels at a time: the same product of rows as the 1x1 case */
+    int8_t columns[2][EK_IM2COL_BYTES];
+    int32_t px = 0;
+    for (; px + 2 <= pixels; px += 2) {
+      im2col_s8(p, input, px / p->out_w, px % p->out_w, columns[0]);
+      im2col_s8(p, input, (px + 1) / p->out_w, (px + 1) % p->out_w, columns[1]);
+      filter_rows_s8(p, columns[0], columns[1], window, filter, bias, output + px * channels,
+                     output + (px + 1) * channels);
+    }
+    if (px < pixels) {
+      im2col_s8(p, input, px / p->out_w, px % p->out_w, columns[0]);
+      filter_rows_s8(p, columns[0], NULL, window, filter, bias, output + px * channels, NULL);
+    }
+    return;
+  }
+  const int32_t in_h = p->in_h, in_w = p->in_w, depth = p->in_c, out_h = p->out_h, out_w = p->out_w;
+  const int32_t k_h = p->k_h, k_w = p->k_w, dilation_h = p->dilation_h;
+  const int32_t dilation_w = p->dilation_w, input_offset = p->input_offset, output_offset = p->output_offset;
+  const int32_t act_min = p->act_min, act_max = p->act_max;
+  const int32_t* multiplier = p->multiplier;
+  const int32_t* shift = p->shift;
+  const int32_t* sums = p->tap_sums;
+  for (int32_t oy = 0; oy < out_h; ++oy) {
+    const int32_t in_y0 = oy * p->stride_h - p->pad_top;
+    int32_t ky_first, ky_end;
+    ek_valid_taps(in_y0, dilation_h, k_h, in_h, &ky_first, &ky_end);
+    for (int32_t ox = 0; ox < out_w; ++ox) {
+      const int32_t in_x0 = ox * p->stride_w - p->pad_left;
+      int32_t kx_first, kx_end;
+      /* taps in the padding contribute nothing: only the ones inside the input are visited */
+      ek_valid_taps(in_x0, dilation_w, k_w, in_w, &kx_first, &kx_end);
+      int8_t* out = output + (oy * out_w + ox) * channels;
+      for (int32_t oc = 0; oc < channels; ++oc) {
+        int32_t acc = bias ? bias[oc] : 0;
+        for (int32_t ky = ky_first; ky < ky_end; ++ky) {
+          const int32_t iy = in_y0 + dilation_h * ky;
+          const int8_t* w = filter + ((oc * k_h + ky) * k_w + kx_first) * depth;
+          const int8_t* in = input + (iy * in_w + in_x0 + dilation_w * kx_first) * depth;
+          if (sums && dilation_w == 1) {
+            /* the row's valid taps are side by side in the input and in the filter: one dot product;
+             * sum(w * (x + offset)) = sum(w * x) + offset * sum(w), the same integers */
+            acc += ek_dot_s8(w, in, (kx_end - kx_first) * depth);
+            for (int32_t kx = kx_first; kx < kx_end; ++kx) acc += input_offset * sums[(oc * k_h + ky) * k_w + kx];
+          } else {
+            for (int32_t kx = kx_first; kx < kx_end; ++kx, w += depth, in += dilation_w * depth) {
+              for (int32_t ic = 0; ic < depth; ++ic) acc += (int32_t)w[ic] * ((int32_t)in[ic] + input_offset);
+            }
+          }
+        }
+        out[oc] = ek_finish_s8(acc, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+      }
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// edgekit runtime: CONV_2D and DEPTHWISE_CONV_2D, int8 (TFLM's conv.cc and depthwise_conv.cc).
+#ifndef EK_CONV_H_
+#define EK_CONV_H_
+
+#include "ek_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t k_h, k_w;
+  int32_t stride_h, stride_w, dilation_h, dilation_w;
+  int32_t pad_top, pad_left;
+  int32_t depth_multiplier;      /* depthwise only */
+  int32_t input_offset;          /* -input zero point */
+  int32_t output_offset;         /* output zero point */
+  int32_t act_min, act_max;
+  const int32_t* multiplier;     /* per output channel */
+  const int32_t* shift;          /* per output channel */
+  /* CONV_2D: sum of the filter over input channels, per [out_c][k_h][k_w] tap, so that the input offset is
+   * applied once per tap instead of once per multiply (NULL: per multiply) */
+  const int32_t* tap_sums;
+  /* CONV_2D: the whole filter's sum per output channel (the tap sums added up) */
+  const int32_t* filter_sums;
+} ek_conv_params;
+
+/* Bytes of one im2col column on the stack (two are used at a time): a CONV_2D whose k_h * k_w * in_c is
+ * larger runs tap by tap instead. */
+#ifndef EK_IM2COL_BYTES
+#define EK_IM2COL_BYTES 256
+#endif
+
+/* CONV_2D, NHWC, batch 1; filter [out_c][k_h][k_w][in_c]; bias may be NULL. */
+void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
+                  int8_t* output);
+/* DEPTHWISE_CONV_2D, NHWC, batch 1; filter [1][k_h][k_w][out_c]; bias may be NULL. */
+void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
+                            const int32_t* bias, int8_t* output);
+
+/* The first and one-past-last kernel taps that land inside [0, size) from `start`, `dilation` apart. */
+static inline void ek_valid_taps(int32_t start, int32_t dilation, int32_t taps, int32_t size, int32_t* first,
+                                 int32_t* end) {
+  int32_t k = 0;
+  while (k < taps && start + dilation * k < 0) ++k;
+  *first = k;
+  while (k < taps && start + dilation * k < size) ++k;
+  *end = k;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  /* EK_CONV_H_ */

@@ -1,0 +1,93 @@
+// edgekit runtime: DEPTHWISE_CONV_2D, int8, four channels per word on the DSP path; bit-exact with TFLM.
+#include "ek_conv.h"
+
+void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
+                            const int32_t* bias, int8_t* output) {
+  const int32_t in_h = p->in_h, in_w = p->in_w, depth = p->in_c, out_h = p->out_h, out_w = p->out_w;
+  const int32_t channels = p->out_c, k_h = p->k_h, k_w = p->k_w, dilation_h = p->dilation_h;
+  const int32_t dilation_w = p->dilation_w, input_offset = p->input_offset, output_offset = p->output_offset;
+  const int32_t act_min = p->act_min, act_max = p->act_max, depth_multiplier = p->depth_multiplier;
+  const int32_t* multiplier = p->multiplier;
+  const int32_t* shift = p->shift;
+  const int32_t row_step = dilation_h * in_w * depth, tap_step = dilation_w * depth, filter_row = k_w * channels;
+  for (int32_t oy = 0; oy < out_h; ++oy) {
+    const int32_t in_y0 = oy * p->stride_h - p->pad_top;
+    int32_t ky_first, ky_end;
+    ek_valid_taps(in_y0, dilation_h, k_h, in_h, &ky_first, &ky_end);
+    for (int32_t ox = 0; ox < out_w; ++ox) {
+      const int32_t in_x0 = ox * p->stride_w - p->pad_left;
+      int32_t kx_first, kx_end;
+      ek_valid_taps(in_x0, dilation_w, k_w, in_w, &kx_first, &kx_end);
+      const int32_t rows = ky_end - ky_first, taps = kx_end - kx_first;
+      /* the first valid tap of the window, for channel 0 */
+      const int8_t* window = input + ((in_y0 + dilation_h * ky_first) * in_w + in_x0 + dilation_w * kx_first) * depth;
+      const int8_t* weights = filter + (ky_first * k_w + kx_first) * channels;
+      int8_t* out = output + (oy * out_w + ox) * channels;
+      int32_t ic = 0;
+#if EK_USE_DSP
+      if (depth_multiplier == 1) {
+        /* Four channels per word: x + offset and w as 16-bit halves, one 16x16 multiply-accumulate per
+         * channel (SMLABB for bytes 0 and 2, SMLATT for 1 and 3 after the odd extension). */
+        const uint32_t offset = ((uint32_t)input_offset & 0xFFFFu) * 0x10001u;
+        /* a whole 3x3 window inside the input: nine taps written out, one stride for input and filter */
+        const int full3x3 = rows == 3 && taps == 3 && dilation_w == 1;
+        EK_NO_UNROLL
+        for (; ic + 4 <= depth; ic += 4) {
+          int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+          const int8_t* x_row = window + ic;
+          const int8_t* w_row = weights + ic;
+#define EK_DW_TAP(x_at, w_at)                                                                            \
+  do {                                                                                                   \
+    const uint32_t x = ek_load_s8x4(x_at), w = ek_load_s8x4(w_at);                                             \
+    const uint32_t x_even = ek_sadd16(ek_sxtb16(x), offset), x_odd = ek_sadd16(ek_sxtb16_odd(x), offset);     \
+    const uint32_t w_even = ek_sxtb16(w), w_odd = ek_sxtb16_odd(w);                                          \
+    acc0 = ek_smlabb(w_even, x_even, acc0);                                                               \
+    acc2 = ek_smlatt(w_even, x_even, acc2);                                                               \
+    acc1 = ek_smlabb(w_odd, x_odd, acc1);                                                                 \
+    acc3 = ek_smlatt(w_odd, x_odd, acc3);                                                                 \
+  } while (0)
+          if (full3x3) {
+            EK_NO_UNROLL
+            for (int32_t ky = 0; ky < 3; ++ky, x_row += row_step, w_row += filter_row) {
+              EK_DW_TAP(x_row, w_row);
+              EK_DW_TAP(x_row + channels, w_row + channels);
+              EK_DW_TAP(x_row + 2 * channels, w_row + 2 * channels);
+            }
+          } else {
+            for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
+              const int8_t* x_tap = x_row;
+              const int8_t* w_tap = w_row;
+              for (int32_t kx = 0; kx < taps; ++kx, x_tap += tap_step, w_tap += channels) EK_DW_TAP(x_tap, w_tap);
+            }
+          }
+#undef EK_DW_TAP
+          if (bias) {
+            acc0 += bias[ic];
+            acc1 += bias[ic + 1];
+            acc2 += bias[ic + 2];
+            acc3 += bias[ic + 3];
+          }
+          out[ic] = ek_finish_s8(acc0, multiplier[ic], shift[ic], output_offset, act_min, act_max);
+          out[ic + 1] = ek_finish_s8(acc1, multiplier[ic + 1], shift[ic + 1], output_offset, act_min, act_max);
+          out[ic + 2] = ek_finish_s8(acc2, multiplier[ic + 2], shift[ic + 2], output_offset, act_min, act_max);
+          out[ic + 3] = ek_finish_s8(acc3, multiplier[ic + 3], shift[ic + 3], output_offset, act_min, act_max);
+        }
+      }
+#endif
+      for (; ic < depth; ++ic) {
+        for (int32_t m = 0; m < depth_multiplier; ++m) {
+          const int32_t oc = m + ic * depth_multiplier;
+          int32_t acc = bias ? bias[oc] : 0;
+          const int8_t* x_row = window + ic;
+          const int8_t* w_row = weights + oc;
+          for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
+            for (int32_t kx = 0; kx < taps; ++kx) {
+              acc += (int32_t)w_row[kx * channels] * ((int32_t)x_row[kx * tap_step] + input_offset);
+            }
+          }
+          out[oc] = ek_finish_s8(acc, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,30 @@
+// edgekit runtime: FULLY_CONNECTED, int8 (TFLM's fully_connected.cc).
+#ifndef EK_FULLY_CONNECTED_H_
+#define EK_FULLY_CONNECTED_H_
+
+#include "ek_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  int32_t batches, in_depth, out_depth;
+  int32_t input_offset, filter_offset, output_offset;
+  int32_t act_min, act_max;
+  const int32_t* multiplier;     /* one value, or one per output when per_channel */
+  const int32_t* shift;
+  int32_t per_channel;
+  /* sum of each output's weights (filter offset included), so the input offset is applied once per output */
+  const int32_t* row_sums;
+} ek_fc_params;
+
+/* FULLY_CONNECTED: weights [out_depth][in_depth]; bias may be NULL. */
+void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights, const int32_t* bias,
+                           int8_t* output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  /* EK_FULLY_CONNECTED_H_ */
