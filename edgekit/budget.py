@@ -49,9 +49,7 @@ PROBE_RAM_BYTES = 116
 #: firmware carries besides (start-up, newlib's printf, the application with its protocol and self-test).
 #: Fitted on the vww_96_int8, kws_ref_model and ad01_int8 ELFs.
 EDGEKIT_HELPER_BYTES = (
-    (104, frozenset({"CONV_2D", "FULLY_CONNECTED"})),  # the int8 dot product
-    (92, frozenset({"ADD", "MUL", "MEAN", "SOFTMAX", "LOGISTIC", "TANH"})),  # ek_requantize
-    (780, frozenset({"SOFTMAX", "LOGISTIC", "TANH"})),  # gemmlowp's fixed-point exp and 1/(1+x)
+    (888, frozenset({"SOFTMAX", "LOGISTIC", "TANH"})),  # gemmlowp's fixed-point exp and 1/(1+x) (ek_fixedpoint.c)
 )
 EDGEKIT_FIRMWARE_BYTES = 8_900
 EDGEKIT_FIRMWARE_RAM_BYTES = 168

@@ -11,7 +11,9 @@ SAME, VALID = 0, 1
 ACTIVATIONS = (0, 1, 2, 3)  # NONE, RELU, RELU_N1_TO_1, RELU6
 
 
-class _Builder:
+class Builder:
+    """A one-subgraph model built tensor by tensor and operator by operator (the schema's object API)."""
+
     def __init__(self) -> None:
         self.model = schema.ModelT()
         self.model.version = 3
@@ -21,10 +23,13 @@ class _Builder:
         self.graph.tensors, self.graph.operators = [], []
         self.model.subgraphs = [self.graph]
 
-    def tensor(self, shape, dtype, scales=None, zero_points=None, data=None, axis=0) -> int:
+    def tensor(self, shape, dtype, scales=None, zero_points=None, data=None, axis=0, variable=False) -> int:
+        """Adds a tensor (a constant when ``data`` is given; a persistent state when ``variable``); returns
+        its index."""
         tensor = schema.TensorT()
+        tensor.isVariable = bool(variable)
         tensor.shape = list(shape)
-        tensor.type = {"int8": schema.TensorType.INT8, "int32": schema.TensorType.INT32}[dtype]
+        tensor.type = getattr(schema.TensorType, dtype.upper())  # int8, int16, int32, int64, float32, bool, ...
         tensor.name = f"t{len(self.graph.tensors)}".encode()
         if scales is not None:
             q = schema.QuantizationParametersT()
@@ -41,7 +46,8 @@ class _Builder:
         self.graph.tensors.append(tensor)
         return len(self.graph.tensors) - 1
 
-    def operator(self, code: int, inputs, outputs, options_type: int, options, version: int = 1) -> None:
+    def operator(self, code: int, inputs, outputs, options_type: int = 0, options=None, version: int = 1) -> None:
+        """Adds an operator with builtin ``code`` (``schema.BuiltinOperator``) and its options object."""
         op_code = schema.OperatorCodeT()
         op_code.builtinCode = code
         op_code.deprecatedBuiltinCode = min(code, 127)
@@ -54,6 +60,7 @@ class _Builder:
         self.graph.operators.append(op)
 
     def finish(self, inputs, outputs) -> bytes:
+        """The model's flatbuffer, with ``inputs`` and ``outputs`` as the graph's I/O tensors."""
         self.graph.inputs, self.graph.outputs = list(inputs), list(outputs)
         builder = flatbuffers.Builder(1024)
         builder.Finish(self.model.Pack(builder), file_identifier=b"TFL3")
@@ -68,7 +75,7 @@ def _out_size(size: int, kernel: int, stride: int, dilation: int, padding: int) 
 def conv_model(rng, depthwise: bool, h: int, w: int, c: int, kh: int, kw: int, stride: int, dilation: int,
                padding: int, activation: int, out_c: int = 1, depth_multiplier: int = 1) -> bytes:
     """CONV_2D or DEPTHWISE_CONV_2D with per-channel int8 weights and int32 bias."""
-    b = _Builder()
+    b = Builder()
     oh, ow = _out_size(h, kh, stride, dilation, padding), _out_size(w, kw, stride, dilation, padding)
     channels = c * depth_multiplier if depthwise else out_c
     s_in, zp_in = float(rng.uniform(0.005, 0.05)), int(rng.integers(-20, 20))
@@ -96,7 +103,7 @@ def conv_model(rng, depthwise: bool, h: int, w: int, c: int, kh: int, kw: int, s
 
 def fc_model(rng, batches: int, depth: int, units: int, activation: int) -> bytes:
     """FULLY_CONNECTED with per-tensor int8 weights and int32 bias."""
-    b = _Builder()
+    b = Builder()
     s_in, zp_in = float(rng.uniform(0.005, 0.05)), int(rng.integers(-20, 20))
     s_w = float(rng.uniform(0.001, 0.02))
     s_out, zp_out = float(rng.uniform(0.05, 0.3)), int(rng.integers(-10, 10))
@@ -114,7 +121,7 @@ def fc_model(rng, batches: int, depth: int, units: int, activation: int) -> byte
 def pool_model(rng, average: bool, h: int, w: int, c: int, kh: int, kw: int, stride: int, padding: int,
                activation: int) -> bytes:
     """AVERAGE_POOL_2D or MAX_POOL_2D (input and output share scale and zero point, as TFLM requires)."""
-    b = _Builder()
+    b = Builder()
     scale, zp = float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20))
     oh, ow = _out_size(h, kh, stride, 1, padding), _out_size(w, kw, stride, 1, padding)
     x = b.tensor([1, h, w, c], "int8", scale, zp)
@@ -129,7 +136,7 @@ def pool_model(rng, average: bool, h: int, w: int, c: int, kh: int, kw: int, str
 
 def softmax_model(rng, rows: int, depth: int, beta: float) -> bytes:
     """SOFTMAX int8 -> int8 (output scale 1/256, zero point -128)."""
-    b = _Builder()
+    b = Builder()
     x = b.tensor([rows, depth], "int8", float(rng.uniform(0.01, 0.3)), int(rng.integers(-20, 20)))
     y = b.tensor([rows, depth], "int8", 1.0 / 256, -128)
     options = schema.SoftmaxOptionsT()
@@ -140,7 +147,7 @@ def softmax_model(rng, rows: int, depth: int, beta: float) -> bytes:
 
 def add_model(rng, shape, broadcast_scalar: bool, activation: int) -> bytes:
     """ADD of two int8 tensors (the second one a constant scalar when broadcasting)."""
-    b = _Builder()
+    b = Builder()
     x = b.tensor(shape, "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)))
     if broadcast_scalar:
         other = b.tensor([1], "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)),
@@ -157,7 +164,7 @@ def add_model(rng, shape, broadcast_scalar: bool, activation: int) -> bytes:
 
 def mul_model(rng, shape, broadcast_scalar: bool, activation: int) -> bytes:
     """MUL of two int8 tensors (the second one a constant, a scalar when broadcasting)."""
-    b = _Builder()
+    b = Builder()
     x = b.tensor(shape, "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)))
     other_shape = [1] if broadcast_scalar else shape
     other = b.tensor(other_shape, "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)),
@@ -171,7 +178,7 @@ def mul_model(rng, shape, broadcast_scalar: bool, activation: int) -> bytes:
 
 def pad_model(rng, shape, paddings) -> bytes:
     """PAD of an int8 tensor with constant paddings; int8 pads with the output zero point."""
-    b = _Builder()
+    b = Builder()
     scale, zp = float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20))
     x = b.tensor(shape, "int8", scale, zp)
     pads = b.tensor([len(shape), 2], "int32", data=np.asarray(paddings, dtype=np.int32))
@@ -183,7 +190,7 @@ def pad_model(rng, shape, paddings) -> bytes:
 
 def concat_model(rng, shape, axis: int, others: int) -> bytes:
     """CONCATENATION of the input with constant int8 tensors along ``axis`` (all share one quantization)."""
-    b = _Builder()
+    b = Builder()
     scale, zp = float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20))
     x = b.tensor(shape, "int8", scale, zp)
     inputs, total = [x], shape[axis]
@@ -204,7 +211,7 @@ def concat_model(rng, shape, axis: int, others: int) -> bytes:
 
 def activation_model(rng, kind: str, size: int) -> bytes:
     """LOGISTIC or TANH on int8, with the output quantization the converter gives them."""
-    b = _Builder()
+    b = Builder()
     x = b.tensor([1, size], "int8", float(rng.uniform(0.005, 0.2)), int(rng.integers(-40, 40)))
     if kind == "LOGISTIC":
         y = b.tensor([1, size], "int8", 1.0 / 256, -128)
@@ -217,7 +224,7 @@ def activation_model(rng, kind: str, size: int) -> bytes:
 
 def mean_model(rng, shape, axes, keep_dims: bool) -> bytes:
     """MEAN of an int8 tensor over constant ``axes``."""
-    b = _Builder()
+    b = Builder()
     x = b.tensor(shape, "int8", float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20)))
     axis = b.tensor([len(axes)], "int32", data=np.asarray(axes, dtype=np.int32))
     out_shape = [1 if d in axes else n for d, n in enumerate(shape)] if keep_dims else \
@@ -232,7 +239,7 @@ def mean_model(rng, shape, axes, keep_dims: bool) -> bytes:
 def residual_model(rng, h: int, w: int, c: int) -> bytes:
     """A residual block whose ADD is the memory peak: x -> 1x1 CONV_2D -> a -> 3x3 DEPTHWISE -> b,
     ADD(a, b) -> s, LOGISTIC(s) -> y. Without in-place outputs a, b and s are alive together."""
-    b = _Builder()
+    b = Builder()
     s_x, s_a, s_b, s_s = (float(rng.uniform(0.01, 0.05)) for _ in range(4))
     x = b.tensor([1, h, w, c], "int8", s_x, int(rng.integers(-20, 20)))
     a = b.tensor([1, h, w, c], "int8", s_a, int(rng.integers(-10, 10)))

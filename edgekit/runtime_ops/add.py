@@ -6,7 +6,7 @@ from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.fixedpoint import activation_range, name_of, quant, quantize_multiplier, refuse
 
 
-@handler("ADD", code_bytes=386)
+@handler("ADD", code_bytes=388)
 def add(op, ctx: Context) -> OpCall:
     """TFLM's int8 ADD: both inputs scaled to twice the larger input scale with 20 bits of headroom."""
     a, b, out = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])

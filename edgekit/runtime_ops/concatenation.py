@@ -8,7 +8,7 @@ from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.fixedpoint import c_array, name_of, quant, refuse
 
 
-@handler("CONCATENATION", code_bytes=82)
+@handler("CONCATENATION", code_bytes=84)
 def concatenation(op, ctx: Context) -> OpCall:
     """For each slice before the axis, each input's chunk in turn (inputs share the output's quantization)."""
     out = ctx.tensor(op.outputs[0])

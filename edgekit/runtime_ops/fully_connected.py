@@ -9,7 +9,7 @@ from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, 
                                             quantize_multiplier, refuse)
 
 
-@handler("FULLY_CONNECTED", code_bytes=360)
+@handler("FULLY_CONNECTED", code_bytes=504)
 def fully_connected(op, ctx: Context) -> OpCall:
     """Multipliers per tensor or per channel, and each output's weight sum for the input offset."""
     t = ctx.info.tensors

@@ -8,7 +8,7 @@ from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.fixedpoint import name_of, quant, refuse, round_half_away
 
 
-@handler("LOGISTIC", "TANH", code_bytes={"LOGISTIC": 260, "TANH": 560})
+@handler("LOGISTIC", "TANH", code_bytes={"LOGISTIC": 264, "TANH": 536})
 def logistic_tanh(op, ctx: Context) -> OpCall:
     """TFLM's int8 set-up: the input scale times 2^27 as a 31-bit multiplier and the input range radius."""
     x, out = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])

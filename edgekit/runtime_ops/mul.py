@@ -6,7 +6,7 @@ from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.fixedpoint import activation_range, name_of, quant, quantize_multiplier, refuse
 
 
-@handler("MUL", code_bytes=194)
+@handler("MUL", code_bytes=196)
 def mul(op, ctx: Context) -> OpCall:
     """One multiplier for input1 scale * input2 scale / output scale, in double as TFLM."""
     a, b, out = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
