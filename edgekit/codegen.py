@@ -172,8 +172,13 @@ def runtime_context(model: bytes, info: ModelInfo) -> dict:
     calls = []
     for number, call in enumerate(generated.calls):
         statement = call.call.replace("(P, ", f"(&k_p{number}, ", 1) if call.params_type else call.call
+        # A table of pointers into the arena is not a constant when the caller gives the arena at run time
+        # (EK_MODEL_EXTERNAL_ARENA): such tables, and the parameters that may point at them, are set up in
+        # ek_model_invoke itself (a few stores per call) instead of at file scope.
+        local = [a.removeprefix("static ") for a in call.arrays if "ek_arena" in a]
         calls.append({"comment": cgen.c_comment(call.comment), "params_type": call.params_type,
-                      "params": call.params, "arrays": list(call.arrays), "statement": statement})
+                      "params": call.params, "arrays": [a for a in call.arrays if "ek_arena" not in a],
+                      "local": local, "statement": statement})
     return {
         "arena_bytes": generated.arena_bytes,
         "constant_bytes": generated.constant_bytes + sum(call.table_bytes for call in generated.calls),

@@ -23,6 +23,7 @@ COMMANDS = {
     "boards": "boards",
     "build": "build",
     "check": "check",
+    "export": "export",
     "flash": "flash",
     "inspect": "inspect",
     "monitor": "monitor",
