@@ -23,6 +23,7 @@ COMMANDS = {
     "boards": "boards",
     "build": "build",
     "check": "check",
+    "ci": "ci",
     "export": "export",
     "flash": "flash",
     "inspect": "inspect",
