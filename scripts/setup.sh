@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc g++ gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
-              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc chromium)
+              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc cmake make chromium)
 
 missing_apt_packages() {
   local package
