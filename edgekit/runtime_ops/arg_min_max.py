@@ -8,7 +8,7 @@ from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.fixedpoint import name_of, refuse
 
 
-@handler("ARG_MAX", "ARG_MIN", code_bytes={"ARG_MAX": 96, "ARG_MIN": 96})
+@handler("ARG_MAX", "ARG_MIN", code_bytes={"ARG_MAX": 176, "ARG_MIN": 176})
 def arg_min_max(op, ctx: Context) -> OpCall:
     """The input as [outer][axis][inner] around a constant axis (TFLM reads the axis tensor's first
     value). TFLM runs int8 input with int32 indices only, and so does the edgekit runtime."""

@@ -34,7 +34,7 @@ def _operand(ctx: Context, index: int, name: str, summed_last: bool, others: int
     return ctx.ref(index), 1, others, None
 
 
-@handler("BATCH_MATMUL", code_bytes=316)
+@handler("BATCH_MATMUL", code_bytes=648)
 def batch_matmul(op, ctx: Context) -> OpCall:
     """adj_x and adj_y become strides. A constant operand is laid out again here with the summed dimension
     contiguous, so the kernel's fast path takes it whatever its flags; TFLM's multiplier is the float32

@@ -41,7 +41,7 @@ def bilinear_sources(index: int, in_size: int, out_size: int, align_corners: boo
 
 
 @handler("RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR",
-         code_bytes={"RESIZE_NEAREST_NEIGHBOR": 76, "RESIZE_BILINEAR": 208})
+         code_bytes={"RESIZE_NEAREST_NEIGHBOR": 104, "RESIZE_BILINEAR": 320})
 def resize(op, ctx: Context) -> OpCall:
     """A constant output size (TFLM requires one); the output keeps the input's values and quantization."""
     x, out = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])

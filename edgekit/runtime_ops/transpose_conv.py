@@ -24,7 +24,7 @@ def transpose_padding(out_size: int, kernel: int, stride: int, padding: int) -> 
     return max((size - 1) * stride + kernel - out_size, 0) // 2
 
 
-@handler("TRANSPOSE_CONV", code_bytes=332)
+@handler("TRANSPOSE_CONV", code_bytes=860)
 def transpose_conv(op, ctx: Context) -> OpCall:
     """Inputs as TFLM numbers them: output shape, filter [out_c, k_h, k_w, in_c], input, optional bias.
     Per-channel multipliers as for CONV_2D (PopulateConvolutionQuantizationParams), padding from the output
