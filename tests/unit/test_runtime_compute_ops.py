@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from edgekit.errors import ModelError
+from edgekit import host
+from edgekit.errors import InterpreterCrash, ModelError
 from edgekit.reader import read_model
 from tests import opmodels_compute as models
 from tests.opmodels import ACTIVATIONS, SAME, VALID
@@ -160,7 +161,9 @@ def test_what_tflm_refuses_is_refused_with_the_reason():
     from tests.opmodels import Builder
 
     int64 = models.arg_model(None, "ARG_MAX", [1, 4, 5], 1, "int64")
-    with pytest.raises(ModelError, match="int32 indices"):
+    with pytest.raises(InterpreterCrash):
+        host.run_tflm_tensors(int64, [np.zeros((1, 4, 5), dtype=np.int8)])
+    with pytest.raises(ModelError, match="op 0: ARG_MAX takes INT8 to INT64 indices"):
         generate(int64, read_model(int64))
     b = Builder()
     x = b.tensor([1, 4, 5], "int8", 0.05, 0)
@@ -171,3 +174,41 @@ def test_what_tflm_refuses_is_refused_with_the_reason():
     requantizing = b.finish([x], [y])
     with pytest.raises(ModelError, match="op 0: REDUCE_MAX has different input and output quantization"):
         generate(requantizing, read_model(requantizing))
+
+
+@pytest.fixture(scope="module")
+def converted_model() -> bytes:
+    """A Keras model the real TFLite converter turns into TRANSPOSE_CONV, both resizes, REDUCE_MAX, MEAN,
+    SUM, ARG_MAX and an attention-style BATCH_MATMUL (both operands computed), full int8."""
+    from edgekit.loading import import_tensorflow
+
+    tf = import_tensorflow()
+    import keras
+
+    keras.utils.set_random_seed(0)
+    x = keras.Input((8, 8, 3), batch_size=1)
+    up = keras.layers.Conv2DTranspose(4, 3, strides=2, padding="same")(x)
+    bilinear = keras.layers.UpSampling2D(2, interpolation="bilinear")(x)
+    nearest = keras.layers.Lambda(lambda t: tf.image.resize(t, (16, 16), method="nearest"))(x)
+    indices = keras.layers.Lambda(lambda t: tf.math.argmax(t, axis=-1, output_type=tf.int32))(
+        keras.layers.Conv2D(5, 3)(x))
+    sequence = keras.layers.Reshape((64, 3))(x)
+    query, key = keras.layers.Dense(4)(sequence), keras.layers.Dense(4)(sequence)
+    scores = keras.ops.matmul(query, keras.ops.transpose(key, (0, 2, 1)))
+    outputs = [up, keras.ops.max(up, axis=(1, 2)), keras.ops.sum(bilinear, axis=-1),
+               keras.ops.mean(nearest, axis=(1, -1)), indices, scores]
+    converter = tf.lite.TFLiteConverter.from_keras_model(keras.Model(x, outputs))
+    samples = np.random.default_rng(0).uniform(-1, 1, (64, 1, 8, 8, 3)).astype(np.float32)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = lambda: ([sample] for sample in samples)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.inference_input_type = converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_converted_model_with_these_ops_is_bit_exact_with_tflm(converted_model, target, tmp_path):
+    ops = set(read_model(converted_model).ops)
+    assert {"TRANSPOSE_CONV", "RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "REDUCE_MAX", "MEAN", "SUM", "ARG_MAX",
+            "BATCH_MATMUL"} <= ops
+    assert_batch_bit_exact([case("converted", converted_model, samples=4)], target, tmp_path)
