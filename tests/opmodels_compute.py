@@ -127,13 +127,15 @@ def batch_matmul_shapes(batch_lhs, batch_rhs, rows: int, depth: int, cols: int, 
 
 
 def batch_matmul_model(rng, batch_lhs, batch_rhs, rows: int, depth: int, cols: int, adj_x: bool, adj_y: bool,
-                       rhs_constant: bool) -> bytes:
-    """BATCH_MATMUL of two int8 tensors (per-tensor quantization, any zero points); the RHS a constant
-    (a weight matrix) or a second model input (attention's Q.K^T)."""
+                       constant: str = "") -> bytes:
+    """BATCH_MATMUL of two int8 tensors (per-tensor quantization, any zero points). ``constant`` names the
+    operand that is a constant (``"rhs"``: a weight matrix, ``"lhs"``: weights on the left); with ``""``
+    both are model inputs (attention's Q.K^T)."""
     b = Builder()
     lhs_shape, rhs_shape, out_shape = batch_matmul_shapes(batch_lhs, batch_rhs, rows, depth, cols, adj_x, adj_y)
-    lhs = b.tensor(lhs_shape, "int8", *_quant(rng, 0.01, 0.05))
-    data = rng.integers(-128, 128, rhs_shape, dtype=np.int8) if rhs_constant else None
+    data = rng.integers(-128, 128, lhs_shape, dtype=np.int8) if constant == "lhs" else None
+    lhs = b.tensor(lhs_shape, "int8", *_quant(rng, 0.01, 0.05), data=data)
+    data = rng.integers(-128, 128, rhs_shape, dtype=np.int8) if constant == "rhs" else None
     rhs = b.tensor(rhs_shape, "int8", *_quant(rng, 0.01, 0.05), data=data)
     y = b.tensor(out_shape, "int8", float(rng.uniform(0.05, 0.5)) * max(1.0, depth ** 0.5) / 4,
                  int(rng.integers(-10, 11)))
@@ -141,4 +143,4 @@ def batch_matmul_model(rng, batch_lhs, batch_rhs, rows: int, depth: int, cols: i
     options.adjX, options.adjY = adj_x, adj_y
     b.operator(schema.BuiltinOperator.BATCH_MATMUL, [lhs, rhs], [y], schema.BuiltinOptions.BatchMatMulOptions,
                options, 1)
-    return b.finish([lhs] if rhs_constant else [lhs, rhs], [y])
+    return b.finish([t for t, name in ((lhs, "lhs"), (rhs, "rhs")) if name != constant], [y])

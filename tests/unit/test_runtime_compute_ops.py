@@ -132,15 +132,16 @@ def test_transpose_conv_is_bit_exact_with_tflm(target, params, tmp_path):
 
 @st.composite
 def batch_matmuls(draw):
-    """(batch_lhs, batch_rhs, rows, depth, cols, adj_x, adj_y, rhs_constant, seed): batch dimensions that
-    broadcast (either side 1 or missing), total rank 2 to 5."""
+    """(batch_lhs, batch_rhs, rows, depth, cols, adj_x, adj_y, constant operand, seed): batch dimensions
+    that broadcast (either side 1 or missing), total rank 2 to 5."""
     out_batch = draw(st.lists(st.integers(1, 3), min_size=0, max_size=3))
     batch_lhs = [n if draw(st.booleans()) else 1 for n in out_batch]
     batch_rhs = [n if draw(st.booleans()) else 1 for n in out_batch]
     batch_lhs = batch_lhs[draw(st.integers(0, len(batch_lhs))):]  # drop leading dims: lower rank
     batch_rhs = batch_rhs[draw(st.integers(0, len(batch_rhs))):]
     return (batch_lhs, batch_rhs, draw(st.integers(1, 5)), draw(st.integers(1, 19)), draw(st.integers(1, 5)),
-            draw(st.booleans()), draw(st.booleans()), draw(st.booleans()), draw(st.integers(0, 2**16)))
+            draw(st.booleans()), draw(st.booleans()), draw(st.sampled_from(["", "lhs", "rhs"])),
+            draw(st.integers(0, 2**16)))
 
 
 @pytest.mark.parametrize("target", TARGETS)
