@@ -8,6 +8,8 @@
 
 #include "ek_common.h"
 #include "ek_add.h"
+#include "ek_arg_min_max.h"
+#include "ek_batch_matmul.h"
 #include "ek_concatenation.h"
 #include "ek_conv.h"
 #include "ek_fixedpoint.h"
@@ -18,6 +20,8 @@
 #include "ek_pooling.h"
 #include "ek_quantize.h"
 #include "ek_reduce.h"
+#include "ek_resize.h"
 #include "ek_softmax.h"
+#include "ek_transpose_conv.h"
 
 #endif  /* EK_KERNELS_H_ */
