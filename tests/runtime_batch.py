@@ -41,6 +41,17 @@ _CROSS = {
 }
 
 
+def varied(strategy, size: int):
+    """A Hypothesis strategy for a batch of ``size`` examples of ``strategy``, all different.
+
+    A property test draws one batch per compile and run (``max_examples=1``); Hypothesis's first example of
+    a plain list is its all-minimal one, so without this filter every case of the batch would be the same
+    trivial model."""
+    from hypothesis import strategies as st
+
+    return st.lists(strategy, min_size=size, max_size=size).filter(lambda batch: len({repr(x) for x in batch}) == size)
+
+
 @dataclass(frozen=True)
 class Case:
     """One model and its inputs (one array per input tensor, ``[samples, *shape[1:]]``)."""

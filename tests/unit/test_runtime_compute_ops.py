@@ -17,7 +17,7 @@ from edgekit.errors import InterpreterCrash, ModelError
 from edgekit.reader import read_model
 from tests import opmodels_compute as models
 from tests.opmodels import ACTIVATIONS, SAME, VALID
-from tests.runtime_batch import TARGETS, Case, assert_batch_bit_exact, case
+from tests.runtime_batch import TARGETS, Case, assert_batch_bit_exact, case, varied
 
 # One batch per target. Hypothesis's first example is the all-minimal one (every case shape [1]), so
 # ``varied`` rejects batches with repeated cases and the one example drawn is a random, varied batch; no
@@ -27,9 +27,6 @@ PROPERTY = settings(max_examples=1, derandomize=True, deadline=None, phases=[Pha
                                            HealthCheck.filter_too_much])
 
 
-def varied(strategy, size: int):
-    """``size`` examples of ``strategy``, all different."""
-    return st.lists(strategy, min_size=size, max_size=size).filter(lambda batch: len({repr(x) for x in batch}) == size)
 #: int8 values that make ties and hit the ends of the range.
 EDGE_VALUES = np.array([-128, -127, -1, 0, 1, 126, 127], dtype=np.int8)
 
