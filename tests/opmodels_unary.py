@@ -30,14 +30,19 @@ def unary_model(op: str, shape, in_type: str, in_q: tuple, out_type: str, out_q:
     b = Builder()
     x = b.tensor(shape, in_type, *_quantization(in_type, *in_q))
     y = b.tensor(shape, out_type, *_quantization(out_type, *out_q))
-    kind, options = 0, None
-    if op in OPTIONS:
-        kind, make = OPTIONS[op]
-        options = make()
-        if alpha is not None:
-            options.alpha = float(alpha)
-    b.operator(getattr(schema.BuiltinOperator, op), [x], [y], kind, options, version)
+    b.operator(getattr(schema.BuiltinOperator, op), [x], [y], *options_of(op, alpha), version)
     return b.finish([x], [y])
+
+
+def options_of(op: str, alpha: float | None = None) -> tuple[int, object]:
+    """The builtin options type and object of ``op`` (``alpha`` set for LEAKY_RELU)."""
+    if op not in OPTIONS:
+        return 0, None
+    kind, make = OPTIONS[op]
+    options = make()
+    if alpha is not None:
+        options.alpha = float(alpha)
+    return kind, options
 
 
 def prelu_model(rng, shape, alpha_shape, out_shape, dtype: str, in_q: tuple, alpha_q: tuple, out_q: tuple) -> bytes:
@@ -49,3 +54,14 @@ def prelu_model(rng, shape, alpha_shape, out_shape, dtype: str, in_q: tuple, alp
     y = b.tensor(out_shape, dtype, *out_q)
     b.operator(schema.BuiltinOperator.PRELU, [x, alpha], [y])
     return b.finish([x], [y])
+
+
+def chain_model(rng, ops, shape) -> bytes:
+    """int8 unary ops one after the other (each ``(op, alpha)``), every tensor with its own quantization:
+    the intermediate tensors are where the runtime writes outputs over inputs."""
+    b = Builder()
+    quantization = [(float(rng.uniform(0.02, 0.1)), int(rng.integers(-20, 20))) for _ in range(len(ops) + 1)]
+    tensors = [b.tensor(shape, "int8", *q) for q in quantization]
+    for (op, alpha), x, y in zip(ops, tensors, tensors[1:]):
+        b.operator(getattr(schema.BuiltinOperator, op), [x], [y], *options_of(op, alpha))
+    return b.finish([tensors[0]], [tensors[-1]])

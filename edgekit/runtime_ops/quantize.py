@@ -32,8 +32,8 @@ def quantize(op, ctx: Context) -> OpCall:
     s_in, zp_in = quant(x)
     multiplier, shift = quantize_multiplier(float(s_in) / float(s_out))
     kernel = f"ek_requantize_{SUFFIX[x.dtype]}_{SUFFIX[out.dtype]}"
-    return OpCall(name_of(op), "ek_requantize_params", f"{{{out.num_elements}, {zp_in}, {zp_out}, {multiplier}, {shift}}}",
-                  f"{kernel}(P, {refs});", (), 0, ("ek_quantize",))
+    params = f"{{{out.num_elements}, {zp_in}, {zp_out}, {multiplier}, {shift}}}"
+    return OpCall(name_of(op), "ek_requantize_params", params, f"{kernel}(P, {refs});", (), 0, ("ek_quantize",))
 
 
 @handler("DEQUANTIZE", code_bytes=60)

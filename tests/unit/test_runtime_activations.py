@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edgekit.codegen import generate
+from edgekit.codegen import generate, inplace_aliases
 from edgekit.errors import ModelError
 from edgekit.reader import read_model
-from tests.opmodels_unary import prelu_model, unary_model
+from tests.opmodels_unary import chain_model, prelu_model, unary_model
 from tests.runtime_batch import TARGETS, Case, assert_batch_bit_exact, random_inputs
 
 PROPERTY = settings(max_examples=1, derandomize=True, deadline=None,
@@ -105,6 +105,9 @@ def activation_case(index: int, op: str, dtype: str, s_in: float, zp_in: int, ra
     return int8_case(name, model, seed) if dtype == "int8" else drawn_case(name, model, seed)
 
 
+#: Unary ops in a row: each intermediate output is written over its input.
+IN_PLACE_CHAIN = (("LEAKY_RELU", -0.3), ("HARD_SWISH", None), ("ELU", None), ("RELU", None), ("ABS", None),
+                  ("QUANTIZE", None), ("RELU6", None), ("L2_NORMALIZATION", None))
 ACTIVATION_OPS = ("RELU", "RELU6", "LEAKY_RELU", "PRELU", "HARD_SWISH", "ELU")
 #: What TFLM's activation tests pin down, whatever hypothesis draws.
 ACTIVATION_EDGES = [
@@ -129,7 +132,8 @@ def test_activations_are_bit_exact_with_tflm(target, seed, tmp_path):
              for i, (op, choice, s_in, zp_in, ratio, zp_out, alpha, _, case_seed) in
              enumerate(draw_cases(seed, 24, ACTIVATION_OPS, 2))]
     edges = [activation_case(100 + i, *p, seed=i) for i, p in enumerate(ACTIVATION_EDGES)]
-    assert_batch_bit_exact(drawn + edges, target, tmp_path)
+    chain = int8_case("in_place_chain", chain_model(np.random.default_rng(seed), IN_PLACE_CHAIN, [1, 4, 64]), seed)
+    assert_batch_bit_exact(drawn + edges + [chain], target, tmp_path)
 
 
 # --- the elementwise, normalisation and quantization batch ------------------------------------------
@@ -200,3 +204,13 @@ def test_elementwise_normalisation_and_quantize_ops_are_bit_exact_with_tflm(targ
              enumerate(draw_cases(seed, 24, OTHER_OPS, 36))]
     edges = [other_case(100 + i, *p, seed=i) for i, p in enumerate(OTHER_EDGES)]
     assert_batch_bit_exact(drawn + edges, target, tmp_path)
+
+
+def test_unary_ops_write_their_outputs_over_their_inputs():
+    info = read_model(chain_model(np.random.default_rng(0), IN_PLACE_CHAIN, [1, 4, 64]))
+    aliases = inplace_aliases(info)
+    # the first op reads the graph input, which is never written over; every later output takes the
+    # bytes of the first intermediate tensor, so the arena holds two tensors, not nine
+    first = info.operators[0].outputs[0]
+    assert aliases == {op.outputs[0]: first for op in info.operators[1:]}
+    assert generate(chain_model(np.random.default_rng(0), IN_PLACE_CHAIN, [1, 4, 64]), info).arena_bytes == 2 * 256
