@@ -44,7 +44,7 @@ def float32_ratio_multiplier(numerator, denominator) -> tuple[int, int]:
 
 
 @handler("RELU", "RELU_N1_TO_1", "RELU_0_TO_1", "RELU6",
-         code_bytes={"RELU": 96, "RELU_N1_TO_1": 96, "RELU_0_TO_1": 96, "RELU6": 40})
+         code_bytes={"RELU": 180, "RELU_N1_TO_1": 180, "RELU_0_TO_1": 180, "RELU6": 44})
 def relu(op, ctx: Context) -> OpCall:
     """RELU requantizes and clamps (TFLM's ReluQuantized); RELU_N1_TO_1 and RELU_0_TO_1 do the same with
     their bounds (TFLite's; TFLM does not run them); RELU6 clamps the input to [q(0), q(6)] in the input's
@@ -88,7 +88,7 @@ def signed_multiplier(real: float) -> tuple[int, int, bool]:
     return (-(1 << 31) if magnitude == 1 << 31 else magnitude), shift, fixed < 0
 
 
-@handler("LEAKY_RELU", code_bytes=112)
+@handler("LEAKY_RELU", code_bytes=288)
 def leaky_relu(op, ctx: Context) -> OpCall:
     """TFLM's QuantizeLeakyRelu: non-negative inputs scale by s_in / s_out, negative ones by
     s_in * alpha / s_out (float32 products, as TFLM's Prepare), alpha of either sign."""
@@ -143,7 +143,7 @@ def broadcast_loops(a_shape, b_shape, out_shape) -> tuple[list[int], list[int], 
     return shape, a_strides, b_strides
 
 
-@handler("PRELU", code_bytes=236)
+@handler("PRELU", code_bytes=412)
 def prelu(op, ctx: Context) -> OpCall:
     """TFLM's BroadcastPrelu4DSlow: x >= zp_in scales by s_in / s_out, x < zp_in by
     (x - zp_in) * (alpha - zp_alpha) * s_in * s_alpha / s_out (double, as TFLM's Prepare); int8 alpha."""
@@ -171,7 +171,7 @@ def downscale_to_int16(multiplier: int) -> int:
     return 32767 if multiplier >= (1 << 31) - 1 - (1 << 15) else (multiplier + (1 << 15)) >> 16
 
 
-@handler("HARD_SWISH", code_bytes=188)
+@handler("HARD_SWISH", code_bytes=548)
 def hard_swish(op, ctx: Context) -> OpCall:
     """TFLM's int8 HARD_SWISH set-up: the input on a 2^-7 finer scale, multipliers to the output scale
     and to the "reluish" scale (3.0 = 32768), rounded to 16 bits (float32 ratios, as TFLM's Prepare)."""
@@ -235,7 +235,7 @@ def elu_table(s_in: float, zp_in: int, s_out: float, zp_out: int) -> np.ndarray:
     return table
 
 
-@handler("ELU", code_bytes=20)
+@handler("ELU", code_bytes=28)
 def elu(op, ctx: Context) -> OpCall:
     """int8 ELU through a 256-entry table, as TFLM: built here, stored in flash."""
     integer_suffix(op, ctx, ("INT8",))

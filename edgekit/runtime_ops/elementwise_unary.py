@@ -31,7 +31,7 @@ def _quantized(op, ctx: Context, dtypes) -> tuple[str, tuple[float, int], tuple[
     return suffix, (s_in, zp_in), (s_out, zp_out)
 
 
-@handler("ABS", code_bytes={"ABS": 76})
+@handler("ABS", code_bytes=192)
 def absolute(op, ctx: Context) -> OpCall:
     """|x - zp_in| + zp_out, rescaled by s_in / s_out (a float32 ratio) only when the scales differ."""
     if ctx.tensor(op.inputs[0]).dtype == "FLOAT32":
@@ -45,7 +45,7 @@ def absolute(op, ctx: Context) -> OpCall:
                   ("ek_elementwise_unary",))
 
 
-@handler("NEG", code_bytes=24)
+@handler("NEG", code_bytes=28)
 def negate(op, ctx: Context) -> OpCall:
     """float32 negation: the only NEG TFLM runs."""
     x, out = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
@@ -54,7 +54,7 @@ def negate(op, ctx: Context) -> OpCall:
     return _float_call(op, ctx, "ek_neg_f32")
 
 
-@handler("RSQRT", code_bytes=292)
+@handler("RSQRT", code_bytes=756)
 def rsqrt(op, ctx: Context) -> OpCall:
     """TFLM's quantized RSQRT: 1/sqrt(x - zp_in) by its fixed-point inverse square root, then scaled by
     1 / (sqrt(s_in) * s_out) (float32 sqrt and product, double reciprocal, as TFLM's Prepare)."""

@@ -6,7 +6,7 @@ from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.fixedpoint import name_of, quant, refuse
 
 
-@handler("L2_NORMALIZATION", code_bytes=260)
+@handler("L2_NORMALIZATION", code_bytes=760)
 def l2_normalization(op, ctx: Context) -> OpCall:
     """TFLM's int8 L2Normalization over the last axis: only the input zero point matters, the output is
     in TFLM's fixed scale 1/128 whatever the model says."""

@@ -13,7 +13,7 @@ from edgekit.runtime_ops.fixedpoint import name_of, quant, quantize_multiplier, 
 OUTPUT_SCALE, OUTPUT_ZERO_POINT = np.float32(16.0 / 256), 127
 
 
-@handler("LOG_SOFTMAX", code_bytes=700)
+@handler("LOG_SOFTMAX", code_bytes=1_828)
 def log_softmax(op, ctx: Context) -> OpCall:
     """TFLM's PreprocessLogSoftmaxScalingExp (beta 1, 5 integer bits): the input scale times 2^26 as a
     multiplier above one, its reverse as one below one, and the smallest difference that counts."""

@@ -7,15 +7,19 @@ alpha), and int8 inputs run through all 256 values."""
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edgekit.codegen import generate, inplace_aliases
+from edgekit import host
+from edgekit.codegen import generate, inplace_aliases, render_runtime_sources
 from edgekit.errors import ModelError
 from edgekit.reader import read_model
 from tests.opmodels_unary import chain_model, prelu_model, unary_model
+from tests.helpers_c import WARNINGS, compiler, write_runtime_main
 from tests.runtime_batch import TARGETS, Case, assert_batch_bit_exact, random_inputs
 
 PROPERTY = settings(max_examples=1, derandomize=True, deadline=None,
@@ -214,3 +218,51 @@ def test_unary_ops_write_their_outputs_over_their_inputs():
     first = info.operators[0].outputs[0]
     assert aliases == {op.outputs[0]: first for op in info.operators[1:]}
     assert generate(chain_model(np.random.default_rng(0), IN_PLACE_CHAIN, [1, 4, 64]), info).arena_bytes == 2 * 256
+
+
+# --- what TFLM does not run -----------------------------------------------------------------------
+
+def run_on_host(model: bytes, inputs: np.ndarray, folder) -> np.ndarray:
+    """The generated C of a one-input int8 model, compiled for the host, run on each sample of ``inputs``."""
+    info = read_model(model)
+    folder.mkdir(parents=True, exist_ok=True)
+    sources = []
+    for name, text in render_runtime_sources(model, info, "/* test */").items():
+        (folder / name).write_text(text)
+        sources += [str(folder / name)] if name.endswith(".c") else []
+    write_runtime_main(folder, info.input_tensors[0].nbytes, info.output_tensors[0].nbytes)
+    program = folder / "run"
+    subprocess.run([compiler("gcc"), "-std=c99", "-O1", *WARNINGS, f"-I{folder}", str(folder / "main.c"), *sources,
+                    "-o", str(program)], check=True, capture_output=True)
+    done = subprocess.run([str(program)], input=inputs.tobytes(), capture_output=True, check=True)
+    return np.frombuffer(done.stdout, dtype=np.int8).reshape(inputs.shape)
+
+
+@pytest.mark.parametrize("op, s_in, zp_in, s_out, zp_out", [
+    ("RELU_N1_TO_1", 0.02, 0, 0.01, 0), ("RELU_N1_TO_1", 0.05, -128, 0.008, 127), ("RELU_N1_TO_1", 0.01, 30, 0.05, -7),
+    ("RELU_0_TO_1", 0.01, 127, 0.004, -128), ("RELU_0_TO_1", 0.03, -20, 0.02, 3),
+])
+def test_relu_n1_to_1_and_0_to_1_match_tensorflow_lite(op, s_in, zp_in, s_out, zp_out, tmp_path):
+    # TFLM registers neither op, so TensorFlow Lite's reference kernels are the reference here
+    model = unary_model(op, [1, 256], "int8", (s_in, zp_in), "int8", (s_out, zp_out))
+    inputs = np.arange(-128, 128, dtype=np.int8).reshape(1, 256)
+    np.testing.assert_array_equal(run_on_host(model, inputs, tmp_path), host.run_tflite(model, inputs))
+
+
+@pytest.mark.parametrize("op, in_type, out_type, in_q, out_q, problem", [
+    ("HARD_SWISH", "int16", "int16", (0.01, 0), (0.01, 0), "HARD_SWISH on int8"),
+    ("HARD_SWISH", "int8", "int8", (0.5, 0), (0.001, 0), "1/128 of its input scale"),
+    ("ELU", "int16", "int16", (0.01, 0), (0.01, 0), "ELU on int8"),
+    ("NEG", "int8", "int8", (0.01, 0), (0.01, 0), "NEG on float32 only"),
+    ("RELU", "int16", "int16", (0.01, 3), (0.01, 0), "nonzero zero point"),
+    ("RSQRT", "int16", "int16", (0.01, 0), (0.01, 5), "nonzero zero point"),
+    ("LOG_SOFTMAX", "int8", "int8", (0.1, 0), (1.0 / 256, -128), "scale 16/256 and zero point 127"),
+    ("QUANTIZE", "int16", "uint8", (0.1, 0), (0.1, 0), "INT16 to UINT8"),
+    ("DEQUANTIZE", "int32", "float32", (0.1, 0), (None, 0), "dequantizes INT32"),
+])
+def test_variants_tflm_rejects_are_refused_with_the_fix(op, in_type, out_type, in_q, out_q, problem):
+    model = unary_model(op, [1, 8], in_type, in_q, out_type, out_q)
+    with pytest.raises(ModelError) as error:
+        generate(model, read_model(model))
+    assert problem in str(error.value) and "use --runtime tflm" in str(error.value)
+
