@@ -266,3 +266,33 @@ def test_variants_tflm_rejects_are_refused_with_the_fix(op, in_type, out_type, i
         generate(model, read_model(model))
     assert problem in str(error.value) and "use --runtime tflm" in str(error.value)
 
+
+
+# --- a model from the TensorFlow converter ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def converted_activations_model() -> bytes:
+    """A Keras model whose activations the converter keeps as their own int8 ops (LEAKY_RELU, PRELU,
+    HARD_SWISH, ABS, L2_NORMALIZATION, LOG_SOFTMAX), quantized by edgekit with real TF conversion."""
+    from edgekit.loading import import_tensorflow
+    from edgekit.quantization import quantize
+
+    tf = import_tensorflow()
+    layers = tf.keras.layers
+    inputs = tf.keras.Input((16,))
+    x = layers.LeakyReLU(0.1)(layers.Dense(24)(inputs))
+    x = layers.PReLU()(layers.Dense(24)(x))
+    x = layers.Activation("hard_swish")(layers.Dense(24)(x))
+    x = layers.Lambda(lambda t: tf.abs(t))(layers.Dense(24)(x))
+    x = layers.Lambda(lambda t: tf.math.l2_normalize(t, axis=-1))(layers.Dense(24)(x))
+    outputs = layers.Lambda(lambda t: tf.nn.log_softmax(t))(layers.Dense(10)(x))
+    calibration = np.random.default_rng(0).normal(0, 1, (200, 16)).astype(np.float32)
+    return quantize(tf.keras.Model(inputs, outputs), calibration, layer_errors=False).tflite
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_converted_model_with_these_activations_is_bit_exact_with_tflm(converted_activations_model, target,
+                                                                         tmp_path):
+    ops = {op.op for op in read_model(converted_activations_model).operators}
+    assert {"LEAKY_RELU", "PRELU", "HARD_SWISH", "ABS", "L2_NORMALIZATION", "LOG_SOFTMAX"} <= ops
+    assert_batch_bit_exact([drawn_case("converted", converted_activations_model, 0)], target, tmp_path)
