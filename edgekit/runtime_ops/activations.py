@@ -74,18 +74,12 @@ def relu(op, ctx: Context) -> OpCall:
 
 def signed_multiplier(real: float) -> tuple[int, int, bool]:
     """TFLM's QuantizeMultiplier of a real that may be negative, as LEAKY_RELU uses it: the magnitude of
-    the int32 multiplier, its shift, and whether to negate the product. ``-(-2^31)`` wraps to -2^31 in
-    TFLM's int32 negation, and so it does here."""
-    if real == 0.0:
-        return 0, 0, False
-    fraction, shift = math.frexp(real)
-    fixed = round_half_away(fraction * (1 << 31))
-    if fixed == 1 << 31:
-        fixed, shift = fixed // 2, shift + 1
-    if shift < -31:
-        return 0, 0, False
-    magnitude = abs(fixed)
-    return (-(1 << 31) if magnitude == 1 << 31 else magnitude), shift, fixed < 0
+    the int32 multiplier, its shift, and whether to negate the product. A negative fraction that rounds
+    to -2^31 is not renormalised by TFLM, and its negation wraps back to -2^31 in int32, as here."""
+    multiplier, shift = quantize_multiplier(real)  # negative for a negative real, as TFLM's
+    if multiplier >= 0:
+        return multiplier, shift, False
+    return (-(1 << 31) if multiplier == -(1 << 31) else -multiplier), shift, True
 
 
 @handler("LEAKY_RELU", code_bytes=288)
