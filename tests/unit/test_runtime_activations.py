@@ -18,8 +18,8 @@ from edgekit import host
 from edgekit.codegen import generate, inplace_aliases, render_runtime_sources
 from edgekit.errors import ModelError
 from edgekit.reader import read_model
-from tests.opmodels_unary import chain_model, prelu_model, unary_model
 from tests.helpers_c import WARNINGS, compiler, write_runtime_main
+from tests.opmodels_unary import chain_model, prelu_model, unary_model
 from tests.runtime_batch import TARGETS, Case, assert_batch_bit_exact, random_inputs
 
 PROPERTY = settings(max_examples=1, derandomize=True, deadline=None,
@@ -39,9 +39,12 @@ def draw_cases(seed: int, count: int, ops, choices: int) -> list[tuple]:
     def zero_point() -> int:  # the ends of the range a third of the time
         return int(rng.choice([-128, 127, 0])) if rng.random() < 0.35 else int(rng.integers(-128, 128))
 
-    return [(ops[k % len(ops)], int(rng.integers(0, choices)), float(np.float32(np.exp(rng.uniform(np.log(0.002), 0)))),
-             zero_point(), float(rng.choice(RATIOS)), zero_point(), float(rng.choice(ALPHAS)), int(rng.integers(1, 41)),
-             int(rng.integers(0, 2**16))) for k in range(count)]
+    def scale() -> float:  # log-uniform over [0.002, 1], a float32 as the model stores it
+        return float(np.float32(np.exp(rng.uniform(np.log(0.002), 0))))
+
+    return [(ops[k % len(ops)], int(rng.integers(0, choices)), scale(), zero_point(), float(rng.choice(RATIOS)),
+             zero_point(), float(rng.choice(ALPHAS)), int(rng.integers(1, 41)), int(rng.integers(0, 2**16)))
+            for k in range(count)]
 
 
 def int8_case(name: str, model: bytes, seed: int, low: int = -128) -> Case:
