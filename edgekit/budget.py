@@ -49,7 +49,7 @@ PROBE_RAM_BYTES = 116
 #: firmware carries besides (start-up, newlib's printf, the application with its protocol and self-test).
 #: Fitted on the vww_96_int8, kws_ref_model and ad01_int8 ELFs.
 EDGEKIT_HELPER_BYTES = (
-    (888, frozenset({"SOFTMAX", "LOGISTIC", "TANH"})),  # gemmlowp's fixed-point exp and 1/(1+x) (ek_fixedpoint.c)
+    (888, frozenset({"SOFTMAX", "LOGISTIC", "TANH", "LOG_SOFTMAX"})),  # gemmlowp's fixed-point exp and 1/(1+x) (ek_fixedpoint.c)
 )
 EDGEKIT_FIRMWARE_BYTES = 8_900
 EDGEKIT_FIRMWARE_RAM_BYTES = 168

@@ -7,13 +7,18 @@
 #define EK_KERNELS_H_
 
 #include "ek_common.h"
+#include "ek_activations.h"
 #include "ek_add.h"
 #include "ek_arg_min_max.h"
 #include "ek_batch_matmul.h"
 #include "ek_concatenation.h"
 #include "ek_conv.h"
+#include "ek_elementwise_unary.h"
 #include "ek_fixedpoint.h"
 #include "ek_fully_connected.h"
+#include "ek_inv_sqrt.h"
+#include "ek_l2norm.h"
+#include "ek_log_softmax.h"
 #include "ek_logistic.h"
 #include "ek_mul.h"
 #include "ek_pad.h"
