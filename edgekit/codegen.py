@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgekit import cgen, runtime_ops
-from edgekit.arena import activation_buffers, best_plan
+from edgekit.arena import activation_buffers, best_plan, variable_region
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
 from edgekit.runtime_ops import C_TYPES, OpCall
@@ -116,7 +116,9 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
                              "run; use --runtime tflm")
     constants = _constant_data(model)
     plan = best_plan(info, aliases=inplace_aliases(info))
-    offsets = dict(plan.offsets)
+    # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
+    variables, arena_end = variable_region(info, plan.head)
+    offsets = {**dict(plan.offsets), **variables}
     arrays: dict[int, str] = {}
     constant_defs: list[str] = []
 
@@ -139,7 +141,8 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
     return GeneratedModel(calls=tuple(calls), constants=tuple(constant_defs),
-                          arena_bytes=max(plan.head, 16), offsets=plan.offsets, inputs=info.inputs,
+                          arena_bytes=max(arena_end, 16), offsets=tuple(sorted(offsets.items())),
+                          inputs=info.inputs,
                           outputs=info.outputs, constant_bytes=sum(len(constants[i]) for i in arrays),
                           families=tuple(families))
 
