@@ -87,6 +87,8 @@ class GeneratedModel:
     outputs: tuple[int, ...]
     constant_bytes: int
     families: tuple[str, ...]  # kernel sources (ek_<family>.c) the calls need
+    # (offset, bytes, byte value): variable tensors that start at a non-zero byte, set before the first run
+    state_fills: tuple[tuple[int, int, int], ...] = ()
 
 
 def _constant_data(model: bytes) -> dict[int, bytes]:
@@ -140,11 +142,17 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
     context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
+    # TFLM's ResetVariableTensors: int8 state starts at its zero point (real 0.0), any other type at 0,
+    # which the zeroed static arena already holds
+    fills = tuple((variables[i], info.tensors[i].nbytes, info.tensors[i].quantization.zero_points[0])
+                  for i in sorted(variables)
+                  if info.tensors[i].dtype == "INT8" and info.tensors[i].quantization is not None
+                  and info.tensors[i].quantization.zero_points[0] != 0)
     return GeneratedModel(calls=tuple(calls), constants=tuple(constant_defs),
                           arena_bytes=max(arena_end, 16), offsets=tuple(sorted(offsets.items())),
                           inputs=info.inputs,
                           outputs=info.outputs, constant_bytes=sum(len(constants[i]) for i in arrays),
-                          families=tuple(families))
+                          families=tuple(families), state_fills=fills)
 
 
 def kernel_sources(families) -> dict[str, str]:
@@ -183,6 +191,7 @@ def runtime_context(model: bytes, info: ModelInfo) -> dict:
         "constants": list(generated.constants),
         "calls": calls,
         "families": list(generated.families),
+        "state_fills": [{"offset": o, "size": n, "value": v} for o, n, v in generated.state_fills],
         "headers": sorted(name for name in kernel_sources(()) if name != "ek_common.h"),
         "input_offsets": [offsets[i] for i in info.inputs],
         "output_offsets": [offsets[i] for i in info.outputs],

@@ -17,7 +17,8 @@ HIDDEN_STATE, CELL_STATE = 18, 19
 ABSENT = (9, 10, 11, 16, 17, 20, 21, 22, 23)
 #: The gates' fully connected outputs are Q3.12 and their activations' outputs Q0.15 (TFLM's fixed choice).
 GATE_INPUT_SCALE, GATE_OUTPUT_SCALE = 2.0 ** -12, 2.0 ** -15
-TANH, SIGMOID = 4, 6  # TfLiteFusedActivation values TFLM accepts for the cell gate
+#: The cell gate's activation: the schema's TANH (it has no SIGMOID, the other one TFLM's kernel takes).
+TANH = 4
 
 
 def _gate(op, ctx: Context, prefix: str, name: str, x, hidden) -> tuple[str, list[str], int]:
@@ -77,8 +78,8 @@ def lstm(op, ctx: Context) -> OpCall:
     steps, batches = (x.shape[0], x.shape[1]) if time_major else (x.shape[1], x.shape[0])
     input_size, state_size = x.shape[2], hidden.shape[-1]
     activation = int(op.option("fusedActivationFunction"))
-    if activation not in (TANH, SIGMOID):
-        raise refuse(op, f"has cell gate activation {activation}; TFLM's LSTM takes tanh or sigmoid")
+    if activation != TANH:
+        raise refuse(op, f"has cell gate activation {activation}; TFLM's integer LSTM runs tanh (4)")
     prefix = f"k_op{op.index}"
     gates, arrays, table_bytes = {}, [], 0
     for name in GATES:
@@ -100,7 +101,7 @@ def lstm(op, ctx: Context) -> OpCall:
     tanh_multiplier, tanh_shift = (3, -left_shift) if left_shift < 0 else (3 << left_shift, 0)
     params = (f"{{{batches}, {steps}, {input_size}, {state_size}, {int(time_major)}, "
               f"{gates['forget_gate']}, {gates['input_gate']}, {gates['cell_gate']}, {gates['output_gate']}, "
-              f"{int(activation == SIGMOID)}, {forget[0]}, {forget[1]}, {update[0]}, {update[1]}, "
+              f"{forget[0]}, {forget[1]}, {update[0]}, {update[1]}, "
               f"{to_hidden[0]}, {to_hidden[1]}, {zp_hidden}, {quantized_clip}, {tanh_multiplier}, {tanh_shift}}}")
     call = (f"ek_lstm_s8_s16(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[HIDDEN_STATE])}, "
             f"{ctx.ref(op.inputs[CELL_STATE])}, {ctx.ref(op.outputs[0])});")

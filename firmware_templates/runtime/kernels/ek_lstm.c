@@ -94,8 +94,7 @@ static void lstm_step(const ek_lstm_params* p, int32_t rows, const int8_t* x, in
     for (int32_t j = 0; j < n_state; ++j) {
       const int32_t forget = ek_sigmoid_s16(gate_sum(&p->forget_gate, xr, n_in, hr, n_state, j), 3, 0);
       const int32_t input = ek_sigmoid_s16(gate_sum(&p->input_gate, xr, n_in, hr, n_state, j), 3, 0);
-      const int32_t cell_sum = gate_sum(&p->cell_gate, xr, n_in, hr, n_state, j);
-      const int32_t cell_gate = p->cell_gate_sigmoid ? ek_sigmoid_s16(cell_sum, 3, 0) : ek_tanh_s16(cell_sum, 3, 0);
+      const int32_t cell_gate = ek_tanh_s16(gate_sum(&p->cell_gate, xr, n_in, hr, n_state, j), 3, 0);
       const int32_t kept = clamp_s16(multiply_s16(forget, cr[j], p->forget_multiplier, p->forget_shift));
       const int32_t added = clamp_s16(multiply_s16(input, cell_gate, p->input_multiplier, p->input_shift));
       int32_t cell = clamp_s16(kept + added);

@@ -22,7 +22,6 @@ typedef struct {
 typedef struct {
   int32_t batches, time_steps, input_size, state_size, time_major;
   ek_lstm_gate forget_gate, input_gate, cell_gate, output_gate;
-  int32_t cell_gate_sigmoid;  /* the cell gate's activation: 0 tanh, 1 sigmoid */
   int32_t forget_multiplier, forget_shift;  /* forget gate x cell -> cell */
   int32_t input_multiplier, input_shift;    /* input gate x cell gate -> cell */
   int32_t hidden_multiplier, hidden_shift, hidden_zero_point;  /* output gate x tanh(cell) -> hidden */
