@@ -55,7 +55,7 @@ def _mul(a: float, b: float, out: float) -> tuple[int, int]:
     return quantize_multiplier(float(np.float32(a)) * float(np.float32(b)) / float(np.float32(out)))
 
 
-@handler("UNIDIRECTIONAL_SEQUENCE_LSTM", code_bytes=0)
+@handler("UNIDIRECTIONAL_SEQUENCE_LSTM", code_bytes=2104)  # with the 512 B sigmoid table
 def lstm(op, ctx: Context) -> OpCall:
     """TFLM's ``PrepareGateParametersInteger`` and ``CreateLstmCellStateInfo`` ahead of time."""
     t = ctx.info.tensors

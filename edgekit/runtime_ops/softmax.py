@@ -10,7 +10,7 @@ from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.fixedpoint import name_of, quant, quantize_multiplier, refuse
 
 
-@handler("SOFTMAX", code_bytes=612)
+@handler("SOFTMAX", code_bytes=716)
 def softmax(op, ctx: Context) -> OpCall:
     """TFLM's softmax set-up: beta * input scale as a Q5.26 multiplier and the smallest difference that
     still counts."""

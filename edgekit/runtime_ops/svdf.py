@@ -11,7 +11,7 @@ from edgekit.runtime_ops.fixedpoint import name_of, optional_input, quant, quant
 STATE_INPUT = 4
 
 
-@handler("SVDF", code_bytes=0)
+@handler("SVDF", code_bytes=664)  # the larger of the int8- and int16-state kernels
 def svdf(op, ctx: Context) -> OpCall:
     """TFLM's ``PrepareSvdf`` for int8: the two effective scales computed in float32 as TFLM does, the
     sizes from the weights, the state's zero point."""

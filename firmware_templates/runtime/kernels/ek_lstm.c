@@ -35,32 +35,27 @@ static int32_t scaled_input(int32_t x, int32_t multiplier, int32_t shift) {
   return (x * multiplier + round) >> shift;
 }
 
+/* The table interpolated at |value| / 2^bits (Q.bits fraction), or `saturated` past its end. */
+static uint32_t interpolate(int32_t value, int bits, uint32_t saturated) {
+  const uint32_t magnitude = (uint32_t)(value < 0 ? -value : value);
+  const uint32_t index = magnitude >> bits;
+  if (index >= 255) return saturated;
+  const uint32_t a = k_sigmoid_table[index], b = k_sigmoid_table[index + 1];
+  return (a << bits) + (magnitude & ((1u << bits) - 1u)) * (b - a);
+}
+
 int16_t ek_sigmoid_s16(int32_t x, int32_t multiplier, int32_t shift) {
   const int32_t value = scaled_input(x, multiplier, shift);
-  const uint32_t magnitude = (uint32_t)(value < 0 ? -value : value);
-  const uint32_t index = magnitude >> 9;
-  uint32_t result;
-  if (index >= 255) {
-    result = 0x7FFFu << 10;
-  } else {
-    const uint32_t a = k_sigmoid_table[index], b = k_sigmoid_table[index + 1];
-    result = (a << 9) + (magnitude & 0x1FF) * (b - a);
-  }
+  uint32_t result = interpolate(value, 9, 0x7FFFu << 10);
+  /* the negative half by symmetry: sigmoid(-x) = 1 - sigmoid(x) */
   result = value >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
   return (int16_t)(result >> 10);
 }
 
 int16_t ek_tanh_s16(int32_t x, int32_t multiplier, int32_t shift) {
   const int32_t value = scaled_input(x, multiplier, shift);
-  const uint32_t magnitude = (uint32_t)(value < 0 ? -value : value);
-  const uint32_t index = magnitude >> 8;
-  int32_t result;
-  if (index >= 255) {
-    result = 0xFFFF << 8;
-  } else {
-    const uint32_t a = k_sigmoid_table[index], b = k_sigmoid_table[index + 1];
-    result = (int32_t)((a << 8) + (magnitude & 0xFF) * (b - a));
-  }
+  /* tanh(x) = 2 sigmoid(2x) - 1: the same table at twice the input resolution */
+  int32_t result = (int32_t)interpolate(value, 8, 0xFFFFu << 8);
   result = value >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
   return (int16_t)(result >> 8);
 }
@@ -104,8 +99,8 @@ static void lstm_step(const ek_lstm_params* p, int32_t rows, const int8_t* x, in
     for (int32_t j = 0; j < n_state; ++j) {
       const int32_t output = ek_sigmoid_s16(gate_sum(&p->output_gate, xr, n_in, hr, n_state, j), 3, 0);
       const int32_t squashed = ek_tanh_s16(cr[j], p->cell_tanh_multiplier, p->cell_tanh_shift);
-      const int32_t value = multiply_s16(squashed, output, p->hidden_multiplier, p->hidden_shift) + p->hidden_zero_point;
-      out[r * n_state + j] = ek_clamp_s8(value, INT8_MIN, INT8_MAX);
+      const int32_t value = multiply_s16(squashed, output, p->hidden_multiplier, p->hidden_shift);
+      out[r * n_state + j] = ek_clamp_s8(value + p->hidden_zero_point, INT8_MIN, INT8_MAX);
     }
   }
   memcpy(h, out, (size_t)(rows * n_state));
