@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
-from edgekit.runtime_ops.fixedpoint import name_of, optional_input, quant, quantize_multiplier, refuse
+from edgekit.runtime_ops.fixedpoint import c_array, name_of, optional_input, quant, quantize_multiplier, refuse
 
 #: TFLM's input order: input, weights_feature, weights_time, bias (optional), activation state.
 STATE_INPUT = 4
 
 
-@handler("SVDF", code_bytes=664)  # the larger of the int8- and int16-state kernels
+@handler("SVDF", code_bytes=760)  # the larger of the int8- and int16-state kernels
 def svdf(op, ctx: Context) -> OpCall:
     """TFLM's ``PrepareSvdf`` for int8: the two effective scales computed in float32 as TFLM does, the
     sizes from the weights, the state's zero point."""
@@ -41,10 +41,13 @@ def svdf(op, ctx: Context) -> OpCall:
     m1, sh1 = quantize_multiplier(feature_scale)
     m2, sh2 = quantize_multiplier(output_scale)
     bias = optional_input(op, 3)
-    params = (f"{{{batches}, {input_size}, {filters}, {filters // rank}, {rank}, {memory}, {-zp_in}, "
-              f"{zp_state}, {zp_out}, {m1}, {sh1}, {m2}, {sh2}}}")
+    prefix = f"k_op{op.index}"
+    offsets = -zp_in * ctx.constant(op.inputs[1]).astype(np.int64).sum(axis=1)
+    arrays = (c_array(f"{prefix}_feature_offsets", "int32_t", offsets.astype(np.int32)),)
+    params = (f"{{{batches}, {input_size}, {filters}, {filters // rank}, {rank}, {memory}, "
+              f"{prefix}_feature_offsets, {zp_state}, {zp_out}, {m1}, {sh1}, {m2}, {sh2}}}")
     kernel = "ek_svdf_s8_s16" if times.dtype == "INT16" else "ek_svdf_s8_s8"
     call = (f"{kernel}(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, {ctx.ref(op.inputs[2])}, "
             f"{ctx.ref(bias) if bias is not None else 'NULL'}, {ctx.ref(op.inputs[STATE_INPUT])}, "
             f"{ctx.ref(op.outputs[0])});")
-    return OpCall(name_of(op), "ek_svdf_params", params, call, (), 0, ("ek_svdf",))
+    return OpCall(name_of(op), "ek_svdf_params", params, call, arrays, 4 * filters, ("ek_svdf",))

@@ -17,8 +17,8 @@
     STATE* newest = state + b * per_batch + (p->memory - 1);                                             \
     const int8_t* row = weights_feature;                                                                 \
     for (int32_t f = 0; f < p->filters; ++f, row += p->input_size) {                                     \
-      int32_t acc = 0;                                                                                   \
-      for (int32_t c = 0; c < p->input_size; ++c) acc += row[c] * (in[c] + p->input_offset);             \
+      /* sum w * (x - zp) as sum w * x - zp * sum w, the second term precomputed */                      \
+      int32_t acc = ek_dot_s8(row, in, p->input_size) + p->feature_offsets[f];                           \
       acc = ek_requantize(acc, p->feature_multiplier, p->feature_shift);                                 \
       acc = ek_min_i32(ek_max_i32(acc, STATE_MIN), STATE_MAX);                                           \
       /* TFLM adds the zero point after the clamp and stores without another one */                      \

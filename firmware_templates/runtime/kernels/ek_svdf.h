@@ -10,7 +10,7 @@ extern "C" {
 
 typedef struct {
   int32_t batches, input_size, filters, units, rank, memory;
-  int32_t input_offset;  /* -input zero point */
+  const int32_t* feature_offsets;  /* per filter: -input zero point * the sum of its feature weights */
   int32_t state_zero_point, output_zero_point;
   int32_t feature_multiplier, feature_shift;  /* input x weights_feature -> state */
   int32_t output_multiplier, output_shift;    /* state x weights_time -> output */
