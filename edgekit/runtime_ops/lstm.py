@@ -26,6 +26,8 @@ def _gate(op, ctx: Context, prefix: str, name: str, x, hidden) -> tuple[str, lis
     input offsets folded in (sum w * (x - zp) = sum w * x - zp * sum w)."""
     w_in, w_rec, bias = GATES[name]
     arrays, inits = [], []
+    if ctx.tensor(op.inputs[bias]).dtype != "INT32":
+        raise refuse(op, f"has {ctx.tensor(op.inputs[bias]).dtype} gate biases; the int8 LSTM takes int32")
     for tensor_index, source in ((op.inputs[w_in], x), (op.inputs[w_rec], hidden)):
         weights = ctx.tensor(tensor_index)
         if weights.dtype != "INT8" or weights.quantization is None or weights.quantization.per_channel:
@@ -35,11 +37,11 @@ def _gate(op, ctx: Context, prefix: str, name: str, x, hidden) -> tuple[str, lis
             raise refuse(op, "has gate weights with a zero point; TFLM's LSTM needs symmetric weights")
         product = float(np.float32(np.float32(quant(source)[0]) * np.float32(weights.quantization.scales[0])))
         inits.append(quantize_multiplier(product / GATE_INPUT_SCALE))
-    s_x, zp_x = quant(x)
+    _, zp_x = quant(x)
     _, zp_h = quant(hidden)
     w = ctx.constant(op.inputs[w_in]).astype(np.int64)
     r = ctx.constant(op.inputs[w_rec]).astype(np.int64)
-    b = ctx.constant(op.inputs[bias]).astype(np.int64) if ctx.is_constant(op.inputs[bias]) else 0
+    b = ctx.constant(op.inputs[bias]).astype(np.int64)
     input_bias = (b - zp_x * w.sum(axis=1)).astype(np.int32)
     recurrent_bias = (-zp_h * r.sum(axis=1)).astype(np.int32)
     arrays.append(c_array(f"{prefix}_{name}_ib", "int32_t", input_bias))
