@@ -13,11 +13,13 @@
 #include "ek_fixedpoint.h"
 #include "ek_fully_connected.h"
 #include "ek_logistic.h"
+#include "ek_lstm.h"
 #include "ek_mul.h"
 #include "ek_pad.h"
 #include "ek_pooling.h"
 #include "ek_quantize.h"
 #include "ek_reduce.h"
 #include "ek_softmax.h"
+#include "ek_svdf.h"
 
 #endif  /* EK_KERNELS_H_ */
