@@ -121,7 +121,8 @@ def activation_buffers(info: ModelInfo) -> list[Buffer]:
 def variable_region(info: ModelInfo, start: int) -> tuple[dict[int, int], int]:
     """Offsets for the model's variable tensors, one after another from ``start`` (aligned), and the end of
     that region. They never share bytes with anything: their values must survive from one inference to the
-    next, and they start at zero (the runtime's arena is static storage, zeroed at start-up)."""
+    next. The runtime's arena is static storage, zeroed at start-up, which is TFLM's starting state for all
+    but int8 state with a zero point (the generated code sets those bytes before the first inference)."""
     offsets: dict[int, int] = {}
     end = align(start)
     for tensor in info.tensors:
