@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgekit import cgen, runtime_ops
-from edgekit.arena import activation_buffers, best_plan, variable_region
+from edgekit.arena import activation_buffers, align, best_plan, variable_region
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
 from edgekit.runtime_ops import C_TYPES, OpCall
@@ -89,6 +89,7 @@ class GeneratedModel:
     families: tuple[str, ...]  # kernel sources (ek_<family>.c) the calls need
     # (offset, bytes, byte value): variable tensors that start at a non-zero byte, set before the first run
     state_fills: tuple[tuple[int, int, int], ...] = ()
+    state_region: tuple[int, int] = (0, 0)  # (offset, bytes) of the variable tensors, which ek_model_reset clears
 
 
 def _constant_data(model: bytes) -> dict[int, bytes]:
@@ -152,7 +153,8 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
                           arena_bytes=max(arena_end, 16), offsets=tuple(sorted(offsets.items())),
                           inputs=info.inputs,
                           outputs=info.outputs, constant_bytes=sum(len(constants[i]) for i in arrays),
-                          families=tuple(families), state_fills=fills)
+                          families=tuple(families), state_fills=fills,
+                          state_region=(align(plan.head), arena_end - align(plan.head)))
 
 
 def kernel_sources(families) -> dict[str, str]:
@@ -192,6 +194,8 @@ def runtime_context(model: bytes, info: ModelInfo) -> dict:
         "calls": calls,
         "families": list(generated.families),
         "state_fills": [{"offset": o, "size": n, "value": v} for o, n, v in generated.state_fills],
+        "state_offset": generated.state_region[0],
+        "state_bytes": generated.state_region[1],
         "headers": sorted(name for name in kernel_sources(()) if name != "ek_common.h"),
         "input_offsets": [offsets[i] for i in info.inputs],
         "output_offsets": [offsets[i] for i in info.outputs],

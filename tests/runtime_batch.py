@@ -82,7 +82,8 @@ def _write_program(cases: list[Case], expected: list[list[np.ndarray]], folder: 
                 (model_dir / name).write_text(text)
         wrapper = folder / f"m{k}.c"
         wrapper.write_text(f"#define ek_model_input ek_m{k}_input\n#define ek_model_output ek_m{k}_output\n"
-                           f"#define ek_model_invoke ek_m{k}_invoke\n#include \"m{k}/ek_model.c\"\n")
+                           f"#define ek_model_invoke ek_m{k}_invoke\n#define ek_model_reset ek_m{k}_reset\n"
+                           f"#include \"m{k}/ek_model.c\"\n")
         sources.append(wrapper)
         samples = len(item.inputs[0])
         in_sizes = [t.nbytes for t in info.input_tensors]

@@ -4,16 +4,20 @@ interpreter and one program), and the arena keeping that state apart."""
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from edgekit import host
 from edgekit.arena import activation_buffers, best_plan, variable_region
-from edgekit.codegen import generate, inplace_aliases
+from edgekit.codegen import generate, inplace_aliases, render_runtime_sources
 from edgekit.errors import ModelError
 from edgekit.reader import read_model, read_model_file
 from tests.conftest import shared_model
+from tests.helpers_c import build_host_program
 from tests.opmodels_recurrent import lstm_model, svdf_model, with_outputs
 from tests.runtime_batch import TARGETS, Case, assert_batch_bit_exact, case
 
@@ -141,3 +145,43 @@ def test_lstm_and_svdf_parameters_tflm_does_not_run_are_refused():
 
     with pytest.raises(ModelError, match="not a variable tensor.*use --runtime tflm"):
         generate(edited := _rewritten(svdf, stateless), read_model(edited))
+
+
+def test_reset_puts_the_state_back_as_tflm_starts_it(tmp_path):
+    # an LSTM with an int8 hidden state at a non-zero zero point and an int16-state SVDF, one program
+    # each: sample A, sample A again (the state differs, so does the output), reset, sample A once more
+    for name, model in (("lstm", lstm_model(np.random.default_rng(2), 1, 3, 5, 6, False, 0.0, -12)),
+                        ("svdf", svdf_model(np.random.default_rng(2), 1, 6, 3, 1, 4, "int16"))):
+        info = read_model(model)
+        int8_states = [t for t in info.tensors if t.is_variable and t.dtype == "INT8"]
+        assert all(t.quantization.zero_points[0] != 0 for t in int8_states)  # the LSTM's hidden state
+        folder = tmp_path / name
+        folder.mkdir()
+        for file, text in render_runtime_sources(model, info, "//").items():
+            (folder / file).write_text(text)
+        x, y = info.input_tensors[0], info.output_tensors[0]
+        (folder / "main.c").write_text(f"""
+#include <stdio.h>
+#include <string.h>
+#include "ek_model.h"
+int main(void) {{
+  static unsigned char sample[{x.nbytes}];
+  if (fread(sample, 1, sizeof sample, stdin) != sizeof sample) return 1;
+  for (int run = 0; run < 3; ++run) {{
+    if (run == 2) ek_model_reset();
+    memcpy(ek_model_input(0), sample, sizeof sample);
+    ek_model_invoke();
+    fwrite(ek_model_output(0), 1, {y.nbytes}, stdout);
+  }}
+  return 0;
+}}
+""")
+        sources = [folder / f for f in sorted(p.name for p in folder.glob("*.c"))]
+        program = build_host_program(sources, folder, folder / "run")
+        sample = np.random.default_rng(0).integers(-128, 128, x.shape, dtype=np.int8)
+        got = np.frombuffer(subprocess.run([str(program)], input=sample.tobytes(), capture_output=True,
+                                           check=True).stdout, dtype=np.int8).reshape(3, -1)
+        expected = host.run_tflm_tensors(model, [np.stack([sample[0]] * 2)])[0]  # two in a row on TFLM
+        assert (got[0] == expected[0].ravel()).all() and (got[1] == expected[1].ravel()).all()
+        assert (got[0] != got[1]).any()  # the state changed the second answer
+        assert (got[2] == got[0]).all()  # and reset brought the first one back

@@ -50,6 +50,9 @@ void* ek_model_output(int index) {
   }
 }
 
+void ek_model_reset(void) {
+}
+
 int ek_model_invoke(void) {
   ek_fully_connected_s8(&k_p0, ((int8_t*)(ek_arena + 16)), k_t6, k_t5, ((int8_t*)(ek_arena + 0)));  /* op 0: FULLY_CONNECTED */
   ek_fully_connected_s8(&k_p1, ((int8_t*)(ek_arena + 0)), k_t4, k_t3, ((int8_t*)(ek_arena + 16)));  /* op 1: FULLY_CONNECTED */
