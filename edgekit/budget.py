@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena
+from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena, variable_region
 from edgekit.catalog import Board
 from edgekit.errors import BudgetError
 from edgekit.reader import ModelInfo
@@ -372,7 +372,7 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     plan_saving = 0
     if runs.ok and chosen.runtime == "edgekit":
         # the generator's own plan: exact, with no interpreter structures and no margin needed
-        compiled = estimate = max(best_plan(info).head, 16)
+        compiled = estimate = max(variable_region(info, best_plan(info).head)[1], 16)
     elif runs.ok and chosen.runtime != "none":
         plan = best_plan(info)
         plan_saving = plan.saving
