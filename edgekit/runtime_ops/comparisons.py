@@ -1,0 +1,27 @@
+"""EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL (``ek_comparisons.c``) on int8 inputs, with
+N-D broadcasting; bool output."""
+
+from __future__ import annotations
+
+from edgekit.runtime_ops import Context, OpCall, handler
+from edgekit.runtime_ops.add import quantize_multiplier_below_one
+from edgekit.runtime_ops.broadcast import element_type, elementwise_call
+from edgekit.runtime_ops.fixedpoint import quant, refuse
+
+#: The ek_comparison value of each op.
+COMPARISONS = {"EQUAL": 0, "NOT_EQUAL": 1, "LESS": 2, "LESS_EQUAL": 3, "GREATER": 4, "GREATER_EQUAL": 5}
+
+
+@handler(*COMPARISONS, code_bytes=0)
+def comparison(op, ctx: Context) -> OpCall:
+    """TFLM's comparisons.cc for int8: each input offset by its zero point, shifted left by 8 and scaled
+    by its own scale (QuantizeMultiplierSmallerThanOneExp of the scale itself), then compared."""
+    a, b, out = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
+    element_type(op, (a, b), ("INT8",))
+    if out.dtype != "BOOL":
+        raise refuse(op, f"has a {out.dtype} output where TFLM writes bool")
+    (s1, zp1), (s2, zp2) = quant(a), quant(b)
+    m1, sh1 = quantize_multiplier_below_one(op, float(s1))
+    m2, sh2 = quantize_multiplier_below_one(op, float(s2))
+    fields = f"{COMPARISONS[op.op]}, {-zp1}, {-zp2}, 8, {m1}, {sh1}, {m2}, {sh2}"
+    return elementwise_call(op, ctx, "ek_comparison_s8", "ek_comparison_params", fields, "ek_comparisons")

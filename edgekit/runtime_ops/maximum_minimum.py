@@ -1,0 +1,16 @@
+"""MAXIMUM and MINIMUM (``ek_maximum_minimum.c``), int8 and int16, with N-D broadcasting."""
+
+from __future__ import annotations
+
+from edgekit.runtime_ops import Context, OpCall, handler
+from edgekit.runtime_ops.broadcast import SUFFIX, element_type, elementwise_call
+
+
+@handler("MAXIMUM", "MINIMUM", code_bytes=0)
+def maximum_minimum(op, ctx: Context) -> OpCall:
+    """TFLM's maximum_minimum.cc compares the raw values and ignores the quantization (the converter gives
+    inputs and output one scale and zero point)."""
+    tensors = [ctx.tensor(i) for i in (*op.inputs[:2], op.outputs[0])]
+    dtype = element_type(op, tensors, ("INT8", "INT16"))
+    return elementwise_call(op, ctx, f"ek_maximum_minimum_{SUFFIX[dtype]}", "ek_maximum_minimum_params",
+                            "1" if op.op == "MAXIMUM" else "0", "ek_maximum_minimum")

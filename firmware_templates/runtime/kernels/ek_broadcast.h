@@ -1,0 +1,67 @@
+// edgekit runtime: N-D broadcasting of elementwise ops (ADD, SUB, MUL, SQUARED_DIFFERENCE, MAXIMUM,
+// MINIMUM, DIV, the comparisons, SELECT_V2), shared by their families. Header only.
+//
+// TFLM's BroadcastBinaryOpSimple (reference/broadcast_loop.h) walks the output in order and merges
+// neighbouring dimensions whose inputs advance alike into one loop. The generator does that merging ahead
+// of time (edgekit/runtime_ops/broadcast.py), so a kernel gets:
+//   - the innermost loop: `count` outputs, each input advancing by `inner[k]` (1, or 0 where it repeats);
+//   - the outer loops, innermost first: each one's extent and, per input, how far that input's row start
+//     moves when this loop steps and every loop inside it starts over (precomputed, so no division and
+//     no multiplication at run time).
+// Same shapes and a scalar input are one row (no outer loops): a plain loop over all elements.
+#ifndef EK_BROADCAST_H_
+#define EK_BROADCAST_H_
+
+#include "ek_common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* TFLM's kMaxRank for broadcasting: at most 8 dimensions, so at most 7 outer loops. */
+#define EK_BROADCAST_MAX_OUTER 7
+/* SELECT_V2 has three inputs (condition, x, y); the binary ops two. */
+#define EK_BROADCAST_MAX_INPUTS 3
+
+typedef struct {
+  int32_t count;                          /* outputs per row (the innermost loop) */
+  int32_t inner[EK_BROADCAST_MAX_INPUTS]; /* per input: 1 if it advances along a row, 0 if it repeats */
+  int32_t outer_loops;                    /* 0 when the whole output is one row */
+  /* per outer loop, innermost first: its extent, then one row-start step per input (inputs + 1 values) */
+  const int32_t* outer;
+} ek_broadcast;
+
+/* Moves the inputs' row starts (`offset`, one per input) to the next row; returns 0 after the last row.
+ * `counter` (EK_BROADCAST_MAX_OUTER values) starts at zero. An odometer: the innermost outer loop steps,
+ * and a loop that reaches its extent starts over while the one outside it steps. */
+static inline int ek_broadcast_next_row(const ek_broadcast* b, int inputs, int32_t* counter, int32_t* offset) {
+  const int32_t* loop = b->outer;
+  for (int32_t d = 0; d < b->outer_loops; ++d, loop += inputs + 1) {
+    if (++counter[d] < loop[0]) {
+      for (int k = 0; k < inputs; ++k) offset[k] += loop[1 + k];
+      return 1;
+    }
+    counter[d] = 0;
+  }
+  return 0;
+}
+
+/* Calls `row(p, a, b, out, count, step_a, step_b)` for every row of a two-input op: `a` and `b` at the
+ * row's start in each input, `out` (an lvalue pointer, advanced here) at the row's output. */
+#define EK_BROADCAST_BINARY(broadcast, row, p, input1, input2, output)                                   \
+  do {                                                                                                \
+    const ek_broadcast* ek_b_ = (broadcast);                                                          \
+    int32_t ek_counter_[EK_BROADCAST_MAX_OUTER] = {0};                                                \
+    int32_t ek_offset_[2] = {0, 0};                                                                   \
+    do {                                                                                              \
+      row((p), (input1) + ek_offset_[0], (input2) + ek_offset_[1], (output), ek_b_->count, ek_b_->inner[0], \
+          ek_b_->inner[1]);                                                                           \
+      (output) += ek_b_->count;                                                                       \
+    } while (ek_broadcast_next_row(ek_b_, 2, ek_counter_, ek_offset_));                               \
+  } while (0)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  /* EK_BROADCAST_H_ */

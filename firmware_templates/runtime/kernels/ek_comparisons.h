@@ -1,0 +1,36 @@
+// edgekit runtime: EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL on int8 inputs, with N-D
+// broadcasting (TFLM's comparisons.cc: each input rescaled by its own scale with 8 bits of headroom, so
+// inputs of different quantization compare by real value); bool output (one byte, 0 or 1).
+#ifndef EK_COMPARISONS_H_
+#define EK_COMPARISONS_H_
+
+#include "ek_broadcast.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  EK_EQUAL = 0,
+  EK_NOT_EQUAL = 1,
+  EK_LESS = 2,
+  EK_LESS_EQUAL = 3,
+  EK_GREATER = 4,
+  EK_GREATER_EQUAL = 5
+} ek_comparison;
+
+typedef struct {
+  ek_broadcast broadcast;
+  int32_t comparison; /* an ek_comparison */
+  int32_t input1_offset, input2_offset;
+  int32_t left_shift;
+  int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
+} ek_comparison_params;
+
+void ek_comparison_s8(const ek_comparison_params* p, const int8_t* input1, const int8_t* input2, uint8_t* output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  /* EK_COMPARISONS_H_ */

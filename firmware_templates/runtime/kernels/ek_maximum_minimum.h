@@ -1,0 +1,26 @@
+// edgekit runtime: MAXIMUM and MINIMUM, int8 and int16, with N-D broadcasting (TFLM's
+// maximum_minimum.cc: the raw values compared, whatever the tensors' quantization).
+#ifndef EK_MAXIMUM_MINIMUM_H_
+#define EK_MAXIMUM_MINIMUM_H_
+
+#include "ek_broadcast.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  ek_broadcast broadcast;
+  int32_t maximum; /* 1 for MAXIMUM, 0 for MINIMUM */
+} ek_maximum_minimum_params;
+
+void ek_maximum_minimum_s8(const ek_maximum_minimum_params* p, const int8_t* input1, const int8_t* input2,
+                           int8_t* output);
+void ek_maximum_minimum_s16(const ek_maximum_minimum_params* p, const int16_t* input1, const int16_t* input2,
+                            int16_t* output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  /* EK_MAXIMUM_MINIMUM_H_ */
