@@ -27,7 +27,9 @@ __all__ = ["GeneratedModel", "activation_range", "generate", "inplace_aliases", 
 
 #: Elementwise kernels that may write their output over an input of the same size: each output byte is
 #: written after the input bytes at the same index are read, and no later index reads it.
-IN_PLACE_OPS = frozenset({"ADD", "MUL", "LOGISTIC", "TANH"})
+IN_PLACE_OPS = frozenset({"ADD", "MUL", "LOGISTIC", "TANH", "SUB", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM",
+                          "DIV", "EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
+                          "SELECT_V2"})
 
 
 def inplace_aliases(info: ModelInfo) -> dict[int, int]:

@@ -29,16 +29,20 @@ def broadcast_to(shape1, shape2) -> list[int]:
 
 
 def binary_model(rng, op: str, dtype: str, shape1, shape2, activation: int = 0, constant_second: bool = False,
-                 second_data=None) -> bytes:
+                 second_data=None, out_shape=None) -> bytes:
     """``op`` of two tensors of ``dtype`` (int8 or int16) with random scales and zero points (zero points 0
     for int16, as TFLM's int16 kernels want); the second input is a constant when ``constant_second``
-    (its values ``second_data`` or random). Comparisons write bool."""
+    (its values ``second_data`` or random). Comparisons write bool. The output's shape is the inputs'
+    broadcast shape unless ``out_shape`` says otherwise."""
     b = Builder()
     int16 = dtype == "int16"
 
     def quantization(low: float, high: float) -> tuple[float, int]:
         scale = float(rng.uniform(low, high)) / (256 if int16 else 1)
-        return scale, 0 if int16 else int(rng.integers(-30, 30))
+        if int16:
+            return scale, 0
+        # now and then a zero point at the edge of the int8 range, where offsets reach +-255
+        return scale, int(rng.choice([-128, 127])) if rng.random() < 0.2 else int(rng.integers(-30, 30))
 
     s1, zp1 = quantization(0.005, 0.1)
     s2, zp2 = quantization(0.005, 0.1)
@@ -49,7 +53,7 @@ def binary_model(rng, op: str, dtype: str, shape1, shape2, activation: int = 0, 
         other = b.tensor(shape2, dtype, s2, zp2, np.asarray(data).astype(info.dtype))
     else:
         other = b.tensor(shape2, dtype, s2, zp2)
-    out_shape = broadcast_to(shape1, shape2)
+    out_shape = broadcast_to(shape1, shape2) if out_shape is None else out_shape
     if op in COMPARISONS:
         y = b.tensor(out_shape, "bool")
     else:

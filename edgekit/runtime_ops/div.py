@@ -1,0 +1,27 @@
+"""DIV (``ek_div.c``), int8, with N-D broadcasting."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edgekit.runtime_ops import Context, OpCall, handler
+from edgekit.runtime_ops.broadcast import element_type, elementwise_call
+from edgekit.runtime_ops.fixedpoint import activation_range, quant, quantize_multiplier, refuse
+
+
+@handler("DIV", code_bytes=0)
+def div(op, ctx: Context) -> OpCall:
+    """TFLM's div.cc for int8: one multiplier for input1 scale / (input2 scale * output scale), computed in
+    float32 and then widened to double."""
+    a, b, out = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
+    element_type(op, (a, b, out), ("INT8",))
+    (s1, zp1), (s2, zp2), (s_out, zp_out) = quant(a), quant(b), quant(out)
+    multiplier, shift = quantize_multiplier(float(np.float32(s1) / (np.float32(s2) * np.float32(s_out))))
+    if shift > 23:  # the rounding shift would turn negative (dividends have at least 23 bits of headroom)
+        raise refuse(op, f"rescales by {float(s1) / (float(s2) * float(s_out)):g}, beyond what TFLM's int8 DIV "
+                     "computes (2^23)")
+    low, high = activation_range(int(op.option("fusedActivationFunction")), out)
+    fields = f"{-zp1}, {-zp2}, {zp_out}, {multiplier}, {shift}, {low}, {high}"
+    call = elementwise_call(op, ctx, "ek_div_s8", "ek_div_params", fields, "ek_div")
+    return OpCall(call.comment, call.params_type, call.params, call.call, call.arrays, call.table_bytes,
+                  ("ek_div", "ek_fixedpoint"))
