@@ -46,6 +46,8 @@ def binary_model(rng, op: str, dtype: str, shape1, shape2, activation: int = 0, 
 
     s1, zp1 = quantization(0.005, 0.1)
     s2, zp2 = quantization(0.005, 0.1)
+    if op in COMPARISONS and rng.random() < 0.5:  # one quantization: equal values occur, EQUAL and LESS differ
+        s2, zp2 = s1, zp1
     x = b.tensor(shape1, dtype, s1, zp1)
     if constant_second:
         info = np.iinfo(np.int16 if int16 else np.int8)

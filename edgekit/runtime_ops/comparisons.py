@@ -8,11 +8,12 @@ from edgekit.runtime_ops.add import quantize_multiplier_below_one
 from edgekit.runtime_ops.broadcast import element_type, elementwise_call
 from edgekit.runtime_ops.fixedpoint import quant, refuse
 
-#: The ek_comparison value of each op.
-COMPARISONS = {"EQUAL": 0, "NOT_EQUAL": 1, "LESS": 2, "LESS_EQUAL": 3, "GREATER": 4, "GREATER_EQUAL": 5}
+#: Each op's result for the three outcomes, as ``ek_comparison_params.outcomes`` bits: 1 when input1 is
+#: less than input2, 2 when equal, 4 when greater.
+COMPARISONS = {"EQUAL": 2, "NOT_EQUAL": 1 | 4, "LESS": 1, "LESS_EQUAL": 1 | 2, "GREATER": 4, "GREATER_EQUAL": 2 | 4}
 
 
-@handler(*COMPARISONS, code_bytes=0)
+@handler(*COMPARISONS, code_bytes=428)
 def comparison(op, ctx: Context) -> OpCall:
     """TFLM's comparisons.cc for int8: each input offset by its zero point, shifted left by 8 and scaled
     by its own scale (QuantizeMultiplierSmallerThanOneExp of the scale itself), then compared."""

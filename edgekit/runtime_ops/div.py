@@ -9,7 +9,7 @@ from edgekit.runtime_ops.broadcast import element_type, elementwise_call
 from edgekit.runtime_ops.fixedpoint import activation_range, quant, quantize_multiplier, refuse
 
 
-@handler("DIV", code_bytes=0)
+@handler("DIV", code_bytes=816)
 def div(op, ctx: Context) -> OpCall:
     """TFLM's div.cc for int8: one multiplier for input1 scale / (input2 scale * output scale), computed in
     float32 and then widened to double."""

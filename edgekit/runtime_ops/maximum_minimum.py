@@ -6,7 +6,7 @@ from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.broadcast import SUFFIX, element_type, elementwise_call
 
 
-@handler("MAXIMUM", "MINIMUM", code_bytes=0)
+@handler("MAXIMUM", "MINIMUM", code_bytes=228)
 def maximum_minimum(op, ctx: Context) -> OpCall:
     """TFLM's maximum_minimum.cc compares the raw values and ignores the quantization (the converter gives
     inputs and output one scale and zero point)."""

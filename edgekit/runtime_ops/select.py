@@ -7,7 +7,7 @@ from edgekit.runtime_ops.broadcast import SUFFIX, element_type, elementwise_call
 from edgekit.runtime_ops.fixedpoint import refuse
 
 
-@handler("SELECT_V2", code_bytes=0)
+@handler("SELECT_V2", code_bytes=200)
 def select_v2(op, ctx: Context) -> OpCall:
     """TFLM's select.cc copies the chosen values as they are (int8, int16 or float32)."""
     condition, x, y, out = (ctx.tensor(i) for i in (*op.inputs[:3], op.outputs[0]))

@@ -6,24 +6,14 @@ static inline int32_t rescale(int32_t x, int32_t offset, int32_t left_shift, int
   return ek_requantize((int32_t)((uint32_t)(x + offset) << left_shift), multiplier, shift);
 }
 
-/* One loop per comparison, so the choice is made once per row. */
-#define EK_COMPARE_ROW(op)                                                                               \
-  for (int32_t i = 0; i < n; ++i, a += step_a, b += step_b) {                                            \
-    out[i] = (uint8_t)(rescale(*a, p->input1_offset, p->left_shift, p->input1_multiplier, p->input1_shift) \
-                           op rescale(*b, p->input2_offset, p->left_shift, p->input2_multiplier,         \
-                                      p->input2_shift));                                                 \
-  }                                                                                                      \
-  break
-
+/* One loop for all six comparisons: the sign of the difference picks a bit of `outcomes` (the rescaled
+ * values are below 2^17 in magnitude, so the difference cannot overflow). */
 static void comparison_row_s8(const ek_comparison_params* p, const int8_t* a, const int8_t* b, uint8_t* out,
                               int32_t n, int32_t step_a, int32_t step_b) {
-  switch (p->comparison) {
-    case EK_EQUAL: EK_COMPARE_ROW(==);
-    case EK_NOT_EQUAL: EK_COMPARE_ROW(!=);
-    case EK_LESS: EK_COMPARE_ROW(<);
-    case EK_LESS_EQUAL: EK_COMPARE_ROW(<=);
-    case EK_GREATER: EK_COMPARE_ROW(>);
-    default: EK_COMPARE_ROW(>=);
+  for (int32_t i = 0; i < n; ++i, a += step_a, b += step_b) {
+    const int32_t difference = rescale(*a, p->input1_offset, p->left_shift, p->input1_multiplier, p->input1_shift) -
+                               rescale(*b, p->input2_offset, p->left_shift, p->input2_multiplier, p->input2_shift);
+    out[i] = (uint8_t)((p->outcomes >> ((difference > 0) - (difference < 0) + 1)) & 1);
   }
 }
 

@@ -10,18 +10,11 @@
 extern "C" {
 #endif
 
-typedef enum {
-  EK_EQUAL = 0,
-  EK_NOT_EQUAL = 1,
-  EK_LESS = 2,
-  EK_LESS_EQUAL = 3,
-  EK_GREATER = 4,
-  EK_GREATER_EQUAL = 5
-} ek_comparison;
-
 typedef struct {
   ek_broadcast broadcast;
-  int32_t comparison; /* an ek_comparison */
+  /* the result for each outcome of comparing the rescaled inputs: bit 0 when input1 < input2, bit 1
+   * when equal, bit 2 when greater (EQUAL 2, NOT_EQUAL 5, LESS 1, LESS_EQUAL 3, GREATER 4, GREATER_EQUAL 6) */
+  int32_t outcomes;
   int32_t input1_offset, input2_offset;
   int32_t left_shift;
   int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
