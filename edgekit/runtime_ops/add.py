@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
-from edgekit.runtime_ops.broadcast import SUFFIX, element_type, elementwise_call
+from edgekit.runtime_ops.broadcast import SUFFIX, binary_call, element_type
 from edgekit.runtime_ops.fixedpoint import activation_range, quant, quantize_multiplier, refuse
 
 
@@ -36,6 +36,7 @@ def add_sub(op, ctx: Context) -> OpCall:
                  float(twice_max / (np.float32(1 << left_shift) * f_out)))
     (m1, sh1), (m2, sh2), (mo, sho) = (quantize_multiplier_below_one(op, r) for r in reals)
     low, high = activation_range(int(op.option("fusedActivationFunction")), out)
-    fields = (f"{-zp1}, {-zp2}, {zp_out}, {left_shift}, {m1}, {sh1}, {m2}, {sh2}, {mo}, {sho}, {low}, {high}, "
-              f"{1 if op.op == 'ADD' else -1}")
-    return elementwise_call(op, ctx, f"ek_add_{SUFFIX[dtype]}", "ek_add_params", fields, "ek_add")
+    return binary_call(op, ctx, f"ek_add_{SUFFIX[dtype]}", "ek_add", input1_offset=-zp1, input2_offset=-zp2,
+                       output_offset=zp_out, left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1,
+                       input2_multiplier=m2, input2_shift=sh2, output_multiplier=mo, output_shift=sho, act_min=low,
+                       act_max=high, variant=1 if op.op == "ADD" else -1)

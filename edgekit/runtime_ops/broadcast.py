@@ -115,3 +115,19 @@ def elementwise_call(op: OperatorInfo, ctx, kernel: str, params_type: str, field
     params = f"{{{broadcast}, {fields}}}" if fields else f"{{{broadcast}}}"
     refs = ", ".join(ctx.ref(i) for i in [*inputs, op.outputs[0]])
     return OpCall(name_of(op), params_type, params, f"{kernel}(P, {refs});", arrays, table_bytes, (family,))
+
+
+#: ``ek_binary_params`` after its broadcast plan, in order (ek_broadcast.h).
+BINARY_FIELDS = ("input1_offset", "input2_offset", "output_offset", "left_shift", "input1_multiplier",
+                 "input1_shift", "input2_multiplier", "input2_shift", "output_multiplier", "output_shift", "act_min",
+                 "act_max", "variant")
+
+
+def binary_call(op: OperatorInfo, ctx, kernel: str, family: str, **arithmetic: int) -> OpCall:
+    """The call of a two-input elementwise kernel taking ``ek_binary_params``: the fields named in
+    ``arithmetic`` (``BINARY_FIELDS``), the others 0."""
+    unknown = set(arithmetic) - set(BINARY_FIELDS)
+    if unknown:
+        raise TypeError(f"not fields of ek_binary_params: {sorted(unknown)}")
+    fields = ", ".join(str(int(arithmetic.get(name, 0))) for name in BINARY_FIELDS)
+    return elementwise_call(op, ctx, kernel, "ek_binary_params", fields, family)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.add import quantize_multiplier_below_one
-from edgekit.runtime_ops.broadcast import element_type, elementwise_call
+from edgekit.runtime_ops.broadcast import binary_call, element_type
 from edgekit.runtime_ops.fixedpoint import quant, refuse
 
-#: Each op's result for the three outcomes, as ``ek_comparison_params.outcomes`` bits: 1 when input1 is
+#: Each op's result for the three outcomes, as ``ek_binary_params.variant`` bits: 1 when input1 is
 #: less than input2, 2 when equal, 4 when greater.
 COMPARISONS = {"EQUAL": 2, "NOT_EQUAL": 1 | 4, "LESS": 1, "LESS_EQUAL": 1 | 2, "GREATER": 4, "GREATER_EQUAL": 2 | 4}
 
 
-@handler(*COMPARISONS, code_bytes=428)
+@handler(*COMPARISONS, code_bytes=432)
 def comparison(op, ctx: Context) -> OpCall:
     """TFLM's comparisons.cc for int8: each input offset by its zero point, shifted left by 8 and scaled
     by its own scale (QuantizeMultiplierSmallerThanOneExp of the scale itself), then compared."""
@@ -24,5 +24,6 @@ def comparison(op, ctx: Context) -> OpCall:
     (s1, zp1), (s2, zp2) = quant(a), quant(b)
     m1, sh1 = quantize_multiplier_below_one(op, float(s1))
     m2, sh2 = quantize_multiplier_below_one(op, float(s2))
-    fields = f"{COMPARISONS[op.op]}, {-zp1}, {-zp2}, 8, {m1}, {sh1}, {m2}, {sh2}"
-    return elementwise_call(op, ctx, "ek_comparison_s8", "ek_comparison_params", fields, "ek_comparisons")
+    return binary_call(op, ctx, "ek_comparison_s8", "ek_comparisons", input1_offset=-zp1, input2_offset=-zp2,
+                       left_shift=8, input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
+                       variant=COMPARISONS[op.op])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
-from edgekit.runtime_ops.broadcast import element_type, elementwise_call
+from edgekit.runtime_ops.broadcast import binary_call, element_type
 from edgekit.runtime_ops.fixedpoint import activation_range, quant, quantize_multiplier, refuse
 
 
@@ -21,7 +21,7 @@ def div(op, ctx: Context) -> OpCall:
         raise refuse(op, f"rescales by {float(s1) / (float(s2) * float(s_out)):g}, beyond what TFLM's int8 DIV "
                      "computes (2^23)")
     low, high = activation_range(int(op.option("fusedActivationFunction")), out)
-    fields = f"{-zp1}, {-zp2}, {zp_out}, {multiplier}, {shift}, {low}, {high}"
-    call = elementwise_call(op, ctx, "ek_div_s8", "ek_div_params", fields, "ek_div")
+    call = binary_call(op, ctx, "ek_div_s8", "ek_div", input1_offset=-zp1, input2_offset=-zp2, output_offset=zp_out,
+                       output_multiplier=multiplier, output_shift=shift, act_min=low, act_max=high)
     return OpCall(call.comment, call.params_type, call.params, call.call, call.arrays, call.table_bytes,
                   ("ek_div", "ek_fixedpoint"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from edgekit.runtime_ops import Context, OpCall, handler
-from edgekit.runtime_ops.broadcast import SUFFIX, element_type, elementwise_call
+from edgekit.runtime_ops.broadcast import SUFFIX, binary_call, element_type
 
 
 @handler("MAXIMUM", "MINIMUM", code_bytes=228)
@@ -12,5 +12,5 @@ def maximum_minimum(op, ctx: Context) -> OpCall:
     inputs and output one scale and zero point)."""
     tensors = [ctx.tensor(i) for i in (*op.inputs[:2], op.outputs[0])]
     dtype = element_type(op, tensors, ("INT8", "INT16"))
-    return elementwise_call(op, ctx, f"ek_maximum_minimum_{SUFFIX[dtype]}", "ek_maximum_minimum_params",
-                            "1" if op.op == "MAXIMUM" else "0", "ek_maximum_minimum")
+    return binary_call(op, ctx, f"ek_maximum_minimum_{SUFFIX[dtype]}", "ek_maximum_minimum",
+                       variant=int(op.op == "MAXIMUM"))

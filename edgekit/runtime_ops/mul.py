@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from edgekit.runtime_ops import Context, OpCall, handler
-from edgekit.runtime_ops.broadcast import SUFFIX, element_type, elementwise_call
+from edgekit.runtime_ops.broadcast import SUFFIX, binary_call, element_type
 from edgekit.runtime_ops.fixedpoint import activation_range, quant, quantize_multiplier, refuse
 
 
@@ -17,5 +17,6 @@ def mul(op, ctx: Context) -> OpCall:
         raise refuse(op, "is int16 with a zero point other than 0, which TFLM refuses too")
     multiplier, shift = quantize_multiplier(float(s1) * float(s2) / float(s_out))
     low, high = activation_range(int(op.option("fusedActivationFunction")), out)
-    fields = f"{-zp1}, {-zp2}, {zp_out}, {multiplier}, {shift}, {low}, {high}"
-    return elementwise_call(op, ctx, f"ek_mul_{SUFFIX[dtype]}", "ek_mul_params", fields, "ek_mul")
+    return binary_call(op, ctx, f"ek_mul_{SUFFIX[dtype]}", "ek_mul", input1_offset=-zp1, input2_offset=-zp2,
+                       output_offset=zp_out, output_multiplier=multiplier, output_shift=shift, act_min=low,
+                       act_max=high)

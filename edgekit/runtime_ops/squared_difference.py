@@ -6,7 +6,7 @@ import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.add import quantize_multiplier_below_one
-from edgekit.runtime_ops.broadcast import SUFFIX, element_type, elementwise_call
+from edgekit.runtime_ops.broadcast import SUFFIX, binary_call, element_type
 from edgekit.runtime_ops.fixedpoint import TYPE_RANGE, quant, quantize_multiplier, refuse
 
 
@@ -27,6 +27,7 @@ def squared_difference(op, ctx: Context) -> OpCall:
     denominator = float(np.float32(1 << (2 * left_shift)) * np.float32(s_out))
     mo, sho = quantize_multiplier(twice_max * twice_max / denominator)
     low, high = TYPE_RANGE[dtype]
-    fields = f"{-zp1}, {-zp2}, {zp_out}, {left_shift}, {m1}, {sh1}, {m2}, {sh2}, {mo}, {sho}, {low}, {high}"
-    return elementwise_call(op, ctx, f"ek_squared_difference_{SUFFIX[dtype]}", "ek_squared_difference_params",
-                            fields, "ek_squared_difference")
+    return binary_call(op, ctx, f"ek_squared_difference_{SUFFIX[dtype]}", "ek_squared_difference",
+                       input1_offset=-zp1, input2_offset=-zp2, output_offset=zp_out, left_shift=left_shift,
+                       input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
+                       output_multiplier=mo, output_shift=sho, act_min=low, act_max=high)

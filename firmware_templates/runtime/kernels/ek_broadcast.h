@@ -46,6 +46,19 @@ static inline int ek_broadcast_next_row(const ek_broadcast* b, int inputs, int32
   return 0;
 }
 
+/* The parameters of every two-input elementwise kernel, as TFLM's ArithmeticParams: the broadcast plan
+ * and the integer arithmetic the generator set up; each kernel reads the fields its op uses. */
+typedef struct {
+  ek_broadcast broadcast;
+  int32_t input1_offset, input2_offset; /* minus the inputs' zero points */
+  int32_t output_offset;                /* the output's zero point */
+  int32_t left_shift;                   /* headroom the inputs get before their rescaling */
+  int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
+  int32_t output_multiplier, output_shift;
+  int32_t act_min, act_max;
+  int32_t variant; /* ADD 1, SUB -1; MAXIMUM 1, MINIMUM 0; a comparison's outcome bits (ek_comparisons.h) */
+} ek_binary_params;
+
 /* Calls `row(p, a, b, out, count, step_a, step_b)` for every row of a two-input op: `a` and `b` at the
  * row's start in each input, `out` (an lvalue pointer, advanced here) at the row's output. */
 #define EK_BROADCAST_BINARY(broadcast, row, p, input1, input2, output)                                   \
@@ -59,6 +72,18 @@ static inline int ek_broadcast_next_row(const ek_broadcast* b, int inputs, int32
       (output) += ek_b_->count;                                                                       \
     } while (ek_broadcast_next_row(ek_b_, 2, ek_counter_, ek_offset_));                               \
   } while (0)
+
+/* Defines `void name(const ek_binary_params* p, const in_type* input1, const in_type* input2,
+ * out_type* output)`, the kernel that writes `value(p, x, y)` (an int32 already clamped to out_type)
+ * for every pair of broadcast inputs. */
+#define EK_BINARY_KERNEL(name, in_type, out_type, value)                                                 \
+  static void name##_row(const ek_binary_params* p, const in_type* a, const in_type* b, out_type* out,   \
+                         int32_t n, int32_t step_a, int32_t step_b) {                                   \
+    for (int32_t i = 0; i < n; ++i, a += step_a, b += step_b) out[i] = (out_type)value(p, *a, *b);      \
+  }                                                                                                     \
+  void name(const ek_binary_params* p, const in_type* input1, const in_type* input2, out_type* output) { \
+    EK_BROADCAST_BINARY(&p->broadcast, name##_row, p, input1, input2, output);                          \
+  }
 
 #ifdef __cplusplus
 }

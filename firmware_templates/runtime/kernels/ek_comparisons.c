@@ -6,17 +6,12 @@ static inline int32_t rescale(int32_t x, int32_t offset, int32_t left_shift, int
   return ek_requantize((int32_t)((uint32_t)(x + offset) << left_shift), multiplier, shift);
 }
 
-/* One loop for all six comparisons: the sign of the difference picks a bit of `outcomes` (the rescaled
- * values are below 2^17 in magnitude, so the difference cannot overflow). */
-static void comparison_row_s8(const ek_comparison_params* p, const int8_t* a, const int8_t* b, uint8_t* out,
-                              int32_t n, int32_t step_a, int32_t step_b) {
-  for (int32_t i = 0; i < n; ++i, a += step_a, b += step_b) {
-    const int32_t difference = rescale(*a, p->input1_offset, p->left_shift, p->input1_multiplier, p->input1_shift) -
-                               rescale(*b, p->input2_offset, p->left_shift, p->input2_multiplier, p->input2_shift);
-    out[i] = (uint8_t)((p->outcomes >> ((difference > 0) - (difference < 0) + 1)) & 1);
-  }
+/* All six comparisons in one branch-free expression: the sign of the difference picks a bit of the
+ * outcome bits (the rescaled values are below 2^17 in magnitude, so the difference cannot overflow). */
+static inline int32_t comparison_value(const ek_binary_params* p, int32_t x, int32_t y) {
+  const int32_t difference = rescale(x, p->input1_offset, p->left_shift, p->input1_multiplier, p->input1_shift) -
+                             rescale(y, p->input2_offset, p->left_shift, p->input2_multiplier, p->input2_shift);
+  return (p->variant >> ((difference > 0) - (difference < 0) + 1)) & 1;
 }
 
-void ek_comparison_s8(const ek_comparison_params* p, const int8_t* input1, const int8_t* input2, uint8_t* output) {
-  EK_BROADCAST_BINARY(&p->broadcast, comparison_row_s8, p, input1, input2, output);
-}
+EK_BINARY_KERNEL(ek_comparison_s8, int8_t, uint8_t, comparison_value)

@@ -1,6 +1,9 @@
 // edgekit runtime: EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL on int8 inputs, with N-D
 // broadcasting (TFLM's comparisons.cc: each input rescaled by its own scale with 8 bits of headroom, so
 // inputs of different quantization compare by real value); bool output (one byte, 0 or 1).
+// ek_binary_params.variant: the result for each outcome of comparing the rescaled inputs, bit 0 when
+// input1 < input2, bit 1 when equal, bit 2 when greater (EQUAL 2, NOT_EQUAL 5, LESS 1, LESS_EQUAL 3,
+// GREATER 4, GREATER_EQUAL 6).
 #ifndef EK_COMPARISONS_H_
 #define EK_COMPARISONS_H_
 
@@ -10,17 +13,7 @@
 extern "C" {
 #endif
 
-typedef struct {
-  ek_broadcast broadcast;
-  /* the result for each outcome of comparing the rescaled inputs: bit 0 when input1 < input2, bit 1
-   * when equal, bit 2 when greater (EQUAL 2, NOT_EQUAL 5, LESS 1, LESS_EQUAL 3, GREATER 4, GREATER_EQUAL 6) */
-  int32_t outcomes;
-  int32_t input1_offset, input2_offset;
-  int32_t left_shift;
-  int32_t input1_multiplier, input1_shift, input2_multiplier, input2_shift;
-} ek_comparison_params;
-
-void ek_comparison_s8(const ek_comparison_params* p, const int8_t* input1, const int8_t* input2, uint8_t* output);
+void ek_comparison_s8(const ek_binary_params* p, const int8_t* input1, const int8_t* input2, uint8_t* output);
 
 #ifdef __cplusplus
 }

@@ -20,7 +20,7 @@ static inline int32_t div_rounding_divide_by_pot(int32_t x, int32_t exponent) {
   return (x >> (exponent & 31)) + ((x & mask) > threshold ? 1 : 0);
 }
 
-static inline int32_t div_value(const ek_div_params* p, int32_t x, int32_t y) {
+static inline int32_t div_value(const ek_binary_params* p, int32_t x, int32_t y) {
   int32_t dividend = x + p->input1_offset;
   int32_t divisor = y + p->input2_offset;
   if (divisor < 0) { /* the reciprocal is a positive multiplier */
@@ -41,11 +41,4 @@ static inline int32_t div_value(const ek_div_params* p, int32_t x, int32_t y) {
   return ek_min_i32(ek_max_i32(value, p->act_min), p->act_max);
 }
 
-static void div_row_s8(const ek_div_params* p, const int8_t* a, const int8_t* b, int8_t* out, int32_t n,
-                       int32_t step_a, int32_t step_b) {
-  for (int32_t i = 0; i < n; ++i, a += step_a, b += step_b) out[i] = (int8_t)div_value(p, *a, *b);
-}
-
-void ek_div_s8(const ek_div_params* p, const int8_t* input1, const int8_t* input2, int8_t* output) {
-  EK_BROADCAST_BINARY(&p->broadcast, div_row_s8, p, input1, input2, output);
-}
+EK_BINARY_KERNEL(ek_div_s8, int8_t, int8_t, div_value)

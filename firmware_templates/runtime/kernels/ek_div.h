@@ -9,14 +9,7 @@
 extern "C" {
 #endif
 
-typedef struct {
-  ek_broadcast broadcast;
-  int32_t input1_offset, input2_offset, output_offset;
-  int32_t output_multiplier, output_shift;
-  int32_t act_min, act_max;
-} ek_div_params;
-
-void ek_div_s8(const ek_div_params* p, const int8_t* input1, const int8_t* input2, int8_t* output);
+void ek_div_s8(const ek_binary_params* p, const int8_t* input1, const int8_t* input2, int8_t* output);
 
 #ifdef __cplusplus
 }

@@ -8,16 +8,9 @@
 extern "C" {
 #endif
 
-typedef struct {
-  ek_broadcast broadcast;
-  int32_t input1_offset, input2_offset, output_offset;
-  int32_t output_multiplier, output_shift;
-  int32_t act_min, act_max;
-} ek_mul_params;
-
-void ek_mul_s8(const ek_mul_params* p, const int8_t* input1, const int8_t* input2, int8_t* output);
+void ek_mul_s8(const ek_binary_params* p, const int8_t* input1, const int8_t* input2, int8_t* output);
 /* int16: TFLM requires every zero point to be 0 */
-void ek_mul_s16(const ek_mul_params* p, const int16_t* input1, const int16_t* input2, int16_t* output);
+void ek_mul_s16(const ek_binary_params* p, const int16_t* input1, const int16_t* input2, int16_t* output);
 
 #ifdef __cplusplus
 }
