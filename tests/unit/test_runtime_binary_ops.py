@@ -6,12 +6,14 @@ QEMU's Cortex-M4 and on its Cortex-M3. One batch (one compile, one run) per test
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edgekit.codegen import generate
+from edgekit.codegen import generate, inplace_aliases
 from edgekit.errors import ModelError
 from edgekit.reader import read_model
 from edgekit.runtime_ops import supported_ops
@@ -139,3 +141,38 @@ def _with_zero_point(model: bytes) -> bytes:
     builder.model = tree
     builder.graph = tree.subgraphs[0]
     return builder.finish(builder.graph.inputs, builder.graph.outputs)
+
+
+@pytest.fixture(scope="module")
+def converted_chain() -> bytes:
+    """A Keras model of the elementwise ops, converted to full int8 by TensorFlow's converter through
+    edgekit.quantize: SUB, MAXIMUM, MUL, SQUARED_DIFFERENCE, GREATER, SELECT_V2, ADD and DIV with the
+    broadcasts and scalar constants the converter makes (the where broadcasts a value: a where of equal
+    shapes converts to SELECT, which TFLM does not run)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from edgekit.loading import import_tensorflow
+    from edgekit.quantization import quantize
+
+    tf = import_tensorflow()
+    import keras
+    from keras import layers, ops
+
+    rng = np.random.default_rng(5)
+    side = rng.normal(size=(1, 4)).astype(np.float32)
+    x = keras.Input((6, 4))
+    shifted = layers.Lambda(lambda t: ops.maximum(t - side, side * 0.5))(x)
+    spread = layers.Lambda(lambda t: ops.square(t[0] - t[1]))([shifted, x])
+    chosen = layers.Lambda(lambda t: tf.where(t[0] > t[1], t[0], side * 0.5))([spread, shifted])
+    out = layers.Lambda(lambda t: t[0] / (t[1] * t[1] + 1.0))([chosen, x])
+    model = keras.Model(x, out)
+    return quantize(model, rng.normal(size=(100, 6, 4)).astype(np.float32), layer_errors=False).tflite
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_converted_model_of_elementwise_ops_is_bit_exact_and_writes_in_place(converted_chain, target, tmp_path):
+    info = read_model(converted_chain)
+    ops = {op.op for op in info.operators}
+    assert {"SUB", "MAXIMUM", "GREATER", "SELECT_V2", "DIV"} <= ops, ops
+    aliased = {info.operators[[o.outputs[0] for o in info.operators].index(t)].op for t in inplace_aliases(info)}
+    assert aliased & {"SUB", "MAXIMUM", "SELECT_V2", "DIV"}, aliased
+    assert_batch_bit_exact([case("converted_chain", converted_chain, samples=6)], target, tmp_path)
