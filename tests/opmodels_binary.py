@@ -30,14 +30,16 @@ def broadcast_to(shape1, shape2) -> list[int]:
 
 def binary_model(rng, op: str, dtype: str, shape1, shape2, activation: int = 0, constant_second: bool = False,
                  second_data=None, out_shape=None) -> bytes:
-    """``op`` of two tensors of ``dtype`` (int8 or int16) with random scales and zero points (zero points 0
-    for int16, as TFLM's int16 kernels want); the second input is a constant when ``constant_second``
+    """``op`` of two tensors of ``dtype`` (int8 or int16 with random scales and zero points, zero points 0
+    for int16 as TFLM's int16 kernels want; int32 or bool without quantization); the second input is a constant when ``constant_second``
     (its values ``second_data`` or random). Comparisons write bool. The output's shape is the inputs'
     broadcast shape unless ``out_shape`` says otherwise."""
     b = Builder()
     int16 = dtype == "int16"
 
-    def quantization(low: float, high: float) -> tuple[float, int]:
+    def quantization(low: float, high: float) -> tuple[float | None, int | None]:
+        if dtype not in ("int8", "int16"):
+            return None, None  # int32 and bool tensors carry no quantization
         scale = float(rng.uniform(low, high)) / (256 if int16 else 1)
         if int16:
             return scale, 0
@@ -50,8 +52,8 @@ def binary_model(rng, op: str, dtype: str, shape1, shape2, activation: int = 0, 
         s2, zp2 = s1, zp1
     x = b.tensor(shape1, dtype, s1, zp1)
     if constant_second:
-        info = np.iinfo(np.int16 if int16 else np.int8)
-        data = second_data if second_data is not None else rng.integers(info.min, info.max + 1, shape2)
+        info = np.iinfo(np.dtype(dtype))
+        data = second_data if second_data is not None else rng.integers(info.min, int(info.max) + 1, shape2)
         other = b.tensor(shape2, dtype, s2, zp2, np.asarray(data).astype(info.dtype))
     else:
         other = b.tensor(shape2, dtype, s2, zp2)

@@ -93,7 +93,7 @@ def broadcast_params(op: OperatorInfo, out_shape, *shapes) -> tuple[str, tuple[s
 
 
 #: Kernel name suffix of each element type the elementwise kernels take.
-SUFFIX = {"INT8": "s8", "INT16": "s16", "FLOAT32": "f32"}
+SUFFIX = {"INT8": "s8", "INT16": "s16", "INT32": "s32", "FLOAT32": "f32", "BOOL": "b8"}
 
 
 def element_type(op: OperatorInfo, tensors, allowed: tuple[str, ...]) -> str:

@@ -57,6 +57,21 @@ def binary_cases(rng, ops, dtypes, count: int) -> list[Case]:
     return cases
 
 
+def raw_comparison_cases(rng, count: int) -> list[Case]:
+    """Comparisons of int32 inputs in a small range (so that equal values are common) and EQUAL and
+    NOT_EQUAL of bool inputs: TFLM compares these as they are."""
+    cases = []
+    for i in range(count):
+        dtype = "bool" if i % 4 == 3 else "int32"
+        op = str(rng.choice(("EQUAL", "NOT_EQUAL") if dtype == "bool" else opmodels_binary.COMPARISONS))
+        shape1, shape2 = random_shapes(rng)
+        model = opmodels_binary.binary_model(rng, op, dtype, shape1, shape2)
+        info = read_model(model)
+        inputs = tuple(rng.integers(-2, 3, size=(3, *info.tensors[t].shape)).astype(dtype) for t in info.inputs)
+        cases.append(Case(f"{op}_{dtype}_{shape1}_{shape2}_{i}", model, inputs))
+    return cases
+
+
 @pytest.mark.parametrize("target", TARGETS)
 @PROPERTY
 @given(seed=SEEDS)
@@ -72,8 +87,9 @@ def test_add_sub_mul_squared_difference_are_bit_exact_with_tflm(target, seed, tm
 @given(seed=SEEDS)
 def test_maximum_minimum_comparisons_and_select_are_bit_exact_with_tflm(target, seed, tmp_path):
     rng = np.random.default_rng(seed)
-    cases = binary_cases(rng, ("MAXIMUM", "MINIMUM"), ("int8", "int16"), 6)
+    cases = binary_cases(rng, ("MAXIMUM", "MINIMUM"), ("int8", "int16", "int32"), 8)
     cases += binary_cases(rng, opmodels_binary.COMPARISONS, ("int8",), 18)
+    cases += raw_comparison_cases(rng, 8)
     for i in range(8):
         dtype, shapes = str(rng.choice(["int8", "int16", "float32"])), random_shapes(rng, 3)
         model = opmodels_binary.select_model(np.random.default_rng(i), dtype, *shapes)

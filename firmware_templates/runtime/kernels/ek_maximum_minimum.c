@@ -1,4 +1,4 @@
-// edgekit runtime: MAXIMUM and MINIMUM, int8 and int16; bit-exact with TFLM's reference kernel.
+// edgekit runtime: MAXIMUM and MINIMUM, int8, int16 and int32; bit-exact with TFLM's reference kernel.
 #include "ek_maximum_minimum.h"
 
 /* The row and the kernel for one element type; the choice between the two ops is made once per row. */
@@ -17,3 +17,4 @@
 
 EK_MAXIMUM_MINIMUM_KERNEL(ek_maximum_minimum_s8, int8_t)
 EK_MAXIMUM_MINIMUM_KERNEL(ek_maximum_minimum_s16, int16_t)
+EK_MAXIMUM_MINIMUM_KERNEL(ek_maximum_minimum_s32, int32_t)
