@@ -18,7 +18,7 @@ def quantize_multiplier_below_one(op, real: float) -> tuple[int, int]:
     return multiplier, shift
 
 
-@handler("ADD", "SUB", code_bytes=520)
+@handler("ADD", "SUB", code_bytes=508)
 def add_sub(op, ctx: Context) -> OpCall:
     """Both inputs rescaled to twice the larger input scale with 20 bits of headroom (15 for int16), as
     TFLM's add_common.cc (in double) and sub_common.cc (the same in float32) prepare them."""

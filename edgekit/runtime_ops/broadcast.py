@@ -9,7 +9,6 @@ each input's row-start step precomputed, so the kernel never divides or multipli
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from edgekit.reader import OperatorInfo
@@ -72,9 +71,10 @@ def broadcast_params(op: OperatorInfo, out_shape, *shapes) -> tuple[str, tuple[s
     ``out_shape``, the const array it points to (none when the output is one row: same shapes or a
     scalar input) and that array's bytes."""
     expected = broadcast_shape(op, *shapes)
-    if all(math.prod(s) == 1 for s in (out_shape, *shapes)):
-        out_shape = expected  # one element each, whatever the ranks (TFLM's "mixed scalar" case)
-    if tuple(out_shape) != expected:
+    # leading 1s change nothing in the walk (and TFLM ignores them too: a scalar may stand as [] or [1])
+    rank = max(len(expected), len(out_shape))
+    out_shape = (1,) * (rank - len(out_shape)) + tuple(out_shape)
+    if out_shape != (1,) * (rank - len(expected)) + expected:
         raise refuse(op, f"has an output of shape {list(out_shape)} where its inputs broadcast to {list(expected)}")
     inner, *outer = broadcast_loops(out_shape, *shapes)
     steps = list(inner.strides) + [0] * (3 - len(shapes))

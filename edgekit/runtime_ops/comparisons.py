@@ -13,7 +13,7 @@ from edgekit.runtime_ops.fixedpoint import quant, refuse
 COMPARISONS = {"EQUAL": 2, "NOT_EQUAL": 1 | 4, "LESS": 1, "LESS_EQUAL": 1 | 2, "GREATER": 4, "GREATER_EQUAL": 2 | 4}
 
 
-@handler(*COMPARISONS, code_bytes=428)
+@handler(*COMPARISONS, code_bytes=400)
 def comparison(op, ctx: Context) -> OpCall:
     """TFLM's comparisons.cc. int8: each input offset by its zero point, shifted left by 8 and scaled by its
     own scale (QuantizeMultiplierSmallerThanOneExp of the scale itself), then compared. int32, and bool

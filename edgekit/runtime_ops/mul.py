@@ -7,7 +7,7 @@ from edgekit.runtime_ops.broadcast import SUFFIX, binary_call, element_type
 from edgekit.runtime_ops.fixedpoint import activation_range, quant, quantize_multiplier, refuse
 
 
-@handler("MUL", code_bytes=316)
+@handler("MUL", code_bytes=324)
 def mul(op, ctx: Context) -> OpCall:
     """One multiplier for input1 scale * input2 scale / output scale, in double as TFLM's mul_common.cc."""
     a, b, out = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])

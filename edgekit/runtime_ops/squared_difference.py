@@ -10,7 +10,7 @@ from edgekit.runtime_ops.broadcast import SUFFIX, binary_call, element_type
 from edgekit.runtime_ops.fixedpoint import TYPE_RANGE, quant, quantize_multiplier, refuse
 
 
-@handler("SQUARED_DIFFERENCE", code_bytes=560)
+@handler("SQUARED_DIFFERENCE", code_bytes=504)
 def squared_difference(op, ctx: Context) -> OpCall:
     """TFLM's squared_difference.cc: ADD's input rescaling with 7 bits of headroom (int8; none for int16),
     and the square rescaled by (twice the larger input scale)^2 / (2^(2 * headroom) * output scale)."""

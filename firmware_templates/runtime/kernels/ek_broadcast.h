@@ -79,7 +79,10 @@ typedef struct {
 #define EK_BINARY_KERNEL(name, in_type, out_type, value)                                                 \
   static void name##_row(const ek_binary_params* p, const in_type* a, const in_type* b, out_type* out,   \
                          int32_t n, int32_t step_a, int32_t step_b) {                                   \
-    for (int32_t i = 0; i < n; ++i, a += step_a, b += step_b) out[i] = (out_type)value(p, *a, *b);      \
+    /* a local copy: the byte stores through `out` may alias `*p`, so the compiler would reload every  \
+     * field (from flash) after each store; the copy's fields stay in registers or on the stack */    \
+    const ek_binary_params local = *p;                                                                  \
+    for (int32_t i = 0; i < n; ++i, a += step_a, b += step_b) out[i] = (out_type)value(&local, *a, *b); \
   }                                                                                                     \
   void name(const ek_binary_params* p, const in_type* input1, const in_type* input2, out_type* output) { \
     EK_BROADCAST_BINARY(&p->broadcast, name##_row, p, input1, input2, output);                          \
