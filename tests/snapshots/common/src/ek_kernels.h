@@ -8,16 +8,22 @@
 
 #include "ek_common.h"
 #include "ek_add.h"
+#include "ek_broadcast.h"
+#include "ek_comparisons.h"
 #include "ek_concatenation.h"
 #include "ek_conv.h"
+#include "ek_div.h"
 #include "ek_fixedpoint.h"
 #include "ek_fully_connected.h"
 #include "ek_logistic.h"
+#include "ek_maximum_minimum.h"
 #include "ek_mul.h"
 #include "ek_pad.h"
 #include "ek_pooling.h"
 #include "ek_quantize.h"
 #include "ek_reduce.h"
+#include "ek_select.h"
 #include "ek_softmax.h"
+#include "ek_squared_difference.h"
 
 #endif  /* EK_KERNELS_H_ */
