@@ -1,4 +1,4 @@
-"""ADD and SUB (``ek_add.c``), int8 and int16, with N-D broadcasting."""
+"""ADD and SUB (``ek_add.c``), int8, int16 and int32, with N-D broadcasting."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.broadcast import SUFFIX, binary_call, element_type
-from edgekit.runtime_ops.fixedpoint import activation_range, quant, quantize_multiplier, refuse
+from edgekit.runtime_ops.fixedpoint import (RELU, RELU6, RELU_N1_TO_1, activation_range, quant, quantize_multiplier,
+                                            refuse)
+
+INT32_MAX = 2**31 - 1
 
 
 def quantize_multiplier_below_one(op, real: float) -> tuple[int, int]:
@@ -18,12 +21,22 @@ def quantize_multiplier_below_one(op, real: float) -> tuple[int, int]:
     return multiplier, shift
 
 
+def int32_activation_range(op) -> tuple[int, int]:
+    """TFLM's ``CalculateActivationRange<int32_t>``: the fused activation's bounds as plain integers."""
+    activation = int(op.option("fusedActivationFunction"))
+    return {RELU: (0, INT32_MAX), RELU6: (0, 6), RELU_N1_TO_1: (-1, 1)}.get(activation, (-INT32_MAX - 1, INT32_MAX))
+
+
 @handler("ADD", "SUB", code_bytes=508)
 def add_sub(op, ctx: Context) -> OpCall:
     """Both inputs rescaled to twice the larger input scale with 20 bits of headroom (15 for int16), as
     TFLM's add_common.cc (in double) and sub_common.cc (the same in float32) prepare them."""
     a, b, out = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
-    dtype = element_type(op, (a, b, out), ("INT8", "INT16"))
+    dtype = element_type(op, (a, b, out), ("INT8", "INT16", "INT32"))
+    if dtype == "INT32":  # not quantized; TFLM's int32 ADD ignores the fused activation, SUB applies it
+        low, high = int32_activation_range(op) if op.op == "SUB" else (-INT32_MAX - 1, INT32_MAX)
+        return binary_call(op, ctx, "ek_add_s32", "ek_add", act_min=low, act_max=high,
+                           variant=1 if op.op == "ADD" else -1)
     (s1, zp1), (s2, zp2), (s_out, zp_out) = quant(a), quant(b), quant(out)
     left_shift = 20 if dtype == "INT8" else 15
     if op.op == "ADD":

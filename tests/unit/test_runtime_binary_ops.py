@@ -57,6 +57,22 @@ def binary_cases(rng, ops, dtypes, count: int) -> list[Case]:
     return cases
 
 
+def int32_cases(rng, ops, count: int) -> list[Case]:
+    """``ops`` on int32 tensors (not quantized): values up to +-50,000, so that sums stay in range while
+    products wrap around; divisors of DIV up to +-300 and never 0 (TFLM's division by zero traps)."""
+    cases = []
+    for i in range(count):
+        op, (shape1, shape2) = str(rng.choice(ops)), random_shapes(rng)
+        model = opmodels_binary.binary_model(rng, op, "int32", shape1, shape2, int(rng.choice(ACTIVATIONS)))
+        info = read_model(model)
+        first, second = (rng.integers(-50_000, 50_001, size=(3, *info.tensors[t].shape)).astype(np.int32)
+                         for t in info.inputs)
+        if op == "DIV":
+            second = (second % 300 + 1) * np.where(second % 2 == 0, 1, -1).astype(np.int32)
+        cases.append(Case(f"{op}_int32_{shape1}_{shape2}_{i}", model, (first, second)))
+    return cases
+
+
 def raw_comparison_cases(rng, count: int) -> list[Case]:
     """Comparisons of int32 inputs in a small range (so that equal values are common) and EQUAL and
     NOT_EQUAL of bool inputs: TFLM compares these as they are."""
@@ -79,6 +95,7 @@ def test_add_sub_mul_squared_difference_are_bit_exact_with_tflm(target, seed, tm
     rng = np.random.default_rng(seed)
     cases = binary_cases(rng, ("ADD", "SUB", "MUL", "SQUARED_DIFFERENCE"), ("int8",), 24)
     cases += binary_cases(rng, ("ADD", "SUB", "MUL", "SQUARED_DIFFERENCE"), ("int16",), 8)
+    cases += int32_cases(rng, ("ADD", "SUB", "MUL"), 6)
     assert_batch_bit_exact(cases, target, tmp_path)
 
 
@@ -102,7 +119,7 @@ def test_maximum_minimum_comparisons_and_select_are_bit_exact_with_tflm(target, 
 @given(seed=SEEDS)
 def test_div_is_bit_exact_with_tflm(target, seed, tmp_path):
     """int8 DIV (TFLM has no int16 DIV) on divisors other than zero: TFLM's result for a zero divisor is
-    undefined behaviour of its C++."""
+    undefined behaviour of its C++; and int32 DIV."""
     rng = np.random.default_rng(seed)
     cases = []
     for i in range(16):
@@ -113,7 +130,7 @@ def test_div_is_bit_exact_with_tflm(target, seed, tmp_path):
         zero = info.tensors[info.inputs[1]].quantization.zero_points[0]
         divisor = np.where(divisor == zero, np.int8(zero - 1 if zero > -128 else zero + 1), divisor).astype(np.int8)
         cases.append(Case(f"DIV_{shape1}_{shape2}_{i}", model, (dividend, divisor)))
-    assert_batch_bit_exact(cases, target, tmp_path)
+    assert_batch_bit_exact(cases + int32_cases(rng, ("DIV",), 4), target, tmp_path)
 
 
 def test_the_output_walk_merges_dimensions_that_advance_alike():

@@ -1,5 +1,5 @@
-// edgekit runtime: DIV, int8; bit-exact with TFLM's reference kernel (DivElementwise,
-// BroadcastDivSlowQuantized).
+// edgekit runtime: DIV, int8 and int32; bit-exact with TFLM's reference kernel (DivElementwise,
+// BroadcastDivSlowQuantized; Div and BroadcastDivSlow for int32).
 #include "ek_div.h"
 #include "ek_fixedpoint.h"
 
@@ -41,4 +41,12 @@ static inline int32_t div_value(const ek_binary_params* p, int32_t x, int32_t y)
   return ek_min_i32(ek_max_i32(value, p->act_min), p->act_max);
 }
 
+/* int32 (no quantization): C's truncating division, clamped to the activation range. TFLM's division by
+ * zero, and of INT32_MIN by -1, traps on the 64-bit host; here they give 0 and INT32_MIN. */
+static inline int32_t div_s32_value(const ek_binary_params* p, int32_t x, int32_t y) {
+  const int32_t quotient = y == 0 ? 0 : (y == -1 ? (int32_t)(0u - (uint32_t)x) : x / y);
+  return ek_min_i32(ek_max_i32(quotient, p->act_min), p->act_max);
+}
+
 EK_BINARY_KERNEL(ek_div_s8, int8_t, int8_t, div_value)
+EK_BINARY_KERNEL(ek_div_s32, int32_t, int32_t, div_s32_value)
