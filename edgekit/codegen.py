@@ -29,7 +29,9 @@ __all__ = ["GeneratedModel", "activation_range", "generate", "inplace_aliases", 
 #: written after the input bytes at the same index are read, and no later index reads it.
 IN_PLACE_OPS = frozenset({"ADD", "MUL", "LOGISTIC", "TANH", "RELU", "RELU6", "RELU_N1_TO_1", "RELU_0_TO_1",
                           "LEAKY_RELU", "PRELU", "HARD_SWISH", "ELU", "ABS", "NEG", "RSQRT", "LOG_SOFTMAX",
-                          "L2_NORMALIZATION", "QUANTIZE"})
+                          "L2_NORMALIZATION", "QUANTIZE", "SUB", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM",
+                          "DIV", "EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
+                          "SELECT_V2"})
 
 
 def inplace_aliases(info: ModelInfo) -> dict[int, int]:
