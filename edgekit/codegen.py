@@ -28,12 +28,14 @@ __all__ = ["GeneratedModel", "activation_range", "generate", "inplace_aliases", 
 #: Elementwise kernels that may write their output over an input of the same size: each output byte is
 #: written after the input bytes at the same index are read, and no later index reads it.
 IN_PLACE_OPS = frozenset({"ADD", "MUL", "LOGISTIC", "TANH"})
+#: Ops whose output is their first input's bytes under another shape: the output shares them, no copy.
+SAME_BYTES_OPS = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS"})
 
 
 def inplace_aliases(info: ModelInfo) -> dict[int, int]:
-    """Tensors that share another tensor's arena bytes, mapped to that tensor: a RESHAPE's output is its
-    input (the same bytes, so no copy), and an elementwise op writes over an input of its output's size
-    that nothing reads afterwards. Graph inputs are never written over (the caller may still need them)
+    """Tensors that share another tensor's arena bytes, mapped to that tensor: the output of a RESHAPE,
+    SQUEEZE or EXPAND_DIMS is its first input (the same bytes, so no copy), and an elementwise op writes
+    over an input of its output's size that nothing reads afterwards. Graph inputs are never written over (the caller may still need them)
     and graph outputs never lent out."""
     last_use = {b.tensor: b.last for b in activation_buffers(info)}
     owner: dict[int, int] = {}
@@ -52,7 +54,7 @@ def inplace_aliases(info: ModelInfo) -> dict[int, int]:
             continue
         out = op.outputs[0]
         candidates = [i for i in op.inputs if i >= 0 and i in last_use]
-        if op.op == "RESHAPE" and candidates:
+        if op.op in SAME_BYTES_OPS and candidates and candidates[0] == op.inputs[0]:
             join(out, root(candidates[0]))
             continue
         if op.op not in IN_PLACE_OPS:
