@@ -51,7 +51,7 @@ PROBE_RAM_BYTES = 116
 EDGEKIT_HELPER_BYTES = (
     (888, frozenset({"SOFTMAX", "LOGISTIC", "TANH"})),  # gemmlowp's fixed-point exp and 1/(1+x) (ek_fixedpoint.c)
     # the strided copy behind the data-movement ops (ek_copy.c)
-    (644, frozenset({"TRANSPOSE", "SLICE", "STRIDED_SLICE", "BROADCAST_TO", "SPLIT", "SPLIT_V", "UNPACK", "PAD",
+    (756, frozenset({"TRANSPOSE", "SLICE", "STRIDED_SLICE", "BROADCAST_TO", "SPLIT", "SPLIT_V", "UNPACK", "PAD",
                      "PADV2", "MIRROR_PAD", "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "BATCH_TO_SPACE_ND",
                      "SPACE_TO_BATCH_ND"})),
     (84, frozenset({"CONCATENATION", "PACK"})),  # chunked byte copies (ek_concatenation.c)

@@ -42,38 +42,42 @@ static uint8_t* ek_copy_strided_row(uint8_t* out, const uint8_t* in, int32_t n, 
   return out + n * element;
 }
 
+/* The input step of index i along outer dimension d; sets *inside to 0 when the index is fill. */
+static int32_t ek_copy_step(const ek_copy_params* p, int d, int32_t i, int* inside) {
+  if (i < p->begin[d] || i >= p->end[d]) {
+    *inside = 0;
+    return 0;
+  }
+  if (p->table[d] == NULL) return i * p->stride[d];
+  if (p->table[d][i] < 0) *inside = 0;
+  return p->table[d][i];
+}
+
 void ek_copy(const ek_copy_params* p, const void* input, void* output) {
   const uint8_t* in = (const uint8_t*)input;
   uint8_t* out = (uint8_t*)output;
-  const int inner = EK_COPY_DIMS - 1;
+  enum { inner = EK_COPY_DIMS - 1 };
   const int32_t element = p->element, n = p->count[inner];
   const int32_t lo = p->begin[inner], hi = p->end[inner];
   const int32_t* inner_table = p->table[inner];
-  int32_t rows = 1;
-  for (int d = 0; d < inner; ++d) rows *= p->count[d];
-  int32_t index[EK_COPY_DIMS - 1] = {0};
-  for (int32_t row = 0; row < rows; ++row) {
-    /* the input offset of this row, or a row of fill when an outer index lies outside */
-    int32_t offset = p->offset;
-    int outside = 0;
-    for (int d = 0; d < inner; ++d) {
-      const int32_t i = index[d];
-      if (i < p->begin[d] || i >= p->end[d]) {
-        outside = 1;
-        break;
-      }
-      if (p->table[d] != NULL) {
-        const int32_t step = p->table[d][i];
-        if (step < 0) {
-          outside = 1;
-          break;
-        }
-        offset += step;
-      } else {
-        offset += i * p->stride[d];
-      }
-    }
-    if (outside) {
+  for (int d = 0; d < EK_COPY_DIMS; ++d) {
+    if (p->count[d] <= 0) return;
+  }
+  /* Rows are walked like an odometer over the outer dimensions; base[d + 1] and inside[d + 1] hold the
+   * input offset and whether it is input at all for the indices of dimensions 0..d, so moving to the
+   * next row recomputes only the dimensions whose index changed (usually one). */
+  int32_t index[inner], base[inner + 1];
+  int inside[inner + 1];
+  base[0] = p->offset;
+  inside[0] = 1;
+  for (int d = 0; d < inner; ++d) {
+    index[d] = 0;
+    inside[d + 1] = inside[d];
+    base[d + 1] = base[d] + ek_copy_step(p, d, 0, &inside[d + 1]);
+  }
+  for (;;) {
+    const int32_t offset = base[inner];
+    if (!inside[inner]) {
       out = ek_copy_fill(out, n, element, p->fill);
     } else {
       out = ek_copy_fill(out, lo, element, p->fill);
@@ -93,9 +97,12 @@ void ek_copy(const ek_copy_params* p, const void* input, void* output) {
       }
       out = ek_copy_fill(out, n - hi, element, p->fill);
     }
-    for (int d = inner - 1; d >= 0; --d) {  /* the next row's index */
-      if (++index[d] < p->count[d]) break;
-      index[d] = 0;
+    int d = inner - 1;  /* the next row: the last outer index that does not wrap moves on */
+    while (d >= 0 && ++index[d] == p->count[d]) index[d--] = 0;
+    if (d < 0) return;
+    for (; d < inner; ++d) {
+      inside[d + 1] = inside[d];
+      base[d + 1] = base[d] + ek_copy_step(p, d, index[d], &inside[d + 1]);
     }
   }
 }
