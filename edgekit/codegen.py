@@ -35,8 +35,8 @@ SAME_BYTES_OPS = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS"})
 def inplace_aliases(info: ModelInfo) -> dict[int, int]:
     """Tensors that share another tensor's arena bytes, mapped to that tensor: the output of a RESHAPE,
     SQUEEZE or EXPAND_DIMS is its first input (the same bytes, so no copy), and an elementwise op writes
-    over an input of its output's size that nothing reads afterwards. Graph inputs are never written over (the caller may still need them)
-    and graph outputs never lent out."""
+    over an input of its output's size that nothing reads afterwards. Graph inputs are never written over
+    (the caller may still need them) and graph outputs never lent out."""
     last_use = {b.tensor: b.last for b in activation_buffers(info)}
     owner: dict[int, int] = {}
     members: dict[int, set[int]] = {}

@@ -124,11 +124,17 @@ def split_model(rng, shape, axis, num, dtype="int8", outputs=None) -> bytes:
     b = Builder()
     t = Tensors(b, rng, dtype)
     x = t(shape)
-    ys = [t(p) for p in _parts(shape, axis % len(shape), [shape[axis] // num] * num)]
+    ys = _split(b, t, x, shape, axis, num)
+    return b.finish([x], [ys[k] for k in (outputs if outputs is not None else range(num))])
+
+
+def _split(b: Builder, t: Tensors, x: int, shape, axis, num) -> list[int]:
+    """A SPLIT of tensor ``x`` into ``num`` equal parts along ``axis``; returns the parts."""
+    parts = [t(p) for p in _parts(shape, axis % len(shape), [shape[axis] // num] * num)]
     options = schema.SplitOptionsT()
     options.numSplits = num
-    b.operator(OP.SPLIT, [constant(b, [axis]), x], ys, OPTIONS.SplitOptions, options, 3)
-    return b.finish([x], [ys[k] for k in (outputs if outputs is not None else range(num))])
+    b.operator(OP.SPLIT, [constant(b, [axis]), x], parts, OPTIONS.SplitOptions, options, 3)
+    return parts
 
 
 def split_v_model(rng, shape, axis, sizes, dtype="int8") -> bytes:
@@ -336,10 +342,7 @@ def split_then_concatenate_model(rng, shape, axis, num, dtype="int8") -> bytes:
     b = Builder()
     t = Tensors(b, rng, dtype)
     x = t(shape)
-    parts = [t(p) for p in _parts(shape, axis % len(shape), [shape[axis] // num] * num)]
-    options = schema.SplitOptionsT()
-    options.numSplits = num
-    b.operator(OP.SPLIT, [constant(b, [axis]), x], parts, OPTIONS.SplitOptions, options, 3)
+    parts = _split(b, t, x, shape, axis, num)
     y = t(shape)
     concat = schema.ConcatenationOptionsT()
     concat.axis = axis

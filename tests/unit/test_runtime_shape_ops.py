@@ -37,6 +37,11 @@ def _pick(k: int, choices):
     return choices[k % len(choices)]
 
 
+def batch(*families) -> list[Case]:
+    """The cases of (case maker, seeds) pairs, in order."""
+    return [maker(k, seed) for maker, seed_list in families for k, seed in enumerate(seed_list)]
+
+
 def _shape(rng, rank: int, low: int = 1, high: int = 5) -> list[int]:
     return [int(v) for v in rng.integers(low, high, size=rank)]
 
@@ -106,11 +111,8 @@ def chain_case(k, seed) -> Case:
 @given(transposes=seeds(10), slices=seeds(10), strided=seeds(20), broadcasts=seeds(10), chains=seeds(4))
 def test_transpose_slices_and_broadcast_are_bit_exact_with_tflm(target, transposes, slices, strided, broadcasts,
                                                                  chains, tmp_path):
-    cases = [transpose_case(k, s) for k, s in enumerate(transposes)]
-    cases += [slice_case(k, s) for k, s in enumerate(slices)]
-    cases += [strided_slice_case(k, s) for k, s in enumerate(strided)]
-    cases += [broadcast_case(k, s) for k, s in enumerate(broadcasts)]
-    cases += [chain_case(k, s) for k, s in enumerate(chains)]
+    cases = batch((transpose_case, transposes), (slice_case, slices), (strided_slice_case, strided),
+                  (broadcast_case, broadcasts), (chain_case, chains))
     # edge values named outright: a negative stride over everything with both masks, shrinking two
     # axes, and TFLM ignoring the offset flag (end read as an index, not a length from begin)
     rng = np.random.default_rng(7)
@@ -176,11 +178,8 @@ def concatenation_case(k, seed) -> Case:
 @given(splits=seeds(9), split_vs=seeds(9), unpacks=seeds(6), packs=seeds(8), concats=seeds(10))
 def test_splits_packs_and_concatenations_are_bit_exact_with_tflm(target, splits, split_vs, unpacks, packs, concats,
                                                                   tmp_path):
-    cases = [split_case(k, s) for k, s in enumerate(splits)]
-    cases += [split_v_case(k, s) for k, s in enumerate(split_vs)]
-    cases += [unpack_case(k, s) for k, s in enumerate(unpacks)]
-    cases += [pack_case(k, s) for k, s in enumerate(packs)]
-    cases += [concatenation_case(k, s) for k, s in enumerate(concats)]
+    cases = batch((split_case, splits), (split_v_case, split_vs), (unpack_case, unpacks), (pack_case, packs),
+                  (concatenation_case, concats))
     # outputs that are never read, graph outputs in another order, parts read by a later op
     rng = np.random.default_rng(11)
     cases.append(case("split_some_outputs", m.split_model(rng, [2, 6, 3], 1, 3, outputs=[2, 0])))
@@ -214,8 +213,7 @@ def mirror_pad_case(k, seed) -> Case:
 @PROPERTY
 @given(pads=seeds(18), mirrors=seeds(10))
 def test_pads_are_bit_exact_with_tflm(target, pads, mirrors, tmp_path):
-    cases = [pad_case(k, s) for k, s in enumerate(pads)]
-    cases += [mirror_pad_case(k, s) for k, s in enumerate(mirrors)]
+    cases = batch((pad_case, pads), (mirror_pad_case, mirrors))
     # the zero point on every side, and a mirror as wide as REFLECT allows on both sides
     rng = np.random.default_rng(13)
     cases.append(case("pad_zero_point", m.pad_model(rng, [1, 2, 2, 1], [[0, 0], [1, 1], [1, 1], [0, 0]])))
@@ -273,10 +271,8 @@ def batch_to_space_case(k, seed) -> Case:
 @PROPERTY
 @given(d2s=seeds(6), s2d=seeds(6), s2b=seeds(6), b2s=seeds(8))
 def test_depth_space_and_batch_ops_are_bit_exact_with_tflm(target, d2s, s2d, s2b, b2s, tmp_path):
-    cases = [depth_to_space_case(k, s) for k, s in enumerate(d2s)]
-    cases += [space_to_depth_case(k, s) for k, s in enumerate(s2d)]
-    cases += [batch_to_space_case(k, s) for k, s in enumerate(b2s)]
-    padded = [space_to_batch_case(k, s) for k, s in enumerate(s2b)]
+    cases = batch((depth_to_space_case, d2s), (space_to_depth_case, s2d), (batch_to_space_case, b2s))
+    padded = batch((space_to_batch_case, s2b))
     # TFLM pads SPACE_TO_BATCH_ND with a value it never sets: 0 in a fresh arena, an earlier model's
     # bytes in a reused one; so those cases each get an interpreter process of their own
     expected = host.run_tflm_batch([(c.model, list(c.inputs)) for c in cases]) + fresh_tflm_outputs(padded)
@@ -320,8 +316,7 @@ def gather_nd_case(k, seed) -> Case:
 @PROPERTY
 @given(gathers=seeds(12), gather_nds=seeds(10))
 def test_gathers_are_bit_exact_with_tflm(target, gathers, gather_nds, tmp_path):
-    cases = [gather_case(k, s) for k, s in enumerate(gathers)]
-    cases += [gather_nd_case(k, s) for k, s in enumerate(gather_nds)]
+    cases = batch((gather_case, gathers), (gather_nd_case, gather_nds))
     assert_batch_bit_exact(cases, target, tmp_path)
 
 
