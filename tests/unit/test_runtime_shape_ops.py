@@ -6,6 +6,8 @@ cannot run either, and the refusal names the fix."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -318,6 +320,45 @@ def gather_nd_case(k, seed) -> Case:
 def test_gathers_are_bit_exact_with_tflm(target, gathers, gather_nds, tmp_path):
     cases = batch((gather_case, gathers), (gather_nd_case, gather_nds))
     assert_batch_bit_exact(cases, target, tmp_path)
+
+
+# --- a model TensorFlow's converter made ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def converted_data_movement() -> bytes:
+    """A Keras model of data movement, converted to full int8 by TensorFlow's converter through
+    edgekit.quantize: PAD, TRANSPOSE, SPLIT, CONCATENATION, STRIDED_SLICE (a negative stride),
+    MIRROR_PAD, GATHER, UNPACK, PACK, SPACE_TO_DEPTH and RESHAPE, as the converter writes them."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from edgekit.loading import import_tensorflow
+    from edgekit.quantization import quantize
+
+    tf = import_tensorflow()
+    import keras
+    from keras import layers
+
+    x = keras.Input((8, 8, 4))
+    padded = layers.ZeroPadding2D(((1, 0), (0, 1)))(x)
+    swapped = layers.Permute((2, 1, 3))(padded)
+    first, second = layers.Lambda(lambda v: tf.split(v, 2, axis=-1))(swapped)
+    joined = layers.Concatenate(axis=-1)([second, first])
+    strided = layers.Lambda(lambda v: v[:, 1:9:2, ::-1, :])(joined)
+    mirrored = layers.Lambda(lambda v: tf.pad(v, [[0, 0], [1, 1], [2, 0], [0, 0]], mode="REFLECT"))(strided)
+    gathered = layers.Lambda(lambda v: tf.gather(v, [3, 1, 2, 0], axis=-1))(mirrored)
+    restacked = layers.Lambda(lambda v: tf.stack(tf.unstack(v, axis=1)[::-1], axis=1))(gathered)
+    out = layers.Reshape((3, 5, 16))(layers.Lambda(lambda v: tf.nn.space_to_depth(v[:, :, :10, :], 2))(restacked))
+    data = np.random.default_rng(5).normal(size=(100, 8, 8, 4)).astype(np.float32)
+    return quantize(keras.Model(x, out), data, layer_errors=False).tflite
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_converted_model_of_data_movement_is_bit_exact(converted_data_movement, target, tmp_path):
+    info = read_model(converted_data_movement)
+    ops = {op.op for op in info.operators}
+    assert {"PAD", "TRANSPOSE", "SPLIT", "CONCATENATION", "STRIDED_SLICE", "MIRROR_PAD", "GATHER", "UNPACK", "PACK",
+            "SPACE_TO_DEPTH"} <= ops, ops
+    assert all(info.tensors[t].dtype == "INT8" for op in info.operators for t in op.outputs)
+    assert_batch_bit_exact([case("converted_data_movement", converted_data_movement, samples=6)], target, tmp_path)
 
 
 # --- the plan and the refusals ---------------------------------------------------------------------------
