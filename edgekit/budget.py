@@ -49,7 +49,13 @@ PROBE_RAM_BYTES = 116
 #: firmware carries besides (start-up, newlib's printf, the application with its protocol and self-test).
 #: Fitted on the vww_96_int8, kws_ref_model and ad01_int8 ELFs.
 EDGEKIT_HELPER_BYTES = (
-    (888, frozenset({"SOFTMAX", "LOGISTIC", "TANH", "LOG_SOFTMAX"})),  # gemmlowp's fixed-point exp and 1/(1+x) (ek_fixedpoint.c)
+    # gemmlowp's fixed-point exp and 1/(1+x) (ek_fixedpoint.c)
+    (888, frozenset({"SOFTMAX", "LOGISTIC", "TANH", "LOG_SOFTMAX"})),
+    # the strided copy behind the data-movement ops (ek_copy.c)
+    (756, frozenset({"TRANSPOSE", "SLICE", "STRIDED_SLICE", "BROADCAST_TO", "SPLIT", "SPLIT_V", "UNPACK", "PAD",
+                     "PADV2", "MIRROR_PAD", "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "BATCH_TO_SPACE_ND",
+                     "SPACE_TO_BATCH_ND"})),
+    (84, frozenset({"CONCATENATION", "PACK"})),  # chunked byte copies (ek_concatenation.c)
 )
 EDGEKIT_FIRMWARE_BYTES = 8_900
 EDGEKIT_FIRMWARE_RAM_BYTES = 168

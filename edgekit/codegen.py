@@ -32,13 +32,15 @@ IN_PLACE_OPS = frozenset({"ADD", "MUL", "LOGISTIC", "TANH", "RELU", "RELU6", "RE
                           "L2_NORMALIZATION", "QUANTIZE", "SUB", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM",
                           "DIV", "EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL",
                           "SELECT_V2"})
+#: Ops whose output is their first input's bytes under another shape: the output shares them, no copy.
+SAME_BYTES_OPS = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS"})
 
 
 def inplace_aliases(info: ModelInfo) -> dict[int, int]:
-    """Tensors that share another tensor's arena bytes, mapped to that tensor: a RESHAPE's output is its
-    input (the same bytes, so no copy), and an elementwise op writes over an input of its output's size
-    that nothing reads afterwards. Graph inputs are never written over (the caller may still need them)
-    and graph outputs never lent out."""
+    """Tensors that share another tensor's arena bytes, mapped to that tensor: the output of a RESHAPE,
+    SQUEEZE or EXPAND_DIMS is its first input (the same bytes, so no copy), and an elementwise op writes
+    over an input of its output's size that nothing reads afterwards. Graph inputs are never written over
+    (the caller may still need them) and graph outputs never lent out."""
     last_use = {b.tensor: b.last for b in activation_buffers(info)}
     owner: dict[int, int] = {}
     members: dict[int, set[int]] = {}
@@ -56,7 +58,7 @@ def inplace_aliases(info: ModelInfo) -> dict[int, int]:
             continue
         out = op.outputs[0]
         candidates = [i for i in op.inputs if i >= 0 and i in last_use]
-        if op.op == "RESHAPE" and candidates:
+        if op.op in SAME_BYTES_OPS and candidates and candidates[0] == op.inputs[0]:
             join(out, root(candidates[0]))
             continue
         if op.op not in IN_PLACE_OPS:

@@ -62,14 +62,16 @@ class Case:
 
 
 def random_inputs(info: ModelInfo, samples: int, seed: int) -> tuple[np.ndarray, ...]:
-    """Inputs over each input tensor's whole integer range (floats: a normal spread)."""
+    """Inputs over each input tensor's whole integer range (bools half true, floats a normal spread)."""
     rng = np.random.default_rng(seed)
     arrays = []
     for tensor in info.input_tensors:
         sample = tensor.shape[1:] if tensor.shape and tensor.shape[0] == 1 else tensor.shape
         shape = (samples, *sample)
         dtype = numpy_dtype(tensor.dtype)
-        if np.issubdtype(dtype, np.integer):
+        if dtype == np.bool_:
+            arrays.append(rng.integers(0, 2, size=shape).astype(np.bool_))
+        elif np.issubdtype(dtype, np.integer):
             bounds = np.iinfo(dtype)
             arrays.append(rng.integers(bounds.min, int(bounds.max) + 1, size=shape, dtype=dtype))
         else:
@@ -172,11 +174,20 @@ int main(void) {
     return sources
 
 
+def fresh_tflm_outputs(cases: list[Case]) -> list[list[np.ndarray]]:
+    """TFLM's outputs with every case in an interpreter process of its own, for kernels whose result
+    depends on memory TFLM never initialises (its SPACE_TO_BATCH_ND pad value): a fresh arena holds
+    zeros, as a device's does after reset, while one reused within a process holds an earlier model's
+    bytes."""
+    return [host.run_tflm_batch([(c.model, list(c.inputs))])[0] for c in cases]
+
+
 def run_batch(cases: list[Case], target: str, folder: Path,
               expected: list[list[np.ndarray]] | None = None) -> dict[str, int]:
     """Runs every case on ``target`` (one of ``TARGETS``); returns the differing output bytes per case name
     (all 0 when the runtime is bit-exact with TFLM). Compiler errors and warnings fail the test.
-    ``expected`` replaces the tflite-micro interpreter's outputs (only to prove the harness can fail)."""
+    ``expected``: TFLM's outputs per case when the caller has them (:func:`fresh_tflm_outputs`, or wrong
+    ones to prove the harness can fail); by default all cases run through one TFLM process."""
     if expected is None:
         expected = host.run_tflm_batch([(c.model, list(c.inputs)) for c in cases])
     folder.mkdir(parents=True, exist_ok=True)
@@ -198,7 +209,9 @@ def run_batch(cases: list[Case], target: str, folder: Path,
     return {c.name: found[k] for k, c in enumerate(cases)}
 
 
-def assert_batch_bit_exact(cases: list[Case], target: str, folder: Path) -> None:
-    """Every case's outputs on ``target`` are identical to the tflite-micro interpreter's."""
-    differing = {name: n for name, n in run_batch(cases, target, folder).items() if n}
+def assert_batch_bit_exact(cases: list[Case], target: str, folder: Path,
+                           expected: list[list[np.ndarray]] | None = None) -> None:
+    """Every case's outputs on ``target`` are identical to the tflite-micro interpreter's (``expected``
+    as for :func:`run_batch`)."""
+    differing = {name: n for name, n in run_batch(cases, target, folder, expected).items() if n}
     assert not differing, f"output bytes differing from tflite-micro on {target}: {differing}"

@@ -1,4 +1,4 @@
-"""RESHAPE: the same bytes under another shape (no kernel)."""
+"""RESHAPE, SQUEEZE and EXPAND_DIMS: the same bytes under another shape (no kernel)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.fixedpoint import name_of
 
 
-@handler("RESHAPE", code_bytes=0)
+@handler("RESHAPE", "SQUEEZE", "EXPAND_DIMS", code_bytes=0)
 def reshape(op, ctx: Context) -> OpCall:
     """Nothing when the arena plan made the output share the input's bytes, a memmove otherwise."""
     source, target = ctx.ref(op.inputs[0]), ctx.ref(op.outputs[0])
