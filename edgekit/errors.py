@@ -109,3 +109,13 @@ class FlashError(EdgekitError):
 class DeviceError(EdgekitError):
     """A device on the serial protocol that cannot be opened, stops answering, keeps sending damaged
     frames, resets, or runs another model than the one being validated."""
+
+
+class Interrupted(EdgekitError):
+    """Ctrl-C (SIGINT) while an outside tool ran: the tool and every process it started were stopped."""
+
+    exit_code = 130
+
+    def __init__(self, tool: str, log: Path | None = None) -> None:
+        super().__init__(f"interrupted: {tool} and every process it started were stopped; nothing is left running",
+                         ["run the command again to finish the work"] + ([f"the log so far is in {log}"] if log else []))
