@@ -25,6 +25,7 @@ from typing import Callable
 
 from edgekit.budget import BudgetReport, budget_from_elf, check_budget
 from edgekit.catalog import Board, load_board
+from edgekit.compat import check_full_integer
 from edgekit.errors import BudgetError, RenderError, TemplateError
 from edgekit.files import write_atomic
 from edgekit.reader import read_model, read_model_file
@@ -280,6 +281,7 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     quantized = None
     if model_path.suffix.lower() == ".tflite":
         data, info = read_model_file(model_path)
+        check_full_integer(info, io_type=None, source=str(model_path))
         stage(1, "quantize", "skipped: already a .tflite", started)
     else:
         if not model_path.exists():

@@ -51,12 +51,13 @@ def command(model: Path, board: str | None, all_boards: bool, template: str | No
     from edgekit.arena import best_plan, estimate_tflm_arena, with_offline_plan
     from edgekit.budget import check_budget
     from edgekit.catalog import list_boards, load_board
-    from edgekit.compat import compatibility_problems
+    from edgekit.compat import check_full_integer, compatibility_problems
     from edgekit.reader import read_model_file
 
     if bool(board) == all_boards:
         raise click.UsageError("give either --board BOARD or --all-boards")
     data, info = read_model_file(model)
+    check_full_integer(info, io_type=None, source=str(model))  # a float model has no int8 budget to give
     boards = list_boards() if all_boards else [load_board(board)]
     arena = None
     if not compatibility_problems(info, io_type=None):
