@@ -17,7 +17,7 @@ from pathlib import Path
 
 from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena
 from edgekit.catalog import Board
-from edgekit.errors import BudgetError
+from edgekit.errors import BudgetError, ModelError
 from edgekit.reader import ModelInfo
 from edgekit import tflm_ops
 from edgekit.render import FirmwareTemplate, choose_template
@@ -180,13 +180,31 @@ def flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareT
     return parts
 
 
+_GENERATED: dict[str, dict] = {}
+
+
+def generated_runtime(model: bytes, info: ModelInfo) -> dict:
+    """edgekit's generated runtime for ``model`` (codegen.runtime_context), made once per model: ``check
+    --all-boards`` sizes it for every board.
+
+    :raises ModelError: when the generator refuses an op or a parameter of the model.
+    """
+    from edgekit.codegen import runtime_context
+
+    if info.sha256 not in _GENERATED:
+        _GENERATED[info.sha256] = runtime_context(model, info)
+    return _GENERATED[info.sha256]
+
+
 def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareTemplate) -> list[Part]:
     model_bytes = len(model)
     if template.runtime == "edgekit":
-        from edgekit.codegen import runtime_context
-
         # The flatbuffer itself is not referenced by this firmware and is dropped by --gc-sections.
-        generated = runtime_context(model, info)
+        try:
+            generated = generated_runtime(model, info)
+        except ModelError:  # the runtime check says why; the model's constants stand in for the sizes
+            return [Part("model constants (the edgekit runtime cannot run this model)", info.constant_bytes,
+                         "the model's weights and biases"), _framework_part("flash", board, template)]
         return [Part("weights, biases, multipliers and shifts", generated["constant_bytes"],
                      "edgekit's generator: the model's constants as const arrays"),
                 Part(f"{len(generated['calls'])} kernel calls", EDGEKIT_BYTES_PER_CALL * len(generated["calls"]),
@@ -328,6 +346,12 @@ def _hints(report_checks: list[CheckResult], board: Board, template: FirmwareTem
         hints.append("make the model smaller (fewer filters or layers, a lower input resolution)")
     if "runtime" in failed:
         hints.append("re-quantize to full int8 with `edgekit quantize`, or replace the unsupported ops")
+        from edgekit.render import load_template
+
+        other = "tflm" if template.runtime == "edgekit" else "edgekit"
+        if any(load_template(name).runtime == other for name in board.templates):
+            hints.append(f"or try the other engine: `edgekit check MODEL --board {board.id} --runtime {other}`")
+        hints.append("`edgekit check MODEL --all-boards` shows both engines' verdicts for every board")
     return hints
 
 
@@ -344,6 +368,11 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     chosen = choose_template(board, template) if board.templates or template else GENERIC_TFLM
     library = tflm_ops.snapshot(chosen.op_snapshot) if not chosen.needs_tflm_dir else tflm_ops.snapshot("tflm-tree")
     runs = check_runtime_runs(info, chosen, library)
+    if runs.ok and chosen.runtime == "edgekit":
+        try:  # the generator refuses parameters (not just ops) that the runtime does not run
+            generated_runtime(model, info)
+        except ModelError as exc:
+            runs = CheckResult("runtime", False, str(exc).removeprefix("Model: "))
     plan_saving = 0
     if runs.ok and chosen.runtime == "edgekit":
         # the generator's own plan: exact, with no interpreter structures and no margin needed

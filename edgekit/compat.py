@@ -82,8 +82,8 @@ def check_full_integer(info: ModelInfo, io_type: str | None = "int8", source: st
                 f"({listed}). TensorFlow Lite Micro does not run hybrid models."
             )
         elif len(offenders) == len(info.operators):
-            kind = (f"is a float model: all {len(offenders)} ops compute in float ({listed}). Microcontroller "
-                    "targets need a full-int8 model.")
+            kind = (f"is a float model, not a full-integer model: all {len(offenders)} ops compute in float "
+                    f"({listed}). Microcontroller targets need a full-int8 model.")
         else:
             kind = (
                 f"is not a full-integer model: {len(offenders)} of {len(info.operators)} ops compute in "

@@ -14,7 +14,7 @@ def test_float_tflite_is_called_a_float_model_with_how_to_quantize(command, run_
     extra = ["-o", tmp_path / "out"] if command[0] == "build" else []
     code, out, err = run_cli(command[0], shared_model("vww_96_float.tflite"), *command[1:], *extra)
     assert code == 1
-    assert "vww_96_float.tflite': is a float model: all 31 ops compute in float" in err
+    assert "vww_96_float.tflite': is a float model, not a full-integer model: all 31 ops compute in float" in err
     assert "edgekit quantize MODEL --rep-data DATA -o model_int8.tflite" in err
     assert "DOES NOT FIT" not in out + err and "arena 0 B" not in out + err and "has no quantization" not in err
     assert not (tmp_path / "out").exists()
