@@ -18,17 +18,30 @@ from edgekit.pipeline import RUNTIMES
 ENGINE_TITLES = {"tflm": "TFLM", "edgekit": "edgekit runtime"}
 
 
-def bar(label: str, percent: float, used: int, limit: int) -> str:
-    """A PlatformIO-style usage line: ``RAM:   [====      ]  41.2% (used N bytes from M bytes)``."""
+def bar(label: str, percent: float, used: int, limit: int, lower_bound: bool = False) -> str:
+    """A PlatformIO-style usage line: ``RAM:   [====      ]  41.2% (used N bytes from M bytes)``; with
+    ``lower_bound`` (a part of unknown size left out) it says "at least"."""
     filled = min(10, max(0, round(percent / 10)))
-    return f"{label:<6} [{'=' * filled}{' ' * (10 - filled)}] {percent:5.1f}% (used {used:,} bytes from {limit:,} bytes)"
+    at_least = "at least " if lower_bound else ""
+    return (f"{label:<6} [{'=' * filled}{' ' * (10 - filled)}] {percent:5.1f}% (used {at_least}{used:,} bytes from "
+            f"{limit:,} bytes)")
+
+
+def _headline(report) -> str:
+    if not report.fits:
+        return "DOES NOT FIT"
+    unknown = report.flash.unknown + report.ram.unknown
+    return f"fits as far as known ({' and '.join(dict.fromkeys(unknown))} not counted)" if unknown else "fits"
 
 
 def _print_report(report) -> None:
-    click.echo(f"{report.board}: {'fits' if report.fits else 'DOES NOT FIT'} ({report.template}, estimated before "
-               "the build)")
-    click.echo(bar("RAM:", report.ram.percent, report.ram.used, report.ram.limit))
-    click.echo(bar("Flash:", report.flash.percent, report.flash.used, report.flash.limit))
+    click.echo(f"{report.board}: {_headline(report)} ({report.template}, estimated before the build)")
+    click.echo(bar("RAM:", report.ram.percent, report.ram.used, report.ram.limit, bool(report.ram.unknown)))
+    click.echo(bar("Flash:", report.flash.percent, report.flash.used, report.flash.limit, bool(report.flash.unknown)))
+    for usage, name in ((report.flash, "flash"), (report.ram, "RAM")):
+        if usage.unknown and report.fits:
+            click.echo(f"note: {name} fits only if the {' and '.join(usage.unknown)} takes at most "
+                       f"{usage.headroom:,} B")
     click.echo(f"arena: {report.arena_bytes:,} B compiled in (the engine will use about {report.arena_estimate:,} B); "
                f"model: {report.model_bytes:,} B")
     for usage, name in ((report.flash, "flash"), (report.ram, "RAM")):
@@ -69,8 +82,9 @@ class Verdict:
                 return f"cannot run {', '.join(dict.fromkeys(ops))}"
             first = runtime_check.detail.split(";")[0].split(". ")[0]
             return "cannot run: " + (first if len(first) <= 44 else first[:43] + "…")
-        verdict = "fits" if self.report.fits else "no"
-        return f"{verdict:<4} flash {self.report.flash.percent:5.1f}% RAM {self.report.ram.percent:5.1f}%"
+        verdict = "no" if not self.report.fits else "fits?" if self.report.flash.unknown else "fits"
+        at_least = ">=" if self.report.flash.unknown else "  "
+        return f"{verdict:<5} flash{at_least}{self.report.flash.percent:5.1f}% RAM {self.report.ram.percent:5.1f}%"
 
     def as_dict(self) -> dict:
         """The JSON of this verdict: the budget report, or the board, runtime and reason."""
