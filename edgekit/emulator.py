@@ -54,9 +54,11 @@ def _qemu_command(firmware: Path, board: Board, options: list[str], semihosting:
             "-kernel", str(firmware)]
 
 
-def firmware_command(firmware: Path, board: Board, count_instructions: bool = False) -> list[str]:
+def firmware_command(firmware: Path, board: Board, count_instructions: bool = True) -> list[str]:
     """The command that boots ``firmware`` for ``board``. ``count_instructions`` runs QEMU with
-    ``-icount shift=0``: one nanosecond of virtual time per instruction, so timers count instructions."""
+    ``-icount shift=0``: one nanosecond of virtual time per instruction, so timers count instructions. It is
+    the default everywhere (boot, self-test, validate), so every latency edgekit reports for an emulated
+    board is on the same clock, and does not vary with the host's load."""
     if board.platform == "edgekit-host":
         return [str(firmware)]
     return _qemu_command(firmware, board, ["-nographic", "-monitor", "none", "-serial", "stdio",
@@ -171,7 +173,7 @@ def _read_pty_path(process: subprocess.Popen, timeout_s: float) -> str:
 
 
 def run_firmware(firmware: Path, board: Board, timeout_s: float = 60.0,
-                 on_line: Callable[[str], None] | None = None, count_instructions: bool = False) -> FirmwareRun:
+                 on_line: Callable[[str], None] | None = None, count_instructions: bool = True) -> FirmwareRun:
     """Boot ``firmware`` on the emulated ``board``, stream its output, and return when it exits.
 
     :raises FlashError: when the firmware is missing or does not exit within ``timeout_s`` seconds.

@@ -150,10 +150,13 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
     digest = hashlib.sha256(model).digest()
     sha256 = digest.hex()
     x, y, x_device = prepare_inputs(info, test_data, count)
+    notes: list[str] = []
+    if len(x) < count:  # --n larger than the data: run what there is, and say so everywhere
+        notes.append(f"{count} samples were asked for, but {test_data} holds {len(x)}: {len(x)} validated")
+        progress(f"note: {notes[-1]}")
     progress(f"host: running {len(x)} samples on the tflite-micro interpreter")
     reference = host.run_tflm_tensors(model, [x_device])
     float_path = float_model or _float_model_of(folder)
-    notes: list[str] = []
 
     outputs = info.output_tensors
     sizes = [t.nbytes for t in outputs]
