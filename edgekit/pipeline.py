@@ -24,14 +24,13 @@ from pathlib import Path
 from typing import Callable
 
 from edgekit.budget import BudgetReport, budget_from_elf, check_budget
-from edgekit.catalog import Board, load_board
+from edgekit.catalog import RUNTIMES, Board, load_board
 from edgekit.compat import check_full_integer
-from edgekit.errors import BudgetError, RenderError, TemplateError
+from edgekit.errors import DISK_FULL_ERRNOS, BudgetError, EdgekitError, RenderError, TemplateError, WriteError
 from edgekit.files import write_atomic
 from edgekit.reader import read_model, read_model_file
 
 MARKER = ".edgekit-build"
-RUNTIMES = ("tflm", "edgekit")
 
 
 @dataclass(frozen=True)
@@ -133,15 +132,16 @@ class OutputClaim:
         try:
             self.handle.seek(0)
             self.handle.truncate()
-            self.handle.write(MARKER_TEXT)
-            self.handle.flush()
+            self.handle.write(MARKER_TEXT.encode())
         except (OSError, ValueError):
             pass  # the folder was removed or cannot be written: the lock goes with the file handle anyway
         fcntl.flock(self.handle, fcntl.LOCK_UN)
         self.handle.close()
 
 
-def _unwritable(output_dir: Path, exc: OSError) -> RenderError:
+def _unwritable(output_dir: Path, exc: OSError) -> EdgekitError:
+    if exc.errno in DISK_FULL_ERRNOS:
+        return WriteError(output_dir / MARKER, exc)
     return RenderError(f"cannot write in the output folder '{output_dir}': {exc.strerror or exc}",
                        ["choose a folder you can write to with -o",
                         "if you own it, check its permissions and attributes (`ls -ld`, `lsattr -d`: "
@@ -173,15 +173,18 @@ def _claim_output(output_dir: Path) -> OutputClaim:
             raise RenderError(
                 f"output folder '{output_dir}' holds files edgekit did not write; edgekit never deletes or replaces "
                 "them", ["choose an empty or new folder with -o"])
-        handle = marker.open("a+", encoding="utf-8")
+        # unbuffered: a write that fails (a full disk) fails here, not later in close()
+        handle = marker.open("a+b", buffering=0)
     except OSError as exc:
+        if created:
+            shutil.rmtree(output_dir, ignore_errors=True)  # leave no half-made folder behind
         raise _unwritable(output_dir, exc) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.seek(0)
-        holder = next((line.strip() for line in handle.read().splitlines() if line.startswith("in use by")),
-                      "in use by another process")
+        holder = next((line.strip() for line in handle.read().decode(errors="replace").splitlines()
+                       if line.startswith("in use by")), "in use by another process")
         handle.close()
         raise RenderError(f"output folder '{output_dir}' is {holder}: another edgekit build is writing into it",
                           ["wait for that build to finish, then run this one again",
@@ -189,11 +192,12 @@ def _claim_output(output_dir: Path) -> OutputClaim:
     try:
         handle.seek(0)
         handle.truncate()
-        handle.write(MARKER_TEXT + f"in use by edgekit build (pid {os.getpid()}, started "
-                                   f"{time.strftime('%Y-%m-%d %H:%M:%S')})\n")
-        handle.flush()
+        handle.write((MARKER_TEXT + f"in use by edgekit build (pid {os.getpid()}, started "
+                                    f"{time.strftime('%Y-%m-%d %H:%M:%S')})\n").encode())
     except OSError as exc:
         handle.close()
+        if created:
+            shutil.rmtree(output_dir, ignore_errors=True)  # leave no half-made folder behind
         raise _unwritable(output_dir, exc) from None
     return OutputClaim(output_dir, created, handle)
 
@@ -315,13 +319,6 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     with _claim_output(out) as claim:  # locked until the build ends, however it ends
         started = time.monotonic()
         try:
-            write_atomic(out / "model.tflite", data)
-            # what the last build here measured belongs to that build: a new one starts without it
-            for stale in ("build.json", "quantization.json", "validation.json", "report.html"):
-                (out / stale).unlink(missing_ok=True)
-            record = _quantization_record(model_path, given, quantized)
-            if record is not None:
-                write_atomic(out / "quantization.json", record)
             selftest = (selftest_input_from_data(options.selftest_data, info, options.selftest_count)
                         if options.selftest_data else None)
             rendered = render_project(data, info, board, out / "project", RenderOptions(
@@ -342,6 +339,9 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
 
         started = time.monotonic()
         after = budget_from_elf(firmware, board, before)
+        # Only a build that succeeded replaces the last one's records, so a failed build (a compile error, a
+        # missing tool, a full disk, Ctrl-C) leaves them as they were.
+        _replace_records(out, data, _quantization_record(model_path, given, quantized))
         result = BuildResult(board=board.id, output_dir=out, project_dir=out / "project", firmware=firmware,
                              model=out / "model.tflite", template=template.name, source=model_path.absolute(),
                              before=before, after=after,
@@ -354,6 +354,16 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
         result = BuildResult(**{**result.__dict__, "stages": tuple(stages)})
         _write_summary(result)
         return result
+
+
+def _replace_records(out: Path, model: bytes, quantization: bytes | None) -> None:
+    """The new build's model and quantization report; what the last build here measured (its summary,
+    validation and report page) belongs to that build, so it goes."""
+    write_atomic(out / "model.tflite", model)
+    for stale in ("build.json", "quantization.json", "validation.json", "report.html"):
+        (out / stale).unlink(missing_ok=True)
+    if quantization is not None:
+        write_atomic(out / "quantization.json", quantization)
 
 
 def _write_summary(result: BuildResult) -> None:

@@ -141,6 +141,7 @@ _SIZE_CHECK = re.compile(r"Error: The program size \((?P<used>\d+) bytes\) is gr
                          r"\((?P<limit>\d+) bytes\)")
 _OFFLINE = re.compile(r"HTTPClientError|Could not resolve host|Name or service not known|Temporary failure in name "
                       r"resolution|Max retries exceeded|InternetConnectionError|Failed to establish a new connection")
+_DISK_FULL = re.compile(r"No space left on device|File too large|Disk quota exceeded")
 _UNDEFINED = re.compile(r"undefined reference to [`'](?P<symbol>[^']+)'")
 _MISSING_TOOL = re.compile(r"(?P<tool>[\w+.-]+): (?:command )?not found|No such file or directory: '(?P<tool2>[\w+.-]+)'")
 
@@ -149,6 +150,11 @@ def explain_failure(run: PioRun, project_dir: Path) -> Exception:
     """The error for a failed PlatformIO run, from its output (the most specific cause first)."""
     text = run.output
     log = f"the full log is in {run.log}"
+    if match := _DISK_FULL.search(text):
+        return BuildError(f"the build ran out of disk space in {project_dir} ({match[0]})",
+                          ["free some space on that disk (`df -h` shows how much is left), or build somewhere "
+                           "else with -o", "'File too large' can also be a file size limit: `ulimit -f` shows it",
+                           log])
     if match := _REGION_OVERFLOW.search(text):
         return BudgetError(f"the firmware does not fit: region '{match['region']}' overflowed by "
                            f"{int(match['bytes']):,} bytes at link time",

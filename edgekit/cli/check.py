@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from edgekit.pipeline import RUNTIMES
+from edgekit.catalog import RUNTIMES
+from edgekit.cli import MODEL_PATH
 
 ENGINE_TITLES = {"tflm": "TFLM", "edgekit": "edgekit runtime"}
 
@@ -118,7 +119,7 @@ def _verdict(data: bytes, info, board, runtime: str | None, template: str | None
 
 
 @click.command("check")
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", type=MODEL_PATH)
 @click.option("--board", "-b", help="Board id or alias (see `edgekit boards`).")
 @click.option("--all-boards", is_flag=True, help="Check every board edgekit knows, with each engine side by side.")
 @click.option("--runtime", type=click.Choice(RUNTIMES),
