@@ -72,11 +72,13 @@ _PTY_LINE = re.compile(rb"redirected to (/dev/\S+)")
 @dataclass(frozen=True)
 class ServedFirmware:
     """A firmware serving the protocol: the pty to open, ``start`` to call once it is open, and
-    ``monitor`` to give QEMU a monitor command (``stop``, ``cont``, ``system_reset``; QEMU boards only)."""
+    ``monitor`` to give QEMU a monitor command (``stop``, ``cont``, ``system_reset``; QEMU boards only), and
+    ``exit_status`` to tell whether the emulator (or host program) has stopped."""
 
     port: str
     start: Callable[[], None]
     monitor: Callable[[str], None]
+    exit_status: Callable[[], int | None] = lambda: None  # the emulator's exit status once it has stopped
 
 
 @contextlib.contextmanager
@@ -111,7 +113,8 @@ def serve_firmware(firmware: Path, board: Board, start_timeout_s: float = 20.0) 
                              ["run `edgekit flash` on the build to see the firmware's own output"]) from None
 
     try:
-        yield ServedFirmware(_read_pty_path(process, start_timeout_s), lambda: monitor("cont"), monitor)
+        yield ServedFirmware(_read_pty_path(process, start_timeout_s), lambda: monitor("cont"), monitor,
+                             process.poll)
     finally:
         _stop(process)
 
@@ -134,7 +137,8 @@ def _serve_host_program(firmware: Path) -> Iterator[ServedFirmware]:
         def monitor(command: str) -> None:
             raise FlashError("the host board has no emulator monitor", ["use a qemu_* board"])
 
-        yield ServedFirmware(os.ttyname(terminal), start, monitor)
+        yield ServedFirmware(os.ttyname(terminal), start, monitor,
+                             lambda: process.poll() if process is not None else None)
     finally:
         if process is not None:
             _stop(process)

@@ -141,7 +141,7 @@ _SIZE_CHECK = re.compile(r"Error: The program size \((?P<used>\d+) bytes\) is gr
                          r"\((?P<limit>\d+) bytes\)")
 _OFFLINE = re.compile(r"HTTPClientError|Could not resolve host|Name or service not known|Temporary failure in name "
                       r"resolution|Max retries exceeded|InternetConnectionError|Failed to establish a new connection")
-_DISK_FULL = re.compile(r"No space left on device|File too large|Disk quota exceeded")
+_DISK_FULL = re.compile(r"No space left on device|File too large|File size limit exceeded|Disk quota exceeded")
 _UNDEFINED = re.compile(r"undefined reference to [`'](?P<symbol>[^']+)'")
 _MISSING_TOOL = re.compile(r"(?P<tool>[\w+.-]+): (?:command )?not found|No such file or directory: '(?P<tool2>[\w+.-]+)'")
 
