@@ -106,7 +106,7 @@ def _verdict(data: bytes, info, board, runtime: str | None, template: str | None
     if board.templates or template:
         try:
             chosen = choose_runtime_template(board, runtime, template).name
-        except TemplateError as exc:
+        except TemplateError:
             if strict:
                 raise
             return Verdict(board.id, runtime or "", None, f"no {runtime} template")
