@@ -186,6 +186,10 @@ def explain_failure(run: PioRun, project_dir: Path) -> Exception:
                           ["a library the template needs is missing, or an edited source lost a definition", log])
     if match := _MISSING_TOOL.search(text):
         tool = match["tool"] or match["tool2"]
+        if tool.startswith("arm-none-eabi-"):  # whichever of its programs scons started first
+            return ToolNotFound("The Arm cross compiler (arm-none-eabi-gcc and g++)",
+                                "run scripts/setup.sh, or: sudo apt-get install gcc-arm-none-eabi "
+                                "libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib")
         return ToolNotFound(tool, "run scripts/setup.sh, which installs the compilers and QEMU from Debian")
     tail = "\n".join(text.strip().splitlines()[-12:])
     return BuildError(f"PlatformIO failed (exit status {run.returncode}):\n{tail}", [log])

@@ -30,9 +30,10 @@ def test_cross_compiler_missing(good_build, tmp_path):
     env = _path_without(tmp_path / "bin", "arm-none-eabi-")
     before = records(good_build)
     run = edgekit("build", MODEL, "-b", "qemu_m4", "-o", tmp_path / "new", env=env)
-    expect_one_failure(run, "arm-none-eabi-gcc is not installed", "scripts/setup.sh")
+    expect_one_failure(run, "The Arm cross compiler (arm-none-eabi-gcc and g++) is not installed",
+                       "sudo apt-get install gcc-arm-none-eabi")
     run = edgekit("build", MODEL, "-b", "qemu_m4", "-o", good_build, env=env)  # a rebuild of the good one
-    expect_one_failure(run, "arm-none-eabi-gcc is not installed")
+    expect_one_failure(run, "The Arm cross compiler (arm-none-eabi-gcc and g++) is not installed")
     assert records(good_build) == before
 
 
