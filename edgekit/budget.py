@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena, variable_region
+from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena
 from edgekit.catalog import Board
-from edgekit.errors import BudgetError
+from edgekit.errors import BudgetError, ModelError
 from edgekit.reader import ModelInfo
 from edgekit import tflm_ops
 from edgekit.render import FirmwareTemplate, choose_template
@@ -109,6 +109,7 @@ class Part:
     label: str
     bytes: int
     source: str
+    unknown: bool = False  # a part whose size no one has published for this board: not in the total, and said so
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,11 @@ class Usage:
     def headroom(self) -> int:
         """Bytes left (negative when over)."""
         return self.limit - self.used
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        """Labels of the parts whose size is unknown: ``used`` is then a lower bound, never the whole."""
+        return tuple(p.label for p in self.parts if p.unknown)
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,9 @@ class BudgetReport:
         """The report as plain data (the JSON of ``edgekit check --json``)."""
         def usage(u: Usage) -> dict:
             return {"used": u.used, "limit": u.limit, "percent": round(u.percent, 1), "headroom": u.headroom,
-                    "parts": [{"label": p.label, "bytes": p.bytes, "source": p.source} for p in u.parts]}
+                    "complete": not u.unknown, "unknown": list(u.unknown),
+                    "parts": [{"label": p.label, "bytes": None if p.unknown else p.bytes, "source": p.source}
+                              for p in u.parts]}
 
         return {
             "board": self.board, "template": self.template, "runtime": self.runtime, "measured": self.measured,
@@ -211,13 +219,31 @@ def flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareT
     return parts
 
 
+_GENERATED: dict[str, dict] = {}
+
+
+def generated_runtime(model: bytes, info: ModelInfo) -> dict:
+    """edgekit's generated runtime for ``model`` (codegen.runtime_context), made once per model: ``check
+    --all-boards`` sizes it for every board.
+
+    :raises ModelError: when the generator refuses an op or a parameter of the model.
+    """
+    from edgekit.codegen import runtime_context
+
+    if info.sha256 not in _GENERATED:
+        _GENERATED[info.sha256] = runtime_context(model, info)
+    return _GENERATED[info.sha256]
+
+
 def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareTemplate) -> list[Part]:
     model_bytes = len(model)
     if template.runtime == "edgekit":
-        from edgekit.codegen import runtime_context
-
         # The flatbuffer itself is not referenced by this firmware and is dropped by --gc-sections.
-        generated = runtime_context(model, info)
+        try:
+            generated = generated_runtime(model, info)
+        except ModelError:  # the runtime check says why; the model's constants stand in for the sizes
+            return [Part("model constants (the edgekit runtime cannot run this model)", info.constant_bytes,
+                         "the model's weights and biases"), _framework_part("flash", board, template)]
         cost = runtime_firmware_cost(board)
         return [Part("weights, biases, multipliers and shifts", generated["constant_bytes"],
                      "edgekit's generator: the model's constants as const arrays"),
@@ -284,8 +310,8 @@ def _framework_part(memory: str, board: Board, template: FirmwareTemplate) -> Pa
     key = f"memory.framework_{memory}"
     value = dict(board.framework_flash if memory == "flash" else board.framework_ram).get(framework)
     if value is None:
-        return Part(f"{framework} framework (no published figure for this board; not counted)", 0,
-                    f"add {key}.{framework} to the board file to count it")
+        return Part(f"{framework} framework (size unknown for this board)", 0,
+                    f"add {key}.{framework} to the board file to count it", unknown=True)
     return Part(f"{framework} framework, minimal program", value, board.source(f"{key}.{framework}"))
 
 
@@ -299,21 +325,42 @@ def check_runtime_runs(info: ModelInfo, template: FirmwareTemplate, library) -> 
     return CheckResult("runtime", not problems, "; ".join(problems) or f"{template.library} runs every op")
 
 
+def _usage_detail(usage: Usage) -> str:
+    detail = f"{usage.used:,} of {usage.limit:,} B"
+    if usage.headroom < 0:
+        detail += f": {-usage.headroom:,} B ({-usage.headroom / usage.limit:.1%}) over"
+    elif usage.unknown:
+        detail += (f", plus {' and '.join(usage.unknown)}: it fits only if that takes at most "
+                   f"{usage.headroom:,} B")
+    return detail
+
+
 def check_flash_fits(flash: Usage, board: Board) -> CheckResult:
     """Model + runtime + framework must fit in the flash an application may use ({board.usable_flash} B on
-    ESP32: the app partition, not the chip)."""
-    detail = f"{flash.used:,} of {flash.limit:,} B"
-    if flash.headroom < 0:
-        detail += f": {-flash.headroom:,} B ({-flash.headroom / flash.limit:.1%}) over"
-    return CheckResult("flash", flash.headroom >= 0, detail)
+    ESP32: the app partition, not the chip). A part of unknown size is named, never counted as zero."""
+    return CheckResult("flash", flash.headroom >= 0, _usage_detail(flash))
 
 
 def check_ram_fits(ram: Usage) -> CheckResult:
     """Arena + runtime objects + framework RAM must fit in RAM (a failure, where PlatformIO only warns)."""
-    detail = f"{ram.used:,} of {ram.limit:,} B"
-    if ram.headroom < 0:
-        detail += f": {-ram.headroom:,} B ({-ram.headroom / ram.limit:.1%}) over"
-    return CheckResult("ram", ram.headroom >= 0, detail)
+    return CheckResult("ram", ram.headroom >= 0, _usage_detail(ram))
+
+
+def flash_limit(board: Board, template: FirmwareTemplate) -> int:
+    """The flash an application built with ``template`` may use on ``board``: the framework's partition on
+    ESP32 (ESP-IDF's default factory app is 1 MB, Arduino's app0 1.25 MB), else the board's usable flash."""
+    from edgekit.render import choose_framework
+
+    return board.flash_for(choose_framework(board, template)) if template.frameworks else board.usable_flash
+
+
+def ram_limit(board: Board, template: FirmwareTemplate) -> int:
+    """The RAM a firmware built with ``template`` may use on ``board``: with a static arena, RAM capped by
+    the largest static .data + .bss the linker accepts (160 KB on the classic ESP32); with an arena from the
+    heap, all of RAM plus PSRAM (the arena must also fit the heap's largest block: check_heap_block)."""
+    if template.arena == "heap":
+        return board.ram_bytes + board.psram
+    return min(board.ram_bytes, board.static_ram_limit)
 
 
 def check_static_ram(ram: Usage, board: Board, template: FirmwareTemplate) -> CheckResult:
@@ -359,6 +406,12 @@ def _hints(report_checks: list[CheckResult], board: Board, template: FirmwareTem
         hints.append("make the model smaller (fewer filters or layers, a lower input resolution)")
     if "runtime" in failed:
         hints.append("re-quantize to full int8 with `edgekit quantize`, or replace the unsupported ops")
+        from edgekit.render import load_template
+
+        other = "tflm" if template.runtime == "edgekit" else "edgekit"
+        if any(load_template(name).runtime == other for name in board.templates):
+            hints.append(f"or try the other engine: `edgekit check MODEL --board {board.id} --runtime {other}`")
+        hints.append("`edgekit check MODEL --all-boards` shows both engines' verdicts for every board")
     return hints
 
 
@@ -375,10 +428,16 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     chosen = choose_template(board, template) if board.templates or template else GENERIC_TFLM
     library = tflm_ops.snapshot(chosen.op_snapshot) if not chosen.needs_tflm_dir else tflm_ops.snapshot("tflm-tree")
     runs = check_runtime_runs(info, chosen, library)
+    if runs.ok and chosen.runtime == "edgekit":
+        try:  # the generator refuses parameters (not just ops) that the runtime does not run
+            generated_runtime(model, info)
+        except ModelError as exc:
+            runs = CheckResult("runtime", False, str(exc).removeprefix("Model: "))
     plan_saving = 0
     if runs.ok and chosen.runtime == "edgekit":
-        # the generator's own plan: exact, with no interpreter structures and no margin needed
-        compiled = estimate = max(variable_region(info, best_plan(info).head)[1], 16)
+        # the generator's own arena (its plan with in-place outputs and the state tensors after it): exact,
+        # what the firmware compiles in and reports, with no interpreter structures and no margin needed
+        compiled = estimate = generated_runtime(model, info)["arena_bytes"]
     elif runs.ok and chosen.runtime != "none":
         plan = best_plan(info)
         plan_saving = plan.saving
@@ -393,14 +452,10 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
         estimate = arena.bytes
     else:
         compiled = estimate = 0
-    from edgekit.render import choose_framework
-
     flash_list = flash_parts(info, model, board, chosen, selftest_samples)
-    flash_limit = board.flash_for(choose_framework(board, chosen)) if chosen.frameworks else board.usable_flash
-    flash = Usage(sum(p.bytes for p in flash_list), flash_limit, tuple(flash_list))
+    flash = Usage(sum(p.bytes for p in flash_list), flash_limit(board, chosen), tuple(flash_list))
     ram_list = ram_parts(info, compiled, board, chosen)
-    ram_limit = board.ram_bytes + (board.psram if chosen.arena == "heap" else 0)
-    ram = Usage(sum(p.bytes for p in ram_list), ram_limit, tuple(ram_list))
+    ram = Usage(sum(p.bytes for p in ram_list), ram_limit(board, chosen), tuple(ram_list))
     checks = [runs, check_flash_fits(flash, board), check_ram_fits(ram), check_static_ram(ram, board, chosen),
               check_heap_block(compiled, board, chosen)]
     return BudgetReport(
@@ -453,7 +508,8 @@ def budget_from_elf(path: str | Path, board: Board, before: BudgetReport | None 
                          if re.match(flash_rule, name))
     ram_parts_ = tuple(Part(name, size, "ELF section") for name, size in sorted(sections.items())
                        if re.match(ram_rule, name))
-    flash = Usage(sum(p.bytes for p in flash_parts_), board.usable_flash, flash_parts_)
+    limit = flash_limit(board, _template_of(before)) if before else board.usable_flash  # the estimate's limit
+    flash = Usage(sum(p.bytes for p in flash_parts_), limit, flash_parts_)
     ram = Usage(sum(p.bytes for p in ram_parts_), min(board.ram_bytes, board.static_ram_limit), ram_parts_)
     checks = (check_flash_fits(flash, board), check_ram_fits(ram))
     return BudgetReport(

@@ -12,6 +12,7 @@ with the same name as a shipped one replaces it.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 BOARDS_PATH_VARIABLE = "EDGEKIT_BOARDS_PATH"
+#: The inference engines a board's firmware templates run: TFLM, or edgekit's own generated runtime.
+RUNTIMES = ("tflm", "edgekit")
+log = logging.getLogger(__name__)
 
 #: Every key a board file may hold: dotted key -> (type, required, what it means).
 #: ``int`` values are bytes unless the key says otherwise.
@@ -115,9 +119,23 @@ class Board:
         return dict(self.sources).get(key, "")
 
 
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Log a warning once per process (board files are read by several commands in one run)."""
+    if message not in _warned:
+        _warned.add(message)
+        log.warning(message)
+
+
 def board_dirs() -> list[Path]:
-    """Folders searched for board files: the user's (``EDGEKIT_BOARDS_PATH``) first, then edgekit's own."""
+    """Folders searched for board files: the user's (``EDGEKIT_BOARDS_PATH``) first, then edgekit's own.
+    A user folder that does not exist is named in a warning (a typo there would hide the user's boards)."""
     user = [Path(p) for p in os.environ.get(BOARDS_PATH_VARIABLE, "").split(os.pathsep) if p]
+    for folder in user:
+        if not folder.is_dir():
+            _warn_once(f"{BOARDS_PATH_VARIABLE} names '{folder}', which is not a folder; no boards are read from it")
     shipped = Path(str(resources.files("edgekit.boards")))
     return [*user, shipped]
 
@@ -134,8 +152,21 @@ def _board_files() -> dict[str, Path]:
 
 
 def list_boards() -> list[Board]:
-    """Every board edgekit knows (bases excluded), sorted by id."""
-    return [load_board(name) for name in sorted(_board_files()) if not name.startswith("_")]
+    """Every board edgekit knows (bases excluded), sorted by id. A broken board file is skipped with a
+    warning that names it and its problem: one bad user file must not hide every other board."""
+    boards = []
+    for name in sorted(_board_files()):
+        if name.startswith("_"):
+            continue
+        try:
+            boards.append(load_board(name))
+        except BoardError as exc:
+            _warn_once(f"skipping board '{name}': {_first_line(exc)}")
+    return boards
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0]
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -225,7 +256,11 @@ def _aliases() -> dict[str, str]:
         if name.startswith("_"):
             continue
         names[_normalise(name)] = name
-        raw, _ = _load_raw(name, files)
+        try:
+            raw, _ = _load_raw(name, files)
+        except BoardError as exc:  # its aliases are unknown; its id still resolves (and then fails loudly)
+            _warn_once(f"skipping board '{name}': {_first_line(exc)}")
+            continue
         for alias in raw.get("aliases", []):
             names.setdefault(_normalise(alias), name)
     return names

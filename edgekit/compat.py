@@ -19,6 +19,7 @@ IO_TYPES = ("int8", "uint8", "float32")
 _FIX_QUANTIZE = (
     "quantize the float model (Keras, SavedModel) with: edgekit quantize MODEL --rep-data DATA -o model_int8.tflite"
 )
+_FIX_BUILD = "or build from the float Keras/SavedModel directly: edgekit build MODEL --rep-data DATA --board BOARD"
 _FIX_CONVERTER = (
     "if you convert it yourself, set converter.optimizations = [tf.lite.Optimize.DEFAULT], a "
     "representative_dataset, and target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]"
@@ -80,12 +81,15 @@ def check_full_integer(info: ModelInfo, io_type: str | None = "int8", source: st
                 "is a dynamic-range (hybrid) model: its weights are int8 but it computes in float "
                 f"({listed}). TensorFlow Lite Micro does not run hybrid models."
             )
+        elif len(offenders) == len(info.operators):
+            kind = (f"is a float model, not a full-integer model: all {len(offenders)} ops compute in float "
+                    f"({listed}). Microcontroller targets need a full-int8 model.")
         else:
             kind = (
                 f"is not a full-integer model: {len(offenders)} of {len(info.operators)} ops compute in "
                 f"float ({listed}). Microcontroller targets need int8 kernels."
             )
-        raise ModelError(source, kind, [_FIX_QUANTIZE, _FIX_CONVERTER])
+        raise ModelError(source, kind, [_FIX_QUANTIZE, _FIX_BUILD, _FIX_CONVERTER])
 
     if io_type is None:
         return

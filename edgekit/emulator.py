@@ -60,9 +60,11 @@ def _qemu_command(firmware: Path, board: Board, options: list[str], semihosting:
             "-kernel", str(firmware)]
 
 
-def firmware_command(firmware: Path, board: Board, count_instructions: bool = False) -> list[str]:
+def firmware_command(firmware: Path, board: Board, count_instructions: bool = True) -> list[str]:
     """The command that boots ``firmware`` for ``board``. ``count_instructions`` runs QEMU with
-    ``-icount shift=0``: one nanosecond of virtual time per instruction, so timers count instructions."""
+    ``-icount shift=0``: one nanosecond of virtual time per instruction, so timers count instructions. It is
+    the default everywhere (boot, self-test, validate), so every latency edgekit reports for an emulated
+    board is on the same clock, and does not vary with the host's load."""
     if board.platform == "edgekit-host":
         return [str(firmware)]
     return _qemu_command(firmware, board, ["-nographic", "-monitor", "none", "-serial", "stdio",
@@ -76,11 +78,13 @@ _PTY_LINE = re.compile(rb"redirected to (/dev/\S+)")
 @dataclass(frozen=True)
 class ServedFirmware:
     """A firmware serving the protocol: the pty to open, ``start`` to call once it is open, and
-    ``monitor`` to give QEMU a monitor command (``stop``, ``cont``, ``system_reset``; QEMU boards only)."""
+    ``monitor`` to give QEMU a monitor command (``stop``, ``cont``, ``system_reset``; QEMU boards only), and
+    ``exit_status`` to tell whether the emulator (or host program) has stopped."""
 
     port: str
     start: Callable[[], None]
     monitor: Callable[[str], None]
+    exit_status: Callable[[], int | None] = lambda: None  # the emulator's exit status once it has stopped
 
 
 @contextlib.contextmanager
@@ -115,7 +119,8 @@ def serve_firmware(firmware: Path, board: Board, start_timeout_s: float = 20.0) 
                              ["run `edgekit flash` on the build to see the firmware's own output"]) from None
 
     try:
-        yield ServedFirmware(_read_pty_path(process, start_timeout_s), lambda: monitor("cont"), monitor)
+        yield ServedFirmware(_read_pty_path(process, start_timeout_s), lambda: monitor("cont"), monitor,
+                             process.poll)
     finally:
         _stop(process)
 
@@ -138,7 +143,8 @@ def _serve_host_program(firmware: Path) -> Iterator[ServedFirmware]:
         def monitor(command: str) -> None:
             raise FlashError("the host board has no emulator monitor", ["use a qemu_* board"])
 
-        yield ServedFirmware(os.ttyname(terminal), start, monitor)
+        yield ServedFirmware(os.ttyname(terminal), start, monitor,
+                             lambda: process.poll() if process is not None else None)
     finally:
         if process is not None:
             _stop(process)
@@ -177,7 +183,7 @@ def _read_pty_path(process: subprocess.Popen, timeout_s: float) -> str:
 
 
 def run_firmware(firmware: Path, board: Board, timeout_s: float = 60.0,
-                 on_line: Callable[[str], None] | None = None, count_instructions: bool = False) -> FirmwareRun:
+                 on_line: Callable[[str], None] | None = None, count_instructions: bool = True) -> FirmwareRun:
     """Boot ``firmware`` on the emulated ``board``, stream its output, and return when it exits.
 
     :raises FlashError: when the firmware is missing or does not exit within ``timeout_s`` seconds.

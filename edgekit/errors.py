@@ -7,6 +7,7 @@ Every error a user can cause is an :class:`EdgekitError`. Each class formats its
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Iterable
 
@@ -109,3 +110,35 @@ class FlashError(EdgekitError):
 class DeviceError(EdgekitError):
     """A device on the serial protocol that cannot be opened, stops answering, keeps sending damaged
     frames, resets, or runs another model than the one being validated."""
+
+
+class Interrupted(EdgekitError):
+    """Ctrl-C (SIGINT) while an outside tool ran: the tool and every process it started were stopped."""
+
+    exit_code = 130
+
+    def __init__(self, tool: str, log: Path | None = None) -> None:
+        super().__init__(f"interrupted: {tool} and every process it started were stopped; nothing is left running",
+                         ["run the command again to finish the work"] + ([f"the log so far is in {log}"] if log else []))
+
+
+#: errno values that mean the disk (or a quota, or the process's file size limit) is full.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
+class WriteError(EdgekitError):
+    """A file edgekit writes cannot be written: the disk is full, a size limit, no permission."""
+
+    def __init__(self, path: str | Path | None, exc: OSError) -> None:
+        self.path = None if path is None else str(path)
+        reason = exc.strerror or str(exc)
+        where = f"'{self.path}'" if self.path else "an output file"
+        if exc.errno in DISK_FULL_ERRNOS:
+            hints = ["free some space on that disk (`df -h` shows how much is left), or write somewhere else "
+                     "(-o / --build-dir)"]
+            if exc.errno == errno.EFBIG:
+                hints.append("'File too large' can also be a file size limit: `ulimit -f` shows it")
+            super().__init__(f"cannot write {where}: {reason}; the files written before are unchanged", hints)
+        else:
+            super().__init__(f"cannot write {where}: {reason}",
+                             ["choose a folder you can write to (-o / --build-dir)"])

@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from edgekit.errors import EdgekitError
+from edgekit.errors import WriteError
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
@@ -30,8 +30,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> Path:
         os.replace(temporary, path)
         temporary = None
     except OSError as exc:
-        raise EdgekitError(f"Output '{path}' cannot be written ({exc.strerror or exc}).",
-                           ["choose a path in a folder you can write to"]) from exc
+        raise WriteError(path, exc) from None
     finally:
         if temporary is not None:
             with contextlib.suppress(OSError):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edgekit.arena import activation_buffers, best_plan, place, plan_size, tflm_greedy_order
+from edgekit.errors import RenderError
 from edgekit.files import write_atomic
 from edgekit.reader import ModelInfo, read_model_file
 from edgekit.report import figure
@@ -372,11 +373,29 @@ def _table(rows: list[tuple[str, str]]) -> str:
                                for k, v in rows) + "</table>"
 
 
+#: What writes each side file, for the message when one is damaged.
+_SIDE_FILE_FIX = {"validation.json": "run `edgekit validate` again to write it anew",
+                  "quantization.json": "build again with `edgekit build` to write it anew"}
+
+
 def _optional_json(path: Path) -> dict | None:
+    """A side file of the build (validation.json, quantization.json), or None when there is none.
+
+    :raises RenderError: for one that is damaged: the page would silently lose its section, and the last
+        good report.html is better left as it is.
+    """
+    if not path.is_file():
+        return None
     try:
-        return json.loads(path.read_text()) if path.is_file() else None
-    except (OSError, ValueError):
-        return None  # a damaged side file must not stop the report; its section says it is missing
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        problem = getattr(exc, "strerror", None) or str(exc)
+    else:
+        if isinstance(data, dict):
+            return data
+        problem = f"a JSON {type(data).__name__}, not an object"
+    raise RenderError(f"{path} is damaged ({problem}); the report was not written",
+                      [_SIDE_FILE_FIX.get(path.name, "write it anew"), f"or delete {path} to leave it out of the report"])
 
 
 def _short_bytes(value: float) -> str:

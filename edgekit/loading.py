@@ -127,7 +127,25 @@ def load_model(model: Any, custom_objects: dict[str, Any] | None = None) -> Load
 
 
 def _from_keras_file(path: Path, custom_objects: dict[str, Any] | None) -> LoadedModel:
+    import zipfile
+
     import keras
+
+    # Keras reports an empty or non-zip .keras file as "File not found"; say what is wrong with it instead.
+    try:
+        size = path.stat().st_size
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise ModelError(path, f"cannot be read ({exc.strerror or exc}).",
+                         ["check the file's permissions (`ls -l`)"]) from None
+    if size == 0:
+        raise ModelError(path, "is empty (0 bytes): the save was interrupted or the copy failed.",
+                         ["save the model again with model.save(), or copy it again"])
+    if path.suffix.lower() == ".keras" and not zipfile.is_zipfile(path):
+        raise ModelError(path, f"is not a .keras file ({size:,} bytes that are not the zip archive Keras 3 writes).",
+                         ["save the model again with model.save('model.keras')",
+                          "a Keras 2 HDF5 file must end in .h5"])
 
     errors = []
     loaders: list[tuple[str, Callable[[], Any]]] = [

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Callable
 
 from edgekit.budget import BudgetReport, budget_from_elf, check_budget
-from edgekit.catalog import Board, load_board
-from edgekit.errors import BudgetError, RenderError, TemplateError
+from edgekit.catalog import RUNTIMES, Board, load_board
+from edgekit.compat import check_full_integer
+from edgekit.errors import DISK_FULL_ERRNOS, BudgetError, EdgekitError, RenderError, TemplateError, WriteError
 from edgekit.files import write_atomic
 from edgekit.reader import read_model, read_model_file
 
 MARKER = ".edgekit-build"
-RUNTIMES = ("tflm", "edgekit")
 
 
 @dataclass(frozen=True)
@@ -104,25 +104,102 @@ def load_last_build(output_dir: Path) -> dict:
     return data
 
 
-def _claim_output(output_dir: Path) -> bool:
-    """Make ``output_dir`` edgekit's; refuse a folder that holds other files. True if it was created here."""
+MARKER_TEXT = "written by edgekit build; its files may be replaced by the next build\n"
+
+
+@dataclass
+class OutputClaim:
+    """An output folder this process has made its own and holds locked until :meth:`release`.
+
+    The lock is an ``flock`` on the folder's marker file: the kernel drops it when the process ends, however
+    it ends, so a killed build never leaves a folder locked.
+    """
+
+    folder: Path
+    created: bool
+    handle: object
+
+    def __enter__(self) -> "OutputClaim":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
+    def release(self) -> None:
+        """Unlock the folder (the marker stays, saying the folder is edgekit's)."""
+        import fcntl
+
+        try:
+            self.handle.seek(0)
+            self.handle.truncate()
+            self.handle.write(MARKER_TEXT.encode())
+        except (OSError, ValueError):
+            pass  # the folder was removed or cannot be written: the lock goes with the file handle anyway
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def _unwritable(output_dir: Path, exc: OSError) -> EdgekitError:
+    if exc.errno in DISK_FULL_ERRNOS:
+        return WriteError(output_dir / MARKER, exc)
+    return RenderError(f"cannot write in the output folder '{output_dir}': {exc.strerror or exc}",
+                       ["choose a folder you can write to with -o",
+                        "if you own it, check its permissions and attributes (`ls -ld`, `lsattr -d`: "
+                        "'i' means immutable, undone with `chattr -i`)"])
+
+
+def _claim_output(output_dir: Path) -> OutputClaim:
+    """Make ``output_dir`` edgekit's and lock it against a second build; refuse a folder that holds other
+    files, one that cannot be written, and one another edgekit build is writing into (naming that build)."""
+    import fcntl
+    import os
+
+    created = False
     if output_dir.exists() or output_dir.is_symlink():
         if not output_dir.is_dir():
             raise RenderError(f"output '{output_dir}' exists and is not a folder", ["choose another path with -o"])
-        if any(output_dir.iterdir()) and not (output_dir / MARKER).exists():
-            raise RenderError(
-                f"output folder '{output_dir}' holds files edgekit did not write; edgekit never deletes or replaces them",
-                ["choose an empty or new folder with -o"])
-        created = False
     else:
         try:
             output_dir.mkdir(parents=True)
+            created = True
+        except FileExistsError:
+            pass  # another build made it a moment ago: the lock below decides who writes into it
         except OSError as exc:
             raise RenderError(f"cannot create the output folder '{output_dir}': {exc.strerror or exc}",
                               ["choose a folder you can write to with -o"]) from None
-        created = True
-    (output_dir / MARKER).write_text("written by edgekit build; its files may be replaced by the next build\n")
-    return created
+    marker = output_dir / MARKER
+    try:
+        if any(p.name != MARKER for p in output_dir.iterdir()) and not marker.exists():
+            raise RenderError(
+                f"output folder '{output_dir}' holds files edgekit did not write; edgekit never deletes or replaces "
+                "them", ["choose an empty or new folder with -o"])
+        # unbuffered: a write that fails (a full disk) fails here, not later in close()
+        handle = marker.open("a+b", buffering=0)
+    except OSError as exc:
+        if created:
+            shutil.rmtree(output_dir, ignore_errors=True)  # leave no half-made folder behind
+        raise _unwritable(output_dir, exc) from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = next((line.strip() for line in handle.read().decode(errors="replace").splitlines()
+                       if line.startswith("in use by")), "in use by another process")
+        handle.close()
+        raise RenderError(f"output folder '{output_dir}' is {holder}: another edgekit build is writing into it",
+                          ["wait for that build to finish, then run this one again",
+                           "or build into another folder with -o"]) from None
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write((MARKER_TEXT + f"in use by edgekit build (pid {os.getpid()}, started "
+                                    f"{time.strftime('%Y-%m-%d %H:%M:%S')})\n").encode())
+    except OSError as exc:
+        handle.close()
+        if created:
+            shutil.rmtree(output_dir, ignore_errors=True)  # leave no half-made folder behind
+        raise _unwritable(output_dir, exc) from None
+    return OutputClaim(output_dir, created, handle)
 
 
 def choose_runtime_template(board: Board, runtime: str | None, template: str | None):
@@ -208,6 +285,7 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     quantized = None
     if model_path.suffix.lower() == ".tflite":
         data, info = read_model_file(model_path)
+        check_full_integer(info, io_type=None, source=str(model_path))
         stage(1, "quantize", "skipped: already a .tflite", started)
     else:
         if not model_path.exists():
@@ -238,47 +316,54 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
     stage(3, "budget", f"fits: flash {before.flash.percent:.1f}%, RAM {before.ram.percent:.1f}% (estimate){plan_note}",
           started)
 
-    started = time.monotonic()
-    created = _claim_output(out)
-    try:
-        write_atomic(out / "model.tflite", data)
-        # what the last build here measured belongs to that build: a new one starts without it
-        for stale in ("build.json", "quantization.json", "validation.json", "report.html"):
-            (out / stale).unlink(missing_ok=True)
-        record = _quantization_record(model_path, given, quantized)
-        if record is not None:
-            write_atomic(out / "quantization.json", record)
-        selftest = (selftest_input_from_data(options.selftest_data, info, options.selftest_count)
-                    if options.selftest_data else None)
-        rendered = render_project(data, info, board, out / "project", RenderOptions(
-            template=template.name, arena_bytes=options.arena_bytes or before.arena_bytes, tflm_dir=options.tflm_dir,
-            selftest_input=selftest, selftest_count=options.selftest_count,
-            selftest_origin=f"the first sample(s) of {options.selftest_data}" if selftest else "",
-            model_name=model_path.stem, force=options.force))
-    except Exception:
-        if created:
-            shutil.rmtree(out, ignore_errors=True)
-        raise
-    stage(4, "render", f"{len(rendered.files)} files, template {template.name}", started)
+    with _claim_output(out) as claim:  # locked until the build ends, however it ends
+        started = time.monotonic()
+        try:
+            selftest = (selftest_input_from_data(options.selftest_data, info, options.selftest_count)
+                        if options.selftest_data else None)
+            rendered = render_project(data, info, board, out / "project", RenderOptions(
+                template=template.name, arena_bytes=options.arena_bytes or before.arena_bytes,
+                tflm_dir=options.tflm_dir,
+                selftest_input=selftest, selftest_count=options.selftest_count,
+                selftest_origin=f"the first sample(s) of {options.selftest_data}" if selftest else "",
+                model_name=model_path.stem, force=options.force))
+        except Exception:
+            if claim.created:
+                shutil.rmtree(out, ignore_errors=True)
+            raise
+        stage(4, "render", f"{len(rendered.files)} files, template {template.name}", started)
 
-    started = time.monotonic()
-    firmware, _ = platformio.build_project(out / "project", board.platform, out / "build.log", pio_line)
-    stage(5, "build", f"pio run: {firmware.relative_to(out)}", started)
+        started = time.monotonic()
+        firmware, _ = platformio.build_project(out / "project", board.platform, out / "build.log", pio_line)
+        stage(5, "build", f"pio run: {firmware.relative_to(out)}", started)
 
-    started = time.monotonic()
-    after = budget_from_elf(firmware, board, before)
-    result = BuildResult(board=board.id, output_dir=out, project_dir=out / "project", firmware=firmware,
-                         model=out / "model.tflite", template=template.name, source=model_path.absolute(),
-                         before=before, after=after,
-                         stages=tuple(stages))
-    if not after.fits:
+        started = time.monotonic()
+        after = budget_from_elf(firmware, board, before)
+        # Only a build that succeeded replaces the last one's records, so a failed build (a compile error, a
+        # missing tool, a full disk, Ctrl-C) leaves them as they were.
+        _replace_records(out, data, _quantization_record(model_path, given, quantized))
+        result = BuildResult(board=board.id, output_dir=out, project_dir=out / "project", firmware=firmware,
+                             model=out / "model.tflite", template=template.name, source=model_path.absolute(),
+                             before=before, after=after,
+                             stages=tuple(stages))
+        if not after.fits:
+            _write_summary(result)
+            raise _budget_failure(after, "measured on the built firmware")
+        stage(6, "size", f"fits: flash {after.flash.used:,} B ({after.flash.percent:.1f}%), RAM {after.ram.used:,} B "
+              f"({after.ram.percent:.1f}%) from the ELF", started)
+        result = BuildResult(**{**result.__dict__, "stages": tuple(stages)})
         _write_summary(result)
-        raise _budget_failure(after, "measured on the built firmware")
-    stage(6, "size", f"fits: flash {after.flash.used:,} B ({after.flash.percent:.1f}%), RAM {after.ram.used:,} B "
-          f"({after.ram.percent:.1f}%) from the ELF", started)
-    result = BuildResult(**{**result.__dict__, "stages": tuple(stages)})
-    _write_summary(result)
-    return result
+        return result
+
+
+def _replace_records(out: Path, model: bytes, quantization: bytes | None) -> None:
+    """The new build's model and quantization report; what the last build here measured (its summary,
+    validation and report page) belongs to that build, so it goes."""
+    write_atomic(out / "model.tflite", model)
+    for stale in ("build.json", "quantization.json", "validation.json", "report.html"):
+        (out / stale).unlink(missing_ok=True)
+    if quantization is not None:
+        write_atomic(out / "quantization.json", quantization)
 
 
 def _write_summary(result: BuildResult) -> None:

@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from edgekit.errors import BuildError, BudgetError, FlashError, OfflineError, ToolNotFound
+from edgekit.errors import BuildError, BudgetError, FlashError, Interrupted, OfflineError, ToolNotFound
 
 PLATFORMS_ROOT = Path(str(resources.files("edgekit").joinpath("platforms")))
 #: Platforms shipped with edgekit (board file's platformio.platform -> folder).
@@ -111,7 +111,7 @@ def pio_environment(platform: str) -> dict[str, str]:
     """Environment for PlatformIO: quiet, no telemetry, and the private core directory for local platforms."""
     env = {**os.environ, "PLATFORMIO_SETTING_ENABLE_TELEMETRY": "no",
            "PLATFORMIO_SETTING_CHECK_PLATFORMIO_INTERVAL": "3650", "PLATFORMIO_NO_ANSI": "true",
-           "PLATFORMIO_DISABLE_PROGRESSBAR": "true"}
+           "PLATFORMIO_DISABLE_PROGRESSBAR": "true", "PYTHONUNBUFFERED": "1"}  # lines as they come, for -v
     if platform in LOCAL_PLATFORMS:
         env["PLATFORMIO_CORE_DIR"] = str(private_core_dir())
     return env
@@ -141,6 +141,7 @@ _SIZE_CHECK = re.compile(r"Error: The program size \((?P<used>\d+) bytes\) is gr
                          r"\((?P<limit>\d+) bytes\)")
 _OFFLINE = re.compile(r"HTTPClientError|Could not resolve host|Name or service not known|Temporary failure in name "
                       r"resolution|Max retries exceeded|InternetConnectionError|Failed to establish a new connection")
+_DISK_FULL = re.compile(r"No space left on device|File too large|File size limit exceeded|Disk quota exceeded")
 _UNDEFINED = re.compile(r"undefined reference to [`'](?P<symbol>[^']+)'")
 _MISSING_TOOL = re.compile(r"(?P<tool>[\w+.-]+): (?:command )?not found|No such file or directory: '(?P<tool2>[\w+.-]+)'")
 
@@ -149,6 +150,11 @@ def explain_failure(run: PioRun, project_dir: Path) -> Exception:
     """The error for a failed PlatformIO run, from its output (the most specific cause first)."""
     text = run.output
     log = f"the full log is in {run.log}"
+    if match := _DISK_FULL.search(text):
+        return BuildError(f"the build ran out of disk space in {project_dir} ({match[0]})",
+                          ["free some space on that disk (`df -h` shows how much is left), or build somewhere "
+                           "else with -o", "'File too large' can also be a file size limit: `ulimit -f` shows it",
+                           log])
     if match := _REGION_OVERFLOW.search(text):
         return BudgetError(f"the firmware does not fit: region '{match['region']}' overflowed by "
                            f"{int(match['bytes']):,} bytes at link time",
@@ -180,6 +186,14 @@ def explain_failure(run: PioRun, project_dir: Path) -> Exception:
                           ["a library the template needs is missing, or an edited source lost a definition", log])
     if match := _MISSING_TOOL.search(text):
         tool = match["tool"] or match["tool2"]
+        if tool.startswith("arm-none-eabi-"):  # whichever of its programs scons started first
+            return ToolNotFound("The Arm cross compiler (arm-none-eabi-gcc and g++)",
+                                "run scripts/setup.sh, or: sudo apt-get install gcc-arm-none-eabi "
+                                "libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib")
+        if tool.startswith("riscv64-unknown-elf-"):
+            return ToolNotFound("The RISC-V cross compiler (riscv64-unknown-elf-gcc with picolibc)",
+                                "run scripts/setup.sh, or: sudo apt-get install gcc-riscv64-unknown-elf "
+                                "picolibc-riscv64-unknown-elf")
         return ToolNotFound(tool, "run scripts/setup.sh, which installs the compilers and QEMU from Debian")
     tail = "\n".join(text.strip().splitlines()[-12:])
     return BuildError(f"PlatformIO failed (exit status {run.returncode}):\n{tail}", [log])
@@ -197,8 +211,11 @@ def run_pio(args: list[str], project_dir: Path, log_path: Path, platform: str,
     start = time.monotonic()
     with log_path.open("w", encoding="utf-8") as log:
         log.write("$ " + " ".join(command) + "\n")
-        with subprocess.Popen(command, cwd=project_dir, env=pio_environment(platform), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, errors="replace") as process:
+        # A session of its own: Ctrl-C reaches edgekit alone (PlatformIO would report it as a failure), and
+        # stopping the process group stops scons and every compiler it started, not PlatformIO alone.
+        process = subprocess.Popen(command, cwd=project_dir, env=pio_environment(platform), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
+        try:
             assert process.stdout is not None
             for line in process.stdout:
                 log.write(line)
@@ -206,14 +223,45 @@ def run_pio(args: list[str], project_dir: Path, log_path: Path, platform: str,
                 if on_line:
                     on_line(line.rstrip("\n"))
                 if time.monotonic() - start > timeout_s:
-                    process.kill()
                     raise BuildError(f"PlatformIO did not finish within {timeout_s:.0f} s",
                                      [f"the log is in {log_path}"])
             returncode = process.wait()
+        except KeyboardInterrupt:
+            stop_process_group(process)
+            log.write("\n[edgekit] interrupted: PlatformIO and the tools it started were stopped\n")
+            raise Interrupted("PlatformIO", log_path) from None
+        finally:
+            stop_process_group(process)
     run = PioRun(tuple(command), returncode, time.monotonic() - start, log_path, "".join(lines))
     if returncode != 0:
         raise explain_failure(run, project_dir)
     return run
+
+
+def stop_process_group(process: subprocess.Popen, grace_s: float = 3.0) -> None:
+    """Stop ``process`` and everything in its process group (started with ``start_new_session``): SIGTERM,
+    then SIGKILL for what is left after ``grace_s``. Nothing happens when the group has already ended."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            break  # the whole group is gone
+        deadline = time.monotonic() + grace_s
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(process.pid, 0)
+            except (ProcessLookupError, PermissionError):
+                break
+            process.poll()  # reap PlatformIO itself, or the group never looks empty
+            time.sleep(0.05)
+        else:
+            continue
+        break
+    if process.stdout is not None:
+        process.stdout.close()
+    process.wait()
 
 
 _NO_DEVICE = re.compile(r"Failed to connect to|No serial data received|could not open port|open failed|"

@@ -155,7 +155,8 @@ def read_model_file(path: str | Path) -> tuple[bytes, ModelInfo]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ModelError(path, f"cannot be read ({exc.strerror}).") from exc
+        raise ModelError(path, f"cannot be read ({exc.strerror}).",
+                         [f"check that you may read it: `ls -l {path}` (chmod u+r gives the owner read access)"]) from None
     return data, read_model(data, source=str(path))
 
 

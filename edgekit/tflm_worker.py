@@ -10,6 +10,7 @@ and the parent reports it.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -23,28 +24,72 @@ ALLOCATIONS_MARKER = "EDGEKIT-ALLOCATIONS"
 
 #: Largest arena tried when sizing (the biggest MCU RAM is far below it).
 _ARENA_CEILING = 256 * 1024 * 1024
+#: Host bytes TFLM's tail may take per tensor and per operator (TfLiteTensor, TfLiteEvalTensor, node and
+#: registration structs, op data on a 64-bit host are each well under these), for the first upper bound.
+_TAIL_PER_TENSOR = 256
+_TAIL_PER_OP = 512
+
+
+def arena_bounds(model: bytes) -> tuple[int, int]:
+    """Bounds for the smallest arena, computed from the model: no arena is smaller than the activations
+    alive together at the busiest op (TFLM plans them all in the head), and the sum of every activation
+    tensor, with generous per-tensor and per-op tail structures and the quantization arrays, is enough on
+    any model this side of TFLM's own scratch requests (the search doubles it when it is not)."""
+    from edgekit.arena import activation_buffers, align
+    from edgekit.reader import read_model
+
+    info = read_model(model)
+    buffers = activation_buffers(info)
+    busiest = max((sum(b.size for b in buffers if b.first <= op.index <= b.last) for op in info.operators),
+                  default=0)
+    quantization = sum(8 * len(t.quantization.scales) + 32 for t in info.tensors if t.quantization)
+    high = (sum(b.size for b in buffers) + quantization + _TAIL_PER_TENSOR * len(info.tensors)
+            + _TAIL_PER_OP * len(info.operators) + 16 * 1024)
+    return align(busiest), align(high)
+
+
+def _allocates(model: bytes, size: int) -> bool:
+    """True when the host TFLM interpreter allocates ``model`` in ``size`` bytes.
+
+    Each trial runs in a forked child: on some arenas that are too small TFLM does not report the failure
+    but crashes ("Failed to allocate tail memory", then SIGSEGV), and a crashed trial means "too small",
+    not the end of the search.
+    """
+    from tflite_micro.python.tflite_micro import runtime
+
+    def attempt() -> int:
+        try:
+            runtime.Interpreter.from_bytes(model, arena_size=size)
+        except RuntimeError:  # TFLM reports a failed AllocateTensors as RuntimeError
+            return 1
+        return 0
+
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows: trials in this process, as before
+        return attempt() == 0
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: its exit status is the answer; os._exit skips the parent's cleanup handlers
+        code = 2
+        try:
+            code = attempt()
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def smallest_arena(model: bytes) -> int:
     """The smallest ``arena_size``, a multiple of 16, with which the host TFLM interpreter allocates."""
-    from tflite_micro.python.tflite_micro import runtime
-
-    def allocates(size: int) -> bool:
-        try:
-            runtime.Interpreter.from_bytes(model, arena_size=size)
-        except RuntimeError:  # TFLM reports a failed AllocateTensors as RuntimeError
-            return False
-        return True
-
-    high = 64 * 1024
-    while not allocates(high):
+    low, high = arena_bounds(model)
+    low = max(0, low - 16)  # known not to allocate (or zero)
+    while not _allocates(model, high):
         if high >= _ARENA_CEILING:
             raise RuntimeError(f"the model does not allocate even in a {_ARENA_CEILING}-byte arena")
-        high *= 2
-    low = 0  # does not allocate (or is zero)
+        low, high = high, min(high * 2, _ARENA_CEILING)
     while high - low > 16:
         middle = (low + high) // 2 // 16 * 16
-        if allocates(middle):
+        if _allocates(model, middle):
             high = middle
         else:
             low = middle

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import signal
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -125,7 +126,23 @@ def open_device(board: Board, firmware: Path, port: str | None, reply_timeout_s:
             # Opening the port resets many boards (ESP32, Nano 33 BLE): give the boot a moment, but a
             # board that was already running answers the info request below anyway.
             device.wait_ready(3.0)
-        yield device, chosen
+        try:
+            yield device, chosen
+        except DeviceError:
+            if served is None:
+                raise
+            status = served.exit_status()
+            deadline = time.monotonic() + 2.0  # the pty closes a moment before the emulator can be reaped
+            while status is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+                status = served.exit_status()
+            if status is None:
+                raise
+            # the link closed because the emulator ended (killed, or out of memory): say that, not "unplugged"
+            how = f"killed by {signal.Signals(-status).name}" if status < 0 else f"exit status {status}"
+            raise DeviceError(f"the emulator running {board.id} stopped during validation ({how}); nothing was "
+                              "written", ["run the command again", "if it stops again, boot the firmware with "
+                                          f"`edgekit flash --board {board.id}` to see its own output"]) from None
 
 
 def validate(build_dir: str | Path, board_name: str, test_data: str, count: int = 100, port: str | None = None,
@@ -150,10 +167,13 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
     digest = hashlib.sha256(model).digest()
     sha256 = digest.hex()
     x, y, x_device = prepare_inputs(info, test_data, count)
+    notes: list[str] = []
+    if len(x) < count:  # --n larger than the data: run what there is, and say so everywhere
+        notes.append(f"{count} samples were asked for, but {test_data} holds {len(x)}: {len(x)} validated")
+        progress(f"note: {notes[-1]}")
     progress(f"host: running {len(x)} samples on the tflite-micro interpreter")
     reference = host.run_tflm_tensors(model, [x_device])
     float_path = float_model or _float_model_of(folder)
-    notes: list[str] = []
 
     outputs = info.output_tensors
     sizes = [t.nbytes for t in outputs]

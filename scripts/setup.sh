@@ -9,8 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# e2fsprogs (chattr) and util-linux (setpriv, mount) make the real faults of tests/faults and the immutable
+# output folder test.
 APT_PACKAGES=(gcc g++ gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
-              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc cmake make chromium)
+              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc cmake make chromium e2fsprogs
+              util-linux)
 
 missing_apt_packages() {
   local package

@@ -12,11 +12,12 @@ import importlib
 import logging
 import sys
 import traceback
+from pathlib import Path
 
 import click
 
 from edgekit import __version__
-from edgekit.errors import EdgekitError
+from edgekit.errors import DISK_FULL_ERRNOS, EdgekitError, WriteError
 
 # command name -> module under edgekit.cli that defines a click command called `command`
 COMMANDS = {
@@ -33,6 +34,11 @@ COMMANDS = {
     "report": "report",
     "validate": "validate",
 }
+
+
+#: The MODEL argument of every command: the reader says why a file cannot be read, with the fix (click's own
+#: "is not readable" check would answer with a usage error and exit 2).
+MODEL_PATH = click.Path(path_type=Path, readable=False)
 
 
 class LazyGroup(click.Group):
@@ -95,6 +101,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except OSError as exc:
+        if exc.errno not in DISK_FULL_ERRNOS:
+            traceback.print_exc()
+            click.echo("error: this is a bug in edgekit, please report it with the traceback above", err=True)
+            return 3
+        # a full disk is the machine's state, not a bug, wherever the write happened
+        error = WriteError(exc.filename, exc)
+        click.echo(f"error: {error}", err=True)
+        return error.exit_code
     except Exception:  # noqa: BLE001 - the one place that catches everything
         traceback.print_exc()
         click.echo("error: this is a bug in edgekit, please report it with the traceback above", err=True)

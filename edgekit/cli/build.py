@@ -7,13 +7,16 @@ from pathlib import Path
 
 import click
 
+from edgekit.catalog import RUNTIMES
+from edgekit.cli import MODEL_PATH
+
 
 @click.command("build")
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", type=MODEL_PATH)
 @click.option("--board", "-b", required=True, help="Board id or alias (see `edgekit boards`).")
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path),
               help="Output folder (default: edgekit-build/<board>).")
-@click.option("--runtime", type=click.Choice(["tflm", "edgekit"]),
+@click.option("--runtime", type=click.Choice(RUNTIMES),
               help="Inference runtime in the firmware (default: the board's; edgekit on the emulated boards).")
 @click.option("--template", "-t", help="Firmware template (default: the board's own).")
 @click.option("--rep-data", metavar="DATA", help="Representative data, to quantize a float model first.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+
+from edgekit.cli import MODEL_PATH
 from rich.console import Console
 from rich.table import Table
 
@@ -49,7 +51,7 @@ def _print(info: ModelInfo, source: str, problems: list[str], show_tensors: bool
 
 
 @click.command("inspect")
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", type=MODEL_PATH)
 @click.option("--io-type", type=click.Choice(IO_TYPES), default="int8", show_default=True,
               help="The input/output type the model must have.")
 @click.option("--tensors", "show_tensors", is_flag=True, help="List every tensor.")

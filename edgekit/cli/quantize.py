@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from edgekit.cli import MODEL_PATH
+
 from edgekit.compat import IO_TYPES
 from edgekit.datasets import IMAGE_RANGES
 
 
 @click.command("quantize")
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", type=MODEL_PATH)
 @click.option("--rep-data", "rep_data", metavar="DATA",
               help="Representative samples for calibration: .npy, .npz[:key], an image folder, or module:function.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Where to write the int8 .tflite.")

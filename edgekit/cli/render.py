@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
+from edgekit.cli import MODEL_PATH
+
 
 @click.command("render")
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("model", type=MODEL_PATH)
 @click.option("--board", "-b", required=True, help="Board id or alias (see `edgekit boards`).")
 @click.option("--output", "-o", "output", required=True, type=click.Path(path_type=Path),
               help="Project folder to write (created if missing).")

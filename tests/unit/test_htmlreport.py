@@ -15,6 +15,7 @@ import pytest
 
 from edgekit.budget import check_budget
 from edgekit.catalog import load_board
+from edgekit.errors import RenderError
 from edgekit.htmlreport import write_report
 from edgekit.reader import read_model_file
 from tests.conftest import shared_model
@@ -91,10 +92,13 @@ def test_validation_and_quantization_records_are_drawn(tmp_path):
     assert "97.00 %" in page and "2 retries" in page
 
 
-def test_a_damaged_record_does_not_stop_the_report(tmp_path):
+def test_an_unreadable_record_stops_the_report_and_a_malformed_one_loses_its_section(tmp_path):
     folder = make_build(tmp_path / "b")
+    good_page = write_report(folder).read_text()
     (folder / "validation.json").write_text("{not json")
-    assert "Not validated yet" in write_report(folder).read_text()
+    with pytest.raises(RenderError, match="validation.json is damaged .*the report was not written"):
+        write_report(folder)
+    assert (folder / "report.html").read_text() == good_page  # the last good page is kept
     # a record with a key missing, and markup where a number belongs
     (folder / "validation.json").write_text(json.dumps({"board": "qemu_m4", "port": "p", "samples": 1,
                                                         "identical": 1, "max_abs_diff": "<img onerror=x>"}))

@@ -72,7 +72,10 @@ def test_port_detection(monkeypatch):
      "compile error in src/main.cc, line 12: 'foo' was not declared"),
     ("main.o: in function `main':\nmain.cc:(.text+0x8): undefined reference to `ek_missing'\n", BuildError,
      "undefined reference to 'ek_missing'"),
-    ("sh: 1: arm-none-eabi-gcc: not found\n", ToolNotFound, "arm-none-eabi-gcc is not installed"),
+    ("sh: 1: arm-none-eabi-gcc: not found\n", ToolNotFound, "cross compiler (arm-none-eabi-gcc and g++) is not installed"),
+    ("sh: 1: arm-none-eabi-g++: not found\n", ToolNotFound, "cross compiler (arm-none-eabi-gcc and g++) is not installed"),
+    ("collect2: fatal error: ld terminated with signal 25 [File size limit exceeded]\n", BuildError,
+     "the build ran out of disk space in . (File size limit exceeded)"),
     ("something else went wrong\n", BuildError, "PlatformIO failed (exit status 1)"),
 ])
 def test_failures_become_errors_a_person_can_act_on(output, kind, text):

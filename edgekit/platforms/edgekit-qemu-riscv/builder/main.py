@@ -51,7 +51,7 @@ target_elf = env.BuildProgram()
 
 # `pio run -t upload` boots the firmware in QEMU; edgekit's own `flash` runs QEMU with a time limit.
 upload = env.Alias("upload", target_elf, env.VerboseAction(
-    "qemu-system-riscv32 -M $BOARD_MCU -bios none -nographic -monitor none -serial stdio "
+    "qemu-system-riscv32 -M $BOARD_MCU -bios none -nographic -monitor none -serial stdio -icount shift=0 "
     "-semihosting-config enable=on,target=native -kernel $SOURCE", "Booting $SOURCE in QEMU $BOARD_MCU"))
 AlwaysBuild(upload)
 Default([target_elf])

@@ -1,0 +1,54 @@
+"""`edgekit check` sizes either engine (--runtime), and --all-boards lists every board with TFLM's and the
+edgekit runtime's verdicts side by side, including boards where one engine cannot run the model."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from edgekit.catalog import list_boards
+from tests.conftest import shared_model
+
+
+def test_check_takes_runtime(run_cli):
+    code, out, err = run_cli("check", shared_model("kws_ref_model.tflite"), "-b", "nucleo_f446re", "--runtime",
+                             "edgekit", "--json")
+    assert code == 0, err
+    assert json.loads(out)["template"] == "edgekit_baremetal"
+    code, out, err = run_cli("check", shared_model("kws_ref_model.tflite"), "-b", "nucleo_f446re", "--runtime", "tflm",
+                             "--json")
+    assert code == 0 and json.loads(out)["template"] == "tflm_baremetal"
+    code, out, err = run_cli("check", shared_model("kws_ref_model.tflite"), "-b", "qemu_m4", "--runtime", "tflm")
+    assert code == 1 and "no tflm firmware template for qemu_m4" in err and "Traceback" not in err
+
+
+def test_hint_names_only_an_engine_the_board_has(run_cli):
+    code, out, err = run_cli("check", shared_model("trained_lstm_int8.tflite"), "-b", "qemu_m4")
+    assert code == 1
+    assert "problem: runtime: op UNIDIRECTIONAL_SEQUENCE_LSTM is not supported by the edgekit runtime" in err
+    assert "--runtime tflm`" not in err and "--all-boards` shows both engines" in err
+    code, out, err = run_cli("check", shared_model("trained_lstm_int8.tflite"), "-b", "nucleo_f446re", "--runtime",
+                             "edgekit")
+    assert code == 1 and "`edgekit check MODEL --board nucleo_f446re --runtime tflm`" in err
+
+
+def test_all_boards_shows_every_board_with_both_engines(run_cli):
+    code, out, err = run_cli("check", shared_model("trained_lstm_int8.tflite"), "--all-boards")
+    assert code == 0, err  # TFLM runs it on the boards with a TFLM template
+    lines = out.splitlines()
+    assert lines[0].split() == ["board", "TFLM", "edgekit", "runtime"]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert set(rows) == {b.id for b in list_boards()}
+    assert re.search(r"fits\??\s+flash", rows["nucleo_f446re"]) and "cannot run UNIDIRECTIONAL_SEQUENCE_LSTM" in rows["nucleo_f446re"]
+    assert "no tflm template" in rows["qemu_m4"] and "cannot run UNIDIRECTIONAL_SEQUENCE_LSTM" in rows["qemu_m4"]
+
+    code, out, err = run_cli("check", shared_model("trained_lstm_int8.tflite"), "--all-boards", "--json")
+    verdicts = json.loads(out)
+    assert {(v["board"], v["runtime"]) for v in verdicts} == {(b.id, r) for b in list_boards() for r in ("tflm", "edgekit")}
+    assert all(not v["fits"] for v in verdicts if v["runtime"] == "edgekit")
+
+
+def test_all_boards_exit_code_says_whether_anything_fits(run_cli):
+    code, out, err = run_cli("check", shared_model("trained_lstm_int8.tflite"), "--all-boards", "--runtime", "edgekit")
+    assert code == 1
+    assert len(out.splitlines()) == len(list_boards()) + 1
