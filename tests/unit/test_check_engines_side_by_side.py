@@ -6,8 +6,27 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
+import pytest
+
 from edgekit.catalog import list_boards
+from tests import opmodels
 from tests.conftest import shared_model
+from tests.opmodels import schema
+
+
+@pytest.fixture(scope="module")
+def tflm_only_model(tmp_path_factory):
+    """A model TFLM runs and edgekit's runtime does not: REVERSE_V2 (int8), one of the TFLM ops the runtime
+    leaves out (see the README)."""
+    b = opmodels.Builder()
+    x = b.tensor([1, 6], "int8", 0.1, 0)
+    axis = b.tensor([1], "int32", data=np.array([1], dtype=np.int32))
+    y = b.tensor([1, 6], "int8", 0.1, 0)
+    b.operator(schema.BuiltinOperator.REVERSE_V2, [x, axis], [y])
+    path = tmp_path_factory.mktemp("tflm_only") / "reverse.tflite"
+    path.write_bytes(b.finish([x], [y]))
+    return path
 
 
 def test_check_takes_runtime(run_cli):
@@ -22,33 +41,32 @@ def test_check_takes_runtime(run_cli):
     assert code == 1 and "no tflm firmware template for qemu_m4" in err and "Traceback" not in err
 
 
-def test_hint_names_only_an_engine_the_board_has(run_cli):
-    code, out, err = run_cli("check", shared_model("trained_lstm_int8.tflite"), "-b", "qemu_m4")
+def test_hint_names_only_an_engine_the_board_has(run_cli, tflm_only_model):
+    code, out, err = run_cli("check", tflm_only_model, "-b", "qemu_m4")
     assert code == 1
-    assert "problem: runtime: op UNIDIRECTIONAL_SEQUENCE_LSTM is not supported by the edgekit runtime" in err
+    assert "problem: runtime: op REVERSE_V2 is not supported by the edgekit runtime" in err
     assert "--runtime tflm`" not in err and "--all-boards` shows both engines" in err
-    code, out, err = run_cli("check", shared_model("trained_lstm_int8.tflite"), "-b", "nucleo_f446re", "--runtime",
-                             "edgekit")
+    code, out, err = run_cli("check", tflm_only_model, "-b", "nucleo_f446re", "--runtime", "edgekit")
     assert code == 1 and "`edgekit check MODEL --board nucleo_f446re --runtime tflm`" in err
 
 
-def test_all_boards_shows_every_board_with_both_engines(run_cli):
-    code, out, err = run_cli("check", shared_model("trained_lstm_int8.tflite"), "--all-boards")
+def test_all_boards_shows_every_board_with_both_engines(run_cli, tflm_only_model):
+    code, out, err = run_cli("check", tflm_only_model, "--all-boards")
     assert code == 0, err  # TFLM runs it on the boards with a TFLM template
     lines = out.splitlines()
     assert lines[0].split() == ["board", "TFLM", "edgekit", "runtime"]
     rows = {line.split()[0]: line for line in lines[1:]}
     assert set(rows) == {b.id for b in list_boards()}
-    assert re.search(r"fits\??\s+flash", rows["nucleo_f446re"]) and "cannot run UNIDIRECTIONAL_SEQUENCE_LSTM" in rows["nucleo_f446re"]
-    assert "no tflm template" in rows["qemu_m4"] and "cannot run UNIDIRECTIONAL_SEQUENCE_LSTM" in rows["qemu_m4"]
+    assert re.search(r"fits\??\s+flash", rows["nucleo_f446re"]) and "cannot run REVERSE_V2" in rows["nucleo_f446re"]
+    assert "no tflm template" in rows["qemu_m4"] and "cannot run REVERSE_V2" in rows["qemu_m4"]
 
-    code, out, err = run_cli("check", shared_model("trained_lstm_int8.tflite"), "--all-boards", "--json")
+    code, out, err = run_cli("check", tflm_only_model, "--all-boards", "--json")
     verdicts = json.loads(out)
     assert {(v["board"], v["runtime"]) for v in verdicts} == {(b.id, r) for b in list_boards() for r in ("tflm", "edgekit")}
     assert all(not v["fits"] for v in verdicts if v["runtime"] == "edgekit")
 
 
-def test_all_boards_exit_code_says_whether_anything_fits(run_cli):
-    code, out, err = run_cli("check", shared_model("trained_lstm_int8.tflite"), "--all-boards", "--runtime", "edgekit")
+def test_all_boards_exit_code_says_whether_anything_fits(run_cli, tflm_only_model):
+    code, out, err = run_cli("check", tflm_only_model, "--all-boards", "--runtime", "edgekit")
     assert code == 1
     assert len(out.splitlines()) == len(list_boards()) + 1
