@@ -35,19 +35,26 @@ def _print_report(report) -> None:
 
 
 @click.command("check")
-@click.argument("model", type=click.Path(path_type=Path))
+@click.argument("models", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--board", "-b", help="Board id or alias (see `edgekit boards`).")
 @click.option("--all-boards", is_flag=True, help="Check every board edgekit knows.")
 @click.option("--template", "-t", help="Firmware template (default: the board's own).")
 @click.option("--offline-plan", is_flag=True, help="Size the arena with edgekit's offline memory plan in the model.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report(s) as JSON.")
-def command(model: Path, board: str | None, all_boards: bool, template: str | None, offline_plan: bool,
-            as_json: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Models checked in parallel (several MODELs; "
+              "default: one per core).")
+def command(models: tuple[Path, ...], board: str | None, all_boards: bool, template: str | None, offline_plan: bool,
+            as_json: bool, jobs: int | None) -> None:
     """Check that MODEL (a .tflite) fits BOARD's flash and RAM with its TFLM firmware.
 
     Exits 0 when it fits (with --all-boards: when it fits at least one board) and 1 when not, with what
-    to try.
+    to try. Several MODELs are checked in parallel (edgekit.matrix), each model's figures cached by its hash.
     """
+    if len(models) > 1:  # many models: edgekit.matrix
+        from edgekit.cli.matrix import check_many
+
+        return check_many(models, board, all_boards, template, offline_plan, as_json, jobs)
+    model = models[0]
     from edgekit.arena import best_plan, estimate_tflm_arena, with_offline_plan
     from edgekit.budget import check_budget
     from edgekit.catalog import list_boards, load_board
