@@ -80,22 +80,18 @@ def start(strategy: str | None):
         return None
     if strategy not in STRATEGIES:
         raise QuantizationError(f"unknown strategy '{strategy}'; choose one of {', '.join(STRATEGIES)}.")
+    if strategy == "multiworker" and cluster_config() is None:  # said before the seconds TensorFlow takes to load
+        raise QuantizationError(
+            "--strategy multiworker needs TF_CONFIG, which tells each worker the cluster and its own place "
+            "in it.\nThings to try:\n"
+            '  - on each worker set TF_CONFIG=\'{"cluster": {"worker": ["host1:port", "host2:port"]}, '
+            '"task": {"type": "worker", "index": N}}\' and run the same command\n'
+            "  - or use --strategy mirrored on one machine"
+        )
     from edgekit.loading import import_tensorflow
 
     tf = import_tensorflow()
-    if strategy == "mirrored":
-        made = tf.distribute.MirroredStrategy()
-    else:
-        config = cluster_config()
-        if config is None:
-            raise QuantizationError(
-                "--strategy multiworker needs TF_CONFIG, which tells each worker the cluster and its own place "
-                "in it.\nThings to try:\n"
-                '  - on each worker set TF_CONFIG=\'{"cluster": {"worker": ["host1:port", "host2:port"]}, '
-                '"task": {"type": "worker", "index": N}}\' and run the same command\n'
-                "  - or use --strategy mirrored on one machine"
-            )
-        made = tf.distribute.MultiWorkerMirroredStrategy()
+    made = tf.distribute.MirroredStrategy() if strategy == "mirrored" else tf.distribute.MultiWorkerMirroredStrategy()
     log.info("QAT under %s: %d replica(s) in sync", type(made).__name__, made.num_replicas_in_sync)
     return made
 
