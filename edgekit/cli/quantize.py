@@ -13,7 +13,8 @@ from edgekit.datasets import IMAGE_RANGES
 @click.command("quantize")
 @click.argument("model", type=click.Path(path_type=Path))
 @click.option("--rep-data", "rep_data", metavar="DATA",
-              help="Representative samples for calibration: .npy, .npz[:key], an image folder, or module:function.")
+              help="Representative samples for calibration: .npy, .npz[:key], .tfrecord (or a glob of shards), an image "
+                   "folder, or module:function (arrays, samples or a tf.data.Dataset).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="Where to write the int8 .tflite.")
 @click.option("--test-data", metavar="DATA", help="Labelled samples (x, y) to compare float and int8 accuracy.")
 @click.option("--qat", is_flag=True, help="Quantization-aware training (tensorflow-model-optimization) before converting.")
