@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from edgekit.arena import ArenaEstimate, MemoryPlan, align, best_plan, estimate_tflm_arena
+from edgekit.arena import ArenaEstimate, MemoryPlan, align, best_plan, estimate_tflm_arena, variable_region
 from edgekit.catalog import Board
 from edgekit.errors import BudgetError
 from edgekit.reader import ModelInfo
@@ -373,7 +373,7 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     plan_saving = 0
     if runs.ok and chosen.runtime == "edgekit":
         # the generator's own plan: exact, with no interpreter structures and no margin needed
-        compiled = estimate = max((plan or best_plan(info)).head, 16)
+        compiled = estimate = max(variable_region(info, (plan or best_plan(info)).head)[1], 16)
     elif runs.ok and chosen.runtime != "none":
         plan = plan or best_plan(info)
         plan_saving = plan.saving

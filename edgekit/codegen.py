@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgekit import cgen, runtime_ops
-from edgekit.arena import activation_buffers, best_plan
+from edgekit.arena import activation_buffers, align, best_plan, variable_region
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
 from edgekit.runtime_ops import C_TYPES, OpCall
@@ -89,6 +89,9 @@ class GeneratedModel:
     outputs: tuple[int, ...]
     constant_bytes: int
     families: tuple[str, ...]  # kernel sources (ek_<family>.c) the calls need
+    # (offset, bytes, byte value): variable tensors that start at a non-zero byte, set before the first run
+    state_fills: tuple[tuple[int, int, int], ...] = ()
+    state_region: tuple[int, int] = (0, 0)  # (offset, bytes) of the variable tensors, which ek_model_reset clears
 
 
 def _constant_data(model: bytes) -> dict[int, bytes]:
@@ -118,7 +121,9 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
                              "run; use --runtime tflm")
     constants = _constant_data(model)
     plan = best_plan(info, aliases=inplace_aliases(info))
-    offsets = dict(plan.offsets)
+    # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
+    variables, arena_end = variable_region(info, plan.head)
+    offsets = {**dict(plan.offsets), **variables}
     arrays: dict[int, str] = {}
     constant_defs: list[str] = []
 
@@ -140,10 +145,18 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
     context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
+    # TFLM's ResetVariableTensors: int8 state starts at its zero point (real 0.0), any other type at 0,
+    # which the zeroed static arena already holds
+    fills = tuple((variables[i], info.tensors[i].nbytes, info.tensors[i].quantization.zero_points[0])
+                  for i in sorted(variables)
+                  if info.tensors[i].dtype == "INT8" and info.tensors[i].quantization is not None
+                  and info.tensors[i].quantization.zero_points[0] != 0)
     return GeneratedModel(calls=tuple(calls), constants=tuple(constant_defs),
-                          arena_bytes=max(plan.head, 16), offsets=plan.offsets, inputs=info.inputs,
+                          arena_bytes=max(arena_end, 16), offsets=tuple(sorted(offsets.items())),
+                          inputs=info.inputs,
                           outputs=info.outputs, constant_bytes=sum(len(constants[i]) for i in arrays),
-                          families=tuple(families))
+                          families=tuple(families), state_fills=fills,
+                          state_region=(align(plan.head), arena_end - align(plan.head)))
 
 
 def kernel_sources(families) -> dict[str, str]:
@@ -187,6 +200,9 @@ def runtime_context(model: bytes, info: ModelInfo) -> dict:
         "constants": list(generated.constants),
         "calls": calls,
         "families": list(generated.families),
+        "state_fills": [{"offset": o, "size": n, "value": v} for o, n, v in generated.state_fills],
+        "state_offset": generated.state_region[0],
+        "state_bytes": generated.state_region[1],
         "headers": sorted(name for name in kernel_sources(()) if name != "ek_common.h"),
         "input_offsets": [offsets[i] for i in info.inputs],
         "output_offsets": [offsets[i] for i in info.outputs],

@@ -104,7 +104,8 @@ def _write_program(cases: list[Case], expected: list[list[np.ndarray]], folder: 
             if name in ("ek_model.c", "ek_model.h", "ek_kernels.h"):
                 (model_dir / name).write_text(text)
         wrapper = folder / f"m{k}.c"
-        renames = "".join(f"#define ek_model_{name} ek_m{k}_{name}\n" for name in ("init", "input", "output", "invoke"))
+        renames = "".join(f"#define ek_model_{name} ek_m{k}_{name}\n"
+                          for name in ("init", "input", "output", "invoke", "reset"))
         wrapper.write_text(f"{renames}#include \"m{k}/ek_model.c\"\n")
         sources.append(wrapper)
         samples = len(item.inputs[0])

@@ -20,6 +20,7 @@
 #include "ek_l2norm.h"
 #include "ek_log_softmax.h"
 #include "ek_logistic.h"
+#include "ek_lstm.h"
 #include "ek_mul.h"
 #include "ek_pad.h"
 #include "ek_pooling.h"
@@ -27,6 +28,7 @@
 #include "ek_reduce.h"
 #include "ek_resize.h"
 #include "ek_softmax.h"
+#include "ek_svdf.h"
 #include "ek_transpose_conv.h"
 
 #endif  /* EK_KERNELS_H_ */

@@ -73,6 +73,9 @@ void* ek_model_output(int index) {
   }
 }
 
+void ek_model_reset(void) {
+}
+
 int ek_model_invoke(void) {
 #ifdef EK_MODEL_EXTERNAL_ARENA
   if (ek_arena == NULL) return -1;

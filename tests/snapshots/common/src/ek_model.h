@@ -27,6 +27,9 @@ void* ek_model_input(int index);
 void* ek_model_output(int index);
 /* Runs the model once on the current inputs; returns 0 (-1 when an external arena was never given). */
 int ek_model_invoke(void);
+/* Puts the state that stateful ops (SVDF, LSTM) carry from one inference to the next back to its
+ * starting value, as TFLM's MicroInterpreter::Reset; nothing to do for other models. */
+void ek_model_reset(void);
 
 #ifdef __cplusplus
 }
