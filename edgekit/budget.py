@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena
+from edgekit.arena import ArenaEstimate, MemoryPlan, align, best_plan, estimate_tflm_arena
 from edgekit.catalog import Board
 from edgekit.errors import BudgetError, ModelError
 from edgekit.reader import ModelInfo
@@ -417,13 +417,14 @@ def _hints(report_checks: list[CheckResult], board: Board, template: FirmwareTem
 
 def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | None = None,
                  offline_plan: bool = False, arena: ArenaEstimate | None = None,
-                 selftest_samples: int = 1) -> BudgetReport:
+                 selftest_samples: int = 1, plan: MemoryPlan | None = None) -> BudgetReport:
     """Flash and RAM of ``model``'s TFLM firmware on ``board``, before anything is built.
 
     :param template: firmware template (default: the board's).
     :param offline_plan: size the arena for the model with edgekit's offline memory plan written in.
     :param arena: a ready arena estimate (saves measuring it again).
     :param selftest_samples: self-test samples the firmware embeds (inputs and expected outputs in flash).
+    :param plan: a ready activation plan (:func:`edgekit.arena.best_plan` of ``info``; saves searching again).
     """
     chosen = choose_template(board, template) if board.templates or template else GENERIC_TFLM
     library = tflm_ops.snapshot(chosen.op_snapshot) if not chosen.needs_tflm_dir else tflm_ops.snapshot("tflm-tree")
@@ -439,7 +440,7 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
         # what the firmware compiles in and reports, with no interpreter structures and no margin needed
         compiled = estimate = generated_runtime(model, info)["arena_bytes"]
     elif runs.ok and chosen.runtime != "none":
-        plan = best_plan(info)
+        plan = plan or best_plan(info)
         plan_saving = plan.saving
         if arena is None:
             if offline_plan and plan.saving > 0:

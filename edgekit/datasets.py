@@ -36,7 +36,6 @@ MAX_CALLABLE_SAMPLES = 10_000
 
 _INPUT_KEYS = ("x", "inputs", "input", "images", "data", "features")
 _LABEL_KEYS = ("y", "labels", "label", "targets", "target", "y_test", "y_train", "y_val")
-_IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 _CALLABLE_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 #: Pixel value ranges an image folder can be scaled to, by name.
@@ -228,37 +227,14 @@ def _from_callable(func: Callable[[], Any], label: str) -> Dataset:
 
 
 def _from_image_folder(folder: Path, input_shape: tuple[int, ...] | None, image_range: str) -> Dataset:
-    if input_shape is None or len(input_shape) != 4:
-        raise DataError(str(folder), "a folder of images needs a model with an image input [1, H, W, C].")
-    if image_range not in IMAGE_RANGES:
-        raise DataError(str(folder), f"unknown image range '{image_range}'; use one of {', '.join(IMAGE_RANGES)}.")
-    from PIL import Image, UnidentifiedImageError  # only image folders need Pillow
+    # One image reader for folders of any size: edgekit.streaming (which streams the large ones).
+    from edgekit.streaming import image_files, read_image
 
-    _, height, width, channels = input_shape
-    if channels not in (1, 3):
-        raise DataError(str(folder), f"images can fill 1 or 3 channels, but the model input has {channels}.")
-    classes = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if classes:
-        files = [(f, label) for label, c in enumerate(classes) for f in sorted((folder / c).iterdir())]
-    else:
-        files = [(f, None) for f in sorted(folder.iterdir())]
-    files = [(f, label) for f, label in files if f.suffix.lower() in _IMAGE_SUFFIXES]
-    if not files:
-        raise DataError(str(folder), "holds no images (.png, .jpg, .bmp, ...).")
-    low, high = IMAGE_RANGES[image_range]
-    xs, ys = [], []
-    for f, label in files:
-        try:
-            with Image.open(f) as img:
-                img = img.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
-                pixels = np.asarray(img, dtype=np.float32)
-        except (OSError, UnidentifiedImageError) as exc:
-            raise DataError(str(f), f"is not a readable image ({exc}).") from exc
-        xs.append(pixels.reshape(height, width, channels) / 255.0 * (high - low) + low)
-        ys.append(label)
-    y = np.asarray(ys, dtype=np.int64) if classes else None
-    log.info("read %d images from %s%s", len(xs), folder, f" in {len(classes)} classes" if classes else "")
-    return Dataset(np.stack(xs).astype(np.float32), y, str(folder))
+    files = image_files(folder, input_shape, image_range)
+    x = np.stack([read_image(path, input_shape, image_range) for path, _ in files]).astype(np.float32)
+    y = np.asarray([label for _, label in files], dtype=np.int64) if files[0][1] is not None else None
+    log.info("read %d images from %s", len(x), folder)
+    return Dataset(x, y, str(folder))
 
 
 def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Dataset:

@@ -143,15 +143,25 @@ def train_qat(
     epochs: int,
     batch_size: int = 32,
     learning_rate: float = 1e-4,
+    strategy: Any = None,
+    strategy_name: str | None = None,
+    checkpoint_dir: Any = None,
 ) -> Any:
     """Wrap the model for QAT, fine-tune it on the training data and return the trained tf-keras model.
 
     :param loaded: the float model.
-    :param train: training samples with labels, already fitted to the model input.
+    :param train: training samples with labels, already fitted to the model input (or an
+        :class:`edgekit.streaming.Stream`, read in batches).
     :param epochs: passes over the training data.
+    :param strategy: a ``tf.distribute`` strategy from :func:`edgekit.distributed.start` (``strategy_name`` its name).
+    :param checkpoint_dir: checkpoint each epoch there, and resume from it (:mod:`edgekit.distributed`).
     :raises QuantizationError: for unsupported layers (all listed) or training data without labels.
     """
-    if train.y is None:
+    from edgekit import distributed  # strategies, streamed data, checkpoints and resume
+    from edgekit.streaming import Stream
+
+    probe_x, probe_y = train.first_batch() if isinstance(train, Stream) else (train.x[:8], train.y)
+    if probe_y is None:
         raise QuantizationError(
             f"QAT needs labelled training data, and '{train.source}' has no labels.\nThings to try:\n"
             "  - save the training data with numpy.savez(path, x=inputs, y=labels)"
@@ -167,18 +177,28 @@ def train_qat(
             f"QAT cannot wrap {len(refused)} layer(s) of '{loaded.source}':\n{lines}\n"
             "Things to try:\n  - change those layers as suggested, or drop --qat to use post-training quantization"
         )
-    try:
-        quantized = tfmot.quantization.keras.quantize_model(model)
-    except Exception as exc:  # noqa: BLE001 - tfmot raises ValueError/RuntimeError with its own wording
-        raise QuantizationError(f"tensorflow-model-optimization could not wrap the model for QAT: {exc}") from exc
-    task, loss, metrics = _loss_for(model, train.y, loaded.output_shape, train.x[:8])
-    quantized.compile(optimizer=tf_keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
-    log.info("QAT: fine-tuning %s for %d epoch(s) on %d samples (%s)", loaded.source, epochs, len(train), task)
-    quantized.fit(
-        train.x, train.y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True,
-        callbacks=[_ProgressLogger(tf_keras, epochs)],
-    )
-    return quantized
+    task, loss, metrics = _loss_for(model, probe_y, loaded.output_shape, probe_x[:8])
+
+    def build() -> Any:
+        try:
+            quantized = tfmot.quantization.keras.quantize_model(model)
+        except Exception as exc:  # noqa: BLE001 - tfmot raises ValueError/RuntimeError with its own wording
+            raise QuantizationError(f"tensorflow-model-optimization could not wrap the model for QAT: {exc}") from exc
+        quantized.compile(optimizer=tf_keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
+        return quantized
+
+    with distributed.model_scope(strategy):
+        quantized = build()
+    log.info("QAT: fine-tuning %s for %d epoch(s) on %s (%s)", loaded.source, epochs, train.source, task)
+    if strategy is None and checkpoint_dir is None and not isinstance(train, Stream):
+        quantized.fit(
+            train.x, train.y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True,
+            callbacks=[_ProgressLogger(tf_keras, epochs)],
+        )
+        return quantized
+    distributed.fit(quantized, train, epochs, batch_size, [_ProgressLogger(tf_keras, epochs)], strategy,
+                    strategy_name, checkpoint_dir)
+    return distributed.without_strategy(quantized, build) if strategy is not None else quantized
 
 
 class _ProgressLogger:

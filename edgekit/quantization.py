@@ -64,6 +64,10 @@ def quantize(
     custom_objects: dict[str, Any] | None = None,
     batch_size: int = 32,
     learning_rate: float = 1e-4,
+    rep_samples: int = MAX_CALIBRATION_SAMPLES,
+    seed: int = 0,
+    strategy: str | None = None,
+    checkpoint_dir: str | Path | None = None,
 ) -> QuantizeResult:
     """Quantize a float model to a full-integer TFLite model, and report what it cost.
 
@@ -78,6 +82,10 @@ def quantize(
     :param io_type: type of the model's input and output tensors: ``int8``, ``uint8`` or ``float32``.
     :param image_range: pixel scaling for image folders (``0-1``, ``0-255``, ``-1-1``).
     :param layer_errors: measure each layer's quantization error (adds a few seconds).
+    :param rep_samples: calibrate on a random sample of this many representative samples (seeded by ``seed``);
+        TFRecords, tf.data functions and image folders are streamed (:mod:`edgekit.streaming`).
+    :param strategy: QAT under ``tf.distribute``: ``"mirrored"`` or ``"multiworker"`` (:mod:`edgekit.distributed`).
+    :param checkpoint_dir: QAT checkpoints each epoch here and resumes from them after a failure.
     :raises EdgekitError: with the problem and the fix, for any bad input or failed conversion.
     """
     if io_type not in IO_TYPES:
@@ -101,17 +109,24 @@ def quantize(
     from edgekit.loading import import_tensorflow, load_model
 
     tf = import_tensorflow()
+    from edgekit import distributed  # before anything else TensorFlow does: a strategy configures the process
+
+    dist = distributed.start(strategy) if qat else None
     loaded = load_model(model, custom_objects=custom_objects)
     if not loaded.input_dtype.startswith("float"):
         raise QuantizationError(
             f"'{loaded.source}' takes {loaded.input_dtype} input; quantization needs a float model."
         )
-    rep = fit_to_input(load_dataset(rep_data, input_shape=loaded.input_shape, image_range=image_range),
+    # edgekit.streaming: a seeded sample of data of any size (streams read in batches), test data whole
+    # unless it streams
+    from edgekit.streaming import load_sample
+
+    rep = fit_to_input(load_sample(rep_data, loaded.input_shape, rep_samples, seed, image_range, "representative"),
                        loaded.input_shape, "representative")
     test = None
     if test_data is not None:
-        test = fit_to_input(load_dataset(test_data, input_shape=loaded.input_shape, image_range=image_range),
-                            loaded.input_shape, "test")
+        test = fit_to_input(load_sample(test_data, loaded.input_shape, None, seed, image_range, "test",
+                                        sample_arrays=False), loaded.input_shape, "test")
     warnings = calibration_warnings(rep, test)
 
     float_call = loaded.call
@@ -124,9 +139,11 @@ def quantize(
             )
         from edgekit.qat import train_qat
 
-        train = fit_to_input(load_dataset(train_data, input_shape=loaded.input_shape, image_range=image_range),
-                             loaded.input_shape, "training")
-        trained = train_qat(loaded, train, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
+        from edgekit.streaming import open_training
+
+        train = open_training(train_data, loaded.input_shape, image_range)  # a stream, or arrays in memory
+        trained = train_qat(loaded, train, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                            strategy=dist, strategy_name=strategy, checkpoint_dir=checkpoint_dir)
         target_call = lambda x: trained(x, training=False)  # noqa: E731
 
     log.info("converting %s to a full-integer model (%s I/O)", loaded.source, io_type)

@@ -119,7 +119,7 @@ def _verdict(data: bytes, info, board, runtime: str | None, template: str | None
 
 
 @click.command("check")
-@click.argument("model", type=MODEL_PATH)
+@click.argument("models", nargs=-1, required=True, type=MODEL_PATH)
 @click.option("--board", "-b", help="Board id or alias (see `edgekit boards`).")
 @click.option("--all-boards", is_flag=True, help="Check every board edgekit knows, with each engine side by side.")
 @click.option("--runtime", type=click.Choice(RUNTIMES),
@@ -127,13 +127,23 @@ def _verdict(data: bytes, info, board, runtime: str | None, template: str | None
 @click.option("--template", "-t", help="Firmware template (default: the board's own).")
 @click.option("--offline-plan", is_flag=True, help="Size the arena with edgekit's offline memory plan in the model.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report(s) as JSON.")
-def command(model: Path, board: str | None, all_boards: bool, runtime: str | None, template: str | None,
-            offline_plan: bool, as_json: bool) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Models checked in parallel (several MODELs; "
+              "default: one per core).")
+def command(models: tuple[Path, ...], board: str | None, all_boards: bool, runtime: str | None, template: str | None,
+            offline_plan: bool, as_json: bool, jobs: int | None) -> None:
     """Check that MODEL (a .tflite) fits BOARD's flash and RAM with its firmware.
 
     Exits 0 when it fits (with --all-boards: when it fits at least one board with one engine) and 1 when
-    not, with what to try.
+    not, with what to try. Several MODELs are checked in parallel (edgekit.matrix), each model's figures
+    cached by its hash.
     """
+    if len(models) > 1:  # many models: edgekit.matrix
+        from edgekit.cli.matrix import check_many
+
+        if runtime:
+            raise click.UsageError("--runtime sizes one MODEL; several MODELs are checked with each board's own engine")
+        return check_many(models, board, all_boards, template, offline_plan, as_json, jobs)
+    model = models[0]
     from edgekit.arena import best_plan, estimate_tflm_arena, with_offline_plan
     from edgekit.catalog import list_boards, load_board
     from edgekit.compat import check_full_integer, compatibility_problems
