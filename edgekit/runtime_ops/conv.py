@@ -38,24 +38,36 @@ def convolution(op, ctx: Context) -> OpCall:
     prefix = f"k_op{op.index}"
     arrays = [c_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs]),
               c_array(f"{prefix}_shift", "int32_t", [s for _, s in pairs])]
-    tap_sums = filter_sums = "NULL"
+    tap_sums = right_shift = "NULL"
+    if all(shift < 0 for _, shift in pairs):  # the short requantization (ek_requantize_right) applies
+        arrays.append(c_array(f"{prefix}_right", "int32_t", [-shift - 1 for _, shift in pairs]))
+        right_shift = f"{prefix}_right"
+    base = "NULL"
+    if ctx.is_constant(op.inputs[1]) and (bias is None or ctx.is_constant(bias)):
+        weights = ctx.constant(op.inputs[1]).astype(np.int64)
+        bias_values = ctx.constant(bias).astype(np.int64).ravel() if bias is not None else np.zeros(channels, np.int64)
+        # every weight of an output channel (depthwise: [1][k_h][k_w][channels])
+        channel_sums = weights.sum(axis=(0, 1, 2)) if depthwise else weights.sum(axis=(1, 2, 3))
+        arrays.append(c_array(f"{prefix}_base", "int32_t", wrap_int32(bias_values - zp_in * channel_sums)))
+        base = f"{prefix}_base"
     if not depthwise:
         weights = ctx.constant(op.inputs[1]).astype(np.int64)
         arrays.append(c_array(f"{prefix}_taps", "int32_t", weights.sum(axis=3).ravel()))
         tap_sums = f"{prefix}_taps"
-        if k_h * k_w > 1:  # a 1x1 filter's sum is its tap sum
-            arrays.append(c_array(f"{prefix}_sums", "int32_t", weights.sum(axis=(1, 2, 3))))
-            filter_sums = f"{prefix}_sums"
-        else:
-            filter_sums = tap_sums
     params = (f"{{{x.shape[1]}, {x.shape[2]}, {x.shape[3]}, {out.shape[1]}, {out.shape[2]}, {out.shape[3]}, "
               f"{k_h}, {k_w}, {stride_h}, {stride_w}, {dil_h}, {dil_w}, "
               f"{padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)}, "
               f"{padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)}, {depth_multiplier}, {-zp_in}, {zp_out}, "
-              f"{low}, {high}, {prefix}_mult, {prefix}_shift, {tap_sums}, {filter_sums}}}")
+              f"{low}, {high}, {prefix}_mult, {prefix}_shift, {tap_sums}, {right_shift}, {base}}}")
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
     call = (f"{kernel}(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, "
             f"{ctx.ref(bias) if bias is not None else 'NULL'}, {ctx.ref(op.outputs[0])});")
-    table = 8 * len(pairs) + (0 if depthwise else 4 * channels * k_h * k_w)
+    table = 4 * len(pairs) * (2 + (right_shift != "NULL") + (base != "NULL")) + \
+        (0 if depthwise else 4 * channels * k_h * k_w)
     return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table,
                   ("ek_depthwise_conv",) if depthwise else ("ek_conv",))
+
+
+def wrap_int32(values: np.ndarray) -> np.ndarray:
+    """int64 values as the int32 an accumulator holds (two's complement wrap-around, as TFLM's int32 sums)."""
+    return ((values + 2**31) % 2**32 - 2**31).astype(np.int64)

@@ -7,37 +7,42 @@
  * otherwise alias it, and the compiler would load each field again after each output. */
 
 /* Output channels for one or two pixels whose inputs are the rows a and b (b NULL for one) of length
- * `depth`: each output channel's filter row dotted with them, two channels at a time, plus
- * input_offset * the filter's sum (so the offset is never added per multiply). */
+ * `depth`: each output channel's filter row dotted with them, two channels at a time, plus the channel's
+ * base (bias + input_offset * the filter's sum, so the offset is never added per multiply). */
 static void filter_rows_s8(const ek_conv_params* p, const int8_t* a, const int8_t* b, int32_t depth,
-                           const int8_t* filter, const int32_t* bias, int8_t* out_a, int8_t* out_b) {
-  const int32_t channels = p->out_c, input_offset = p->input_offset, output_offset = p->output_offset;
+                           const int8_t* filter, int8_t* out_a, int8_t* out_b) {
+  const int32_t channels = p->out_c, output_offset = p->output_offset;
   const int32_t act_min = p->act_min, act_max = p->act_max;
   const int32_t* multiplier = p->multiplier;
   const int32_t* shift = p->shift;
-  const int32_t* sums = p->filter_sums;
+  const int32_t* right = p->right_shift;
+  const int32_t* base = p->base;
   int32_t oc = 0;
   for (; oc + 2 <= channels; oc += 2) {
     const int8_t* u = filter + oc * depth;
-    const int32_t base0 = input_offset * sums[oc] + (bias ? bias[oc] : 0);
-    const int32_t base1 = input_offset * sums[oc + 1] + (bias ? bias[oc + 1] : 0);
+    const int32_t base0 = base[oc], base1 = base[oc + 1];
     int32_t dots[4];
     if (b) {
       ek_dot_s8_2x2(a, b, u, u + depth, depth, dots);
-      out_b[oc] = ek_finish_s8(dots[2] + base0, multiplier[oc], shift[oc], output_offset, act_min, act_max);
-      out_b[oc + 1] = ek_finish_s8(dots[3] + base1, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max);
+      out_b[oc] = ek_conv_finish_s8(dots[2] + base0, oc, right, multiplier, shift, output_offset, act_min, act_max);
+      out_b[oc + 1] = ek_conv_finish_s8(dots[3] + base1, oc + 1, right, multiplier, shift, output_offset, act_min,
+                                        act_max);
     } else {
       dots[0] = ek_dot_s8(a, u, depth);
       dots[1] = ek_dot_s8(a, u + depth, depth);
     }
-    out_a[oc] = ek_finish_s8(dots[0] + base0, multiplier[oc], shift[oc], output_offset, act_min, act_max);
-    out_a[oc + 1] = ek_finish_s8(dots[1] + base1, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max);
+    out_a[oc] = ek_conv_finish_s8(dots[0] + base0, oc, right, multiplier, shift, output_offset, act_min, act_max);
+    out_a[oc + 1] = ek_conv_finish_s8(dots[1] + base1, oc + 1, right, multiplier, shift, output_offset, act_min,
+                                      act_max);
   }
   for (; oc < channels; ++oc) {
     const int8_t* u = filter + oc * depth;
-    const int32_t base = input_offset * sums[oc] + (bias ? bias[oc] : 0);
-    out_a[oc] = ek_finish_s8(ek_dot_s8(a, u, depth) + base, multiplier[oc], shift[oc], output_offset, act_min, act_max);
-    if (b) out_b[oc] = ek_finish_s8(ek_dot_s8(b, u, depth) + base, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+    out_a[oc] = ek_conv_finish_s8(ek_dot_s8(a, u, depth) + base[oc], oc, right, multiplier, shift, output_offset,
+                                  act_min, act_max);
+    if (b) {
+      out_b[oc] = ek_conv_finish_s8(ek_dot_s8(b, u, depth) + base[oc], oc, right, multiplier, shift, output_offset,
+                                    act_min, act_max);
+    }
   }
 }
 
@@ -62,32 +67,32 @@ static void im2col_s8(const ek_conv_params* p, const int8_t* input, int32_t oy, 
 void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                   int8_t* output) {
   const int32_t channels = p->out_c, pixels = p->out_h * p->out_w;
-  if (p->filter_sums && p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+  if (p->base && p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
       p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w) {
     /* 1x1, stride 1, no padding (MobileNet's pointwise layers): each pixel's input row is its column */
     const int32_t depth = p->in_c;
     int32_t px = 0;
     for (; px + 2 <= pixels; px += 2) {
-      filter_rows_s8(p, input + px * depth, input + (px + 1) * depth, depth, filter, bias, output + px * channels,
+      filter_rows_s8(p, input + px * depth, input + (px + 1) * depth, depth, filter, output + px * channels,
                      output + (px + 1) * channels);
     }
-    if (px < pixels) filter_rows_s8(p, input + px * depth, NULL, depth, filter, bias, output + px * channels, NULL);
+    if (px < pixels) filter_rows_s8(p, input + px * depth, NULL, depth, filter, output + px * channels, NULL);
     return;
   }
   const int32_t window = p->k_h * p->k_w * p->in_c;
-  if (p->filter_sums && window <= EK_IM2COL_BYTES) {
+  if (p->base && window <= EK_IM2COL_BYTES) {
     /* im2col, two output pixels at a time: the same product of rows as the 1x1 case */
     int8_t columns[2][EK_IM2COL_BYTES];
     int32_t px = 0;
     for (; px + 2 <= pixels; px += 2) {
       im2col_s8(p, input, px / p->out_w, px % p->out_w, columns[0]);
       im2col_s8(p, input, (px + 1) / p->out_w, (px + 1) % p->out_w, columns[1]);
-      filter_rows_s8(p, columns[0], columns[1], window, filter, bias, output + px * channels,
+      filter_rows_s8(p, columns[0], columns[1], window, filter, output + px * channels,
                      output + (px + 1) * channels);
     }
     if (px < pixels) {
       im2col_s8(p, input, px / p->out_w, px % p->out_w, columns[0]);
-      filter_rows_s8(p, columns[0], NULL, window, filter, bias, output + px * channels, NULL);
+      filter_rows_s8(p, columns[0], NULL, window, filter, output + px * channels, NULL);
     }
     return;
   }
@@ -125,7 +130,7 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
             }
           }
         }
-        out[oc] = ek_finish_s8(acc, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+        out[oc] = ek_conv_finish_s8(acc, oc, p->right_shift, multiplier, shift, output_offset, act_min, act_max);
       }
     }
   }

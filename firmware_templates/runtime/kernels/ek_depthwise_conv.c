@@ -9,6 +9,8 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
   const int32_t act_min = p->act_min, act_max = p->act_max, depth_multiplier = p->depth_multiplier;
   const int32_t* multiplier = p->multiplier;
   const int32_t* shift = p->shift;
+  const int32_t* right = p->right_shift;
+  const int32_t* base = p->base;
   const int32_t row_step = dilation_h * in_w * depth, tap_step = dilation_w * depth, filter_row = k_w * channels;
   for (int32_t oy = 0; oy < out_h; ++oy) {
     const int32_t in_y0 = oy * p->stride_h - p->pad_top;
@@ -26,11 +28,46 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
       int32_t ic = 0;
 #if EK_USE_DSP
       if (depth_multiplier == 1) {
+#define EK_DW_FINISH4()                                                                                  \
+  do {                                                                                                   \
+    out[ic] = ek_conv_finish_s8(acc0, ic, right, multiplier, shift, output_offset, act_min, act_max);        \
+    out[ic + 1] = ek_conv_finish_s8(acc1, ic + 1, right, multiplier, shift, output_offset, act_min, act_max);\
+    out[ic + 2] = ek_conv_finish_s8(acc2, ic + 2, right, multiplier, shift, output_offset, act_min, act_max);\
+    out[ic + 3] = ek_conv_finish_s8(acc3, ic + 3, right, multiplier, shift, output_offset, act_min, act_max);\
+  } while (0)
         /* Four channels per word: x + offset and w as 16-bit halves, one 16x16 multiply-accumulate per
          * channel (SMLABB for bytes 0 and 2, SMLATT for 1 and 3 after the odd extension). */
         const uint32_t offset = ((uint32_t)input_offset & 0xFFFFu) * 0x10001u;
         /* a whole 3x3 window inside the input: nine taps written out, one stride for input and filter */
         const int full3x3 = rows == 3 && taps == 3 && dilation_w == 1;
+        if (full3x3 && base && k_h == 3 && k_w == 3) {
+          /* the whole window inside the input: the input offset times the filter's sum is in the base, so
+           * the taps multiply the raw inputs */
+          EK_NO_UNROLL
+          for (; ic + 4 <= depth; ic += 4) {
+            int32_t acc0 = base[ic], acc1 = base[ic + 1], acc2 = base[ic + 2], acc3 = base[ic + 3];
+            const int8_t* x_row = window + ic;
+            const int8_t* w_row = weights + ic;
+#define EK_DW_TAP(x_at, w_at)                                                                            \
+  do {                                                                                                   \
+    const uint32_t x = ek_load_s8x4(x_at), w = ek_load_s8x4(w_at);                                       \
+    const uint32_t x_even = ek_sxtb16(x), x_odd = ek_sxtb16_odd(x);                                      \
+    const uint32_t w_even = ek_sxtb16(w), w_odd = ek_sxtb16_odd(w);                                      \
+    acc0 = ek_smlabb(w_even, x_even, acc0);                                                              \
+    acc2 = ek_smlatt(w_even, x_even, acc2);                                                              \
+    acc1 = ek_smlabb(w_odd, x_odd, acc1);                                                                \
+    acc3 = ek_smlatt(w_odd, x_odd, acc3);                                                                \
+  } while (0)
+            EK_NO_UNROLL
+            for (int32_t ky = 0; ky < 3; ++ky, x_row += row_step, w_row += filter_row) {
+              EK_DW_TAP(x_row, w_row);
+              EK_DW_TAP(x_row + channels, w_row + channels);
+              EK_DW_TAP(x_row + 2 * channels, w_row + 2 * channels);
+            }
+#undef EK_DW_TAP
+            EK_DW_FINISH4();
+          }
+        }
         EK_NO_UNROLL
         for (; ic + 4 <= depth; ic += 4) {
           int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
@@ -38,13 +75,13 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
           const int8_t* w_row = weights + ic;
 #define EK_DW_TAP(x_at, w_at)                                                                            \
   do {                                                                                                   \
-    const uint32_t x = ek_load_s8x4(x_at), w = ek_load_s8x4(w_at);                                             \
-    const uint32_t x_even = ek_sadd16(ek_sxtb16(x), offset), x_odd = ek_sadd16(ek_sxtb16_odd(x), offset);     \
-    const uint32_t w_even = ek_sxtb16(w), w_odd = ek_sxtb16_odd(w);                                          \
-    acc0 = ek_smlabb(w_even, x_even, acc0);                                                               \
-    acc2 = ek_smlatt(w_even, x_even, acc2);                                                               \
-    acc1 = ek_smlabb(w_odd, x_odd, acc1);                                                                 \
-    acc3 = ek_smlatt(w_odd, x_odd, acc3);                                                                 \
+    const uint32_t x = ek_load_s8x4(x_at), w = ek_load_s8x4(w_at);                                       \
+    const uint32_t x_even = ek_sadd16(ek_sxtb16(x), offset), x_odd = ek_sadd16(ek_sxtb16_odd(x), offset); \
+    const uint32_t w_even = ek_sxtb16(w), w_odd = ek_sxtb16_odd(w);                                      \
+    acc0 = ek_smlabb(w_even, x_even, acc0);                                                              \
+    acc2 = ek_smlatt(w_even, x_even, acc2);                                                              \
+    acc1 = ek_smlabb(w_odd, x_odd, acc1);                                                                \
+    acc3 = ek_smlatt(w_odd, x_odd, acc3);                                                                \
   } while (0)
           if (full3x3) {
             EK_NO_UNROLL
@@ -67,25 +104,27 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
             acc2 += bias[ic + 2];
             acc3 += bias[ic + 3];
           }
-          out[ic] = ek_finish_s8(acc0, multiplier[ic], shift[ic], output_offset, act_min, act_max);
-          out[ic + 1] = ek_finish_s8(acc1, multiplier[ic + 1], shift[ic + 1], output_offset, act_min, act_max);
-          out[ic + 2] = ek_finish_s8(acc2, multiplier[ic + 2], shift[ic + 2], output_offset, act_min, act_max);
-          out[ic + 3] = ek_finish_s8(acc3, multiplier[ic + 3], shift[ic + 3], output_offset, act_min, act_max);
+          EK_DW_FINISH4();
         }
+#undef EK_DW_FINISH4
       }
 #endif
+      /* a whole window inside the input starts from the base (bias + offset * the filter's sum), and its
+       * taps multiply the raw inputs */
+      const int whole = base && rows == k_h && taps == k_w;
+      const int32_t tap_offset = whole ? 0 : input_offset;
       for (; ic < depth; ++ic) {
         for (int32_t m = 0; m < depth_multiplier; ++m) {
           const int32_t oc = m + ic * depth_multiplier;
-          int32_t acc = bias ? bias[oc] : 0;
+          int32_t acc = whole ? base[oc] : bias ? bias[oc] : 0;
           const int8_t* x_row = window + ic;
           const int8_t* w_row = weights + oc;
           for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
             for (int32_t kx = 0; kx < taps; ++kx) {
-              acc += (int32_t)w_row[kx * channels] * ((int32_t)x_row[kx * tap_step] + input_offset);
+              acc += (int32_t)w_row[kx * channels] * ((int32_t)x_row[kx * tap_step] + tap_offset);
             }
           }
-          out[oc] = ek_finish_s8(acc, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+          out[oc] = ek_conv_finish_s8(acc, oc, right, multiplier, shift, output_offset, act_min, act_max);
         }
       }
     }
