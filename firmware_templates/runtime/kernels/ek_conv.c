@@ -46,19 +46,98 @@ static void filter_rows_s8(const ek_conv_params* p, const int8_t* a, const int8_
   }
 }
 
+/* Input depths up to which a 1x1 convolution runs channel pairs outside (measured on MobileNet's layers). */
+#define EK_POINTWISE_SHORT_DEPTH 32
+
+/* 1x1, stride 1, no padding: output channels two at a time in the outer loop, so that their multipliers,
+ * shifts and bases stay in registers while the inner loop runs over the pixels two at a time. */
+static void pointwise_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output) {
+  const int32_t channels = p->out_c, depth = p->in_c, pixels = p->out_h * p->out_w;
+  const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+  const int32_t* right = p->right_shift;
+  int32_t oc = 0;
+  for (; oc + 2 <= channels; oc += 2) {
+    const int8_t* u = filter + oc * depth;
+    const int32_t base0 = p->base[oc], base1 = p->base[oc + 1];
+    const int32_t mult0 = p->multiplier[oc], mult1 = p->multiplier[oc + 1];
+    const int32_t* shift = p->shift;
+    const int8_t* x = input;
+    int8_t* out = output + oc;
+    int32_t px = 0;
+    if (right) {
+      const int32_t right0 = right[oc], right1 = right[oc + 1];
+      for (; px + 2 <= pixels; px += 2, x += 2 * depth, out += 2 * channels) {
+        int32_t dots[4];
+        ek_dot_s8_2x2(x, x + depth, u, u + depth, depth, dots);
+        out[0] = ek_clamp_s8(ek_requantize_right(dots[0] + base0, mult0, right0) + output_offset, act_min, act_max);
+        out[1] = ek_clamp_s8(ek_requantize_right(dots[1] + base1, mult1, right1) + output_offset, act_min, act_max);
+        out[channels] = ek_clamp_s8(ek_requantize_right(dots[2] + base0, mult0, right0) + output_offset, act_min,
+                                    act_max);
+        out[channels + 1] = ek_clamp_s8(ek_requantize_right(dots[3] + base1, mult1, right1) + output_offset,
+                                        act_min, act_max);
+      }
+    } else {
+      for (; px + 2 <= pixels; px += 2, x += 2 * depth, out += 2 * channels) {
+        int32_t dots[4];
+        ek_dot_s8_2x2(x, x + depth, u, u + depth, depth, dots);
+        out[0] = ek_finish_s8(dots[0] + base0, mult0, shift[oc], output_offset, act_min, act_max);
+        out[1] = ek_finish_s8(dots[1] + base1, mult1, shift[oc + 1], output_offset, act_min, act_max);
+        out[channels] = ek_finish_s8(dots[2] + base0, mult0, shift[oc], output_offset, act_min, act_max);
+        out[channels + 1] = ek_finish_s8(dots[3] + base1, mult1, shift[oc + 1], output_offset, act_min, act_max);
+      }
+    }
+    if (px < pixels) {
+      const int32_t dot0 = ek_dot_s8(x, u, depth), dot1 = ek_dot_s8(x, u + depth, depth);
+      out[0] = ek_conv_finish_s8(dot0 + base0, oc, right, p->multiplier, shift, output_offset, act_min, act_max);
+      out[1] = ek_conv_finish_s8(dot1 + base1, oc + 1, right, p->multiplier, shift, output_offset, act_min, act_max);
+    }
+  }
+  if (oc < channels) {
+    /* the last, odd channel */
+    const int8_t* u = filter + oc * depth;
+    for (int32_t px = 0; px < pixels; ++px) {
+      output[px * channels + oc] = ek_conv_finish_s8(ek_dot_s8(input + px * depth, u, depth) + p->base[oc], oc, right,
+                                                     p->multiplier, p->shift, output_offset, act_min, act_max);
+    }
+  }
+}
+
+/* n bytes from src to dst, a word at a time: the im2col rows of a small-depth convolution are a few bytes
+ * long, where a call to memcpy costs more than the copy. */
+static inline void copy_s8(int8_t* dst, const int8_t* src, int32_t n) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    uint32_t word;
+    memcpy(&word, src + i, 4);
+    memcpy(dst + i, &word, 4);
+  }
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
 /* One im2col column: the window of output pixel (oy, ox) in filter order [k_h][k_w][in_c]; taps in the
- * padding hold the input zero point (-input_offset), so that they add exactly nothing. */
+ * padding hold the input zero point (-input_offset), so that they add exactly nothing. A filter row whose
+ * taps all lie inside the input and side by side (dilation 1) is one contiguous copy. */
 static void im2col_s8(const ek_conv_params* p, const int8_t* input, int32_t oy, int32_t ox, int8_t* column) {
-  const int32_t depth = p->in_c;
+  const int32_t depth = p->in_c, k_w = p->k_w, in_w = p->in_w, dilation_w = p->dilation_w;
   const int8_t zero_point = (int8_t)(-p->input_offset);
+  const int32_t ix0 = ox * p->stride_w - p->pad_left;
+  const int row_inside = dilation_w == 1 && ix0 >= 0 && ix0 + k_w <= in_w;
   for (int32_t ky = 0; ky < p->k_h; ++ky) {
     const int32_t iy = oy * p->stride_h - p->pad_top + p->dilation_h * ky;
-    for (int32_t kx = 0; kx < p->k_w; ++kx, column += depth) {
-      const int32_t ix = ox * p->stride_w - p->pad_left + p->dilation_w * kx;
-      if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-        memset(column, zero_point, (size_t)depth);
-      } else {
-        memcpy(column, input + (iy * p->in_w + ix) * depth, (size_t)depth);
+    if (iy < 0 || iy >= p->in_h) {
+      memset(column, zero_point, (size_t)(k_w * depth));
+      column += k_w * depth;
+    } else if (row_inside) {
+      copy_s8(column, input + (iy * in_w + ix0) * depth, k_w * depth);
+      column += k_w * depth;
+    } else {
+      for (int32_t kx = 0; kx < k_w; ++kx, column += depth) {
+        const int32_t ix = ix0 + dilation_w * kx;
+        if (ix < 0 || ix >= in_w) {
+          memset(column, zero_point, (size_t)depth);
+        } else {
+          copy_s8(column, input + (iy * in_w + ix) * depth, depth);
+        }
       }
     }
   }
@@ -69,7 +148,13 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
   const int32_t channels = p->out_c, pixels = p->out_h * p->out_w;
   if (p->base && p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
       p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w) {
-    /* 1x1, stride 1, no padding (MobileNet's pointwise layers): each pixel's input row is its column */
+    /* 1x1, stride 1, no padding (MobileNet's pointwise layers): each pixel's input row is its column.
+     * Short rows: per-output work dominates, so channel pairs outside keep their constants in registers;
+     * long rows: pixel pairs outside, as im2col below. */
+    if (p->in_c <= EK_POINTWISE_SHORT_DEPTH) {
+      pointwise_s8(p, input, filter, output);
+      return;
+    }
     const int32_t depth = p->in_c;
     int32_t px = 0;
     for (; px + 2 <= pixels; px += 2) {
