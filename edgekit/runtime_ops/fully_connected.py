@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
+from edgekit.runtime_ops.conv import wrap_int32
 from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, quant,
                                             quantize_multiplier, refuse)
 
 
-@handler("FULLY_CONNECTED", code_bytes=504)
+@handler("FULLY_CONNECTED", code_bytes=3_116)
 def fully_connected(op, ctx: Context) -> OpCall:
     """Multipliers per tensor or per channel, and each output's weight sum for the input offset."""
     t = ctx.info.tensors
@@ -32,12 +33,23 @@ def fully_connected(op, ctx: Context) -> OpCall:
     prefix = f"k_op{op.index}"
     filter_offset = -w.quantization.zero_points[0]
     weights = ctx.constant(op.inputs[1]).astype(np.int64).reshape(w.shape)
+    row_sums = (weights + filter_offset).sum(axis=1)
     arrays = (c_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs]),
               c_array(f"{prefix}_shift", "int32_t", [s for _, s in pairs]),
-              c_array(f"{prefix}_rows", "int32_t", (weights + filter_offset).sum(axis=1)))
+              c_array(f"{prefix}_rows", "int32_t", row_sums))
+    base = right_shift = "NULL"
+    if filter_offset == 0 and (bias is None or ctx.is_constant(bias)):
+        bias_values = ctx.constant(bias).astype(np.int64).ravel() if bias is not None else np.zeros(out_depth, np.int64)
+        arrays += (c_array(f"{prefix}_base", "int32_t", wrap_int32(bias_values - zp_in * row_sums)),)
+        base = f"{prefix}_base"
+    if all(shift < 0 for _, shift in pairs):  # the short requantization (ek_requantize_right) applies
+        arrays += (c_array(f"{prefix}_right", "int32_t", [-shift - 1 for _, shift in pairs]),)
+        right_shift = f"{prefix}_right"
     params = (f"{{{batches}, {in_depth}, {out_depth}, {-zp_in}, {filter_offset}, {zp_out}, "
-              f"{low}, {high}, {prefix}_mult, {prefix}_shift, {int(per_channel)}, {prefix}_rows}}")
+              f"{low}, {high}, {prefix}_mult, {prefix}_shift, {int(per_channel)}, {prefix}_rows, {base}, "
+              f"{right_shift}}}")
     call = (f"ek_fully_connected_s8(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, "
             f"{ctx.ref(bias) if bias is not None else 'NULL'}, {ctx.ref(op.outputs[0])});")
-    return OpCall(name_of(op), "ek_fc_params", params, call, arrays, 8 * len(pairs) + 4 * out_depth,
+    table = 4 * len(pairs) * (2 + (right_shift != "NULL")) + 4 * out_depth * (1 + (base != "NULL"))
+    return OpCall(name_of(op), "ek_fc_params", params, call, arrays, table,
                   ("ek_fully_connected",))

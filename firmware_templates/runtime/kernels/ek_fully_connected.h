@@ -17,6 +17,11 @@ typedef struct {
   int32_t per_channel;
   /* sum of each output's weights (filter offset included), so the input offset is applied once per output */
   const int32_t* row_sums;
+  /* bias + input_offset * row_sums per output when the filter offset is 0 and the bias constant (NULL:
+   * computed at run time): every output is its dot product plus this */
+  const int32_t* base;
+  /* right shift - 1 per multiplier when every shift is a right shift (ek_requantize_right); else NULL */
+  const int32_t* right_shift;
 } ek_fc_params;
 
 /* FULLY_CONNECTED: weights [out_depth][in_depth]; bias may be NULL. */

@@ -1,9 +1,10 @@
-"""CONV_2D and DEPTHWISE_CONV_2D stay bit-exact with the tflite-micro interpreter through the kernels' fast
-paths: the short requantization (taken when every output channel's multiplier is below 0.5, so every shift
+"""CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED stay bit-exact with the tflite-micro interpreter through
+the kernels' fast paths: the short requantization (taken when every output channel's multiplier is below 0.5, so every shift
 is a right shift) and TFLM's general one (some channel's shift zero or to the left), the per-channel base
 (bias + input offset x filter sum, folded at generation time) for windows wholly inside the input beside
-border windows that skip padded taps, 1x1 and im2col products, depthwise four channels per word and the
-remainders; with and without bias. One varied batch per target: host, QEMU's Cortex-M4 (DSP path),
+border windows that skip padded taps, 1x1 products by pixel pairs or channel pairs, im2col columns,
+depthwise four channels per word and the remainders, fully-connected two units (and two batches) at a
+time with the base folded; with and without bias. One varied batch per target: host, QEMU's Cortex-M4 (DSP path),
 Cortex-M3 (plain C) and RV32."""
 
 from __future__ import annotations
@@ -64,6 +65,38 @@ def convolution_model(rng, depthwise: bool, h: int, w: int, c: int, k: int, stri
     return b.finish([x], [y])
 
 
+def fully_connected_model(rng, batches: int, depth: int, units: int, activation: int, per_channel: bool,
+                          scales: str, with_bias: bool) -> bytes:
+    """A FULLY_CONNECTED whose effective scales fall in ``SCALE_RANGES[scales]``, per tensor or per channel."""
+    b = Builder()
+    s_in, zp_in = float(rng.uniform(0.005, 0.05)), int(rng.integers(-128, 128))
+    s_out, zp_out = float(rng.uniform(0.05, 0.3)), int(rng.integers(-20, 20))
+    low, high = SCALE_RANGES[scales]
+    s_w = rng.uniform(low, high, units if per_channel else 1) * s_out / s_in
+    bound = 128 if scales == "right" else 8
+    x = b.tensor([batches, depth], "int8", s_in, zp_in)
+    weights = b.tensor([units, depth], "int8", s_w, np.zeros(s_w.size),
+                       rng.integers(-bound + 1, bound, (units, depth), dtype=np.int8))
+    inputs = [x, weights]
+    if with_bias:
+        inputs.append(b.tensor([units], "int32", s_in * s_w, np.zeros(s_w.size),
+                               rng.integers(-5000, 5000, units).astype(np.int32)))
+    y = b.tensor([batches, units], "int8", s_out, zp_out)
+    options = schema.FullyConnectedOptionsT()
+    options.fusedActivationFunction = activation
+    b.operator(schema.BuiltinOperator.FULLY_CONNECTED, inputs, [y], schema.BuiltinOptions.FullyConnectedOptions,
+               options, 4)
+    return b.finish([x], [y])
+
+
+@st.composite
+def fully_connected(draw):
+    """The parameters of one FULLY_CONNECTED: one to three batches, odd and even units, any depth."""
+    return (draw(st.integers(1, 3)), draw(st.integers(1, 70)), draw(st.integers(1, 13)),
+            draw(st.sampled_from(ACTIVATIONS)), draw(st.booleans()), draw(st.sampled_from(sorted(SCALE_RANGES))),
+            draw(st.booleans()), draw(st.integers(0, 2**16)))
+
+
 @st.composite
 def convolutions(draw):
     """The parameters of one convolution: 1x1 and 3x3 most often (MobileNet's), depths around multiples
@@ -82,10 +115,12 @@ def convolutions(draw):
 
 @pytest.mark.parametrize("target", TARGETS)
 @PROPERTY
-@given(params=varied(convolutions(), 24))
-def test_convolution_requantization_and_windows_are_bit_exact_with_tflm(target, params, tmp_path):
+@given(params=varied(convolutions(), 24), dense=varied(fully_connected(), 12))
+def test_convolution_and_fully_connected_fast_paths_are_bit_exact_with_tflm(target, params, dense, tmp_path):
     cases = [case(f"{'dw' if p[0] else 'conv'}{i}", convolution_model(np.random.default_rng(p[-1]), *p[:-1]),
                   seed=p[-1]) for i, p in enumerate(params)]
+    cases += [case(f"fc{i}", fully_connected_model(np.random.default_rng(p[-1]), *p[:-1]), seed=p[-1])
+              for i, p in enumerate(dense)]
     # MobileNet's shapes: a pointwise layer of depth 8, a 3x3 depthwise over 8 channels and a first layer
     # over 3 channels, stride 2
     rng = np.random.default_rng(7)
