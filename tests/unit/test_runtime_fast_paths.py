@@ -3,7 +3,8 @@ the kernels' fast paths: the short requantization (taken when every output chann
 is a right shift) and TFLM's general one (some channel's shift zero or to the left), the per-channel base
 (bias + input offset x filter sum, folded at generation time) for windows wholly inside the input beside
 border windows that skip padded taps, 1x1 products by pixel pairs or channel pairs, im2col columns,
-depthwise four channels per word and the remainders, fully-connected two units (and two batches) at a
+depthwise four channels per word (of four input channels, or of one input channel's depth multiplier)
+and the remainders, fully-connected two units (and two batches) at a
 time with the base folded; with and without bias. One varied batch per target: host, QEMU's Cortex-M4 (DSP path),
 Cortex-M3 (plain C) and RV32."""
 
@@ -109,7 +110,7 @@ def convolutions(draw):
     h, w = draw(st.integers(max(reach, 1), 9)), draw(st.integers(max(reach, 1), 9))
     c = draw(st.sampled_from([1, 3, 4, 5, 8, 12, 16]))
     return (depthwise, h, w, c, k, stride, dilation, padding, draw(st.sampled_from(ACTIVATIONS)),
-            draw(st.integers(1, 9)), draw(st.sampled_from([1, 1, 2])) if depthwise else 1,
+            draw(st.integers(1, 9)), draw(st.sampled_from([1, 1, 2, 4, 8])) if depthwise else 1,
             draw(st.sampled_from(sorted(SCALE_RANGES))), draw(st.booleans()), draw(st.integers(0, 2**16)))
 
 
@@ -127,4 +128,6 @@ def test_convolution_and_fully_connected_fast_paths_are_bit_exact_with_tflm(targ
     cases.append(case("pointwise", convolution_model(rng, False, 6, 6, 8, 1, 1, 1, SAME, 3, 16, 1, "right", True)))
     cases.append(case("depthwise", convolution_model(rng, True, 6, 6, 8, 3, 1, 1, SAME, 1, 8, 1, "right", True)))
     cases.append(case("first", convolution_model(rng, False, 9, 9, 3, 3, 2, 1, SAME, 3, 8, 1, "right", True)))
+    # micro_speech's first layer: one input channel, depth multiplier 8, a 10x8 filter, stride 2
+    cases.append(case("multiplier8", convolution_model(rng, True, 14, 12, 1, 5, 2, 1, SAME, 1, 8, 8, "right", True)))
     assert_batch_bit_exact(cases, target, tmp_path)

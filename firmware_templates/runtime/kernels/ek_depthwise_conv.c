@@ -28,12 +28,12 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
       int32_t ic = 0;
 #if EK_USE_DSP
       if (depth_multiplier == 1) {
-#define EK_DW_FINISH4()                                                                                  \
+#define EK_DW_FINISH4(at)                                                                                \
   do {                                                                                                   \
-    out[ic] = ek_conv_finish_s8(acc0, ic, right, multiplier, shift, output_offset, act_min, act_max);        \
-    out[ic + 1] = ek_conv_finish_s8(acc1, ic + 1, right, multiplier, shift, output_offset, act_min, act_max);\
-    out[ic + 2] = ek_conv_finish_s8(acc2, ic + 2, right, multiplier, shift, output_offset, act_min, act_max);\
-    out[ic + 3] = ek_conv_finish_s8(acc3, ic + 3, right, multiplier, shift, output_offset, act_min, act_max);\
+    out[at] = ek_conv_finish_s8(acc0, at, right, multiplier, shift, output_offset, act_min, act_max);        \
+    out[at + 1] = ek_conv_finish_s8(acc1, at + 1, right, multiplier, shift, output_offset, act_min, act_max);\
+    out[at + 2] = ek_conv_finish_s8(acc2, at + 2, right, multiplier, shift, output_offset, act_min, act_max);\
+    out[at + 3] = ek_conv_finish_s8(acc3, at + 3, right, multiplier, shift, output_offset, act_min, act_max);\
   } while (0)
         /* Four channels per word: x + offset and w as 16-bit halves, one 16x16 multiply-accumulate per
          * channel (SMLABB for bytes 0 and 2, SMLATT for 1 and 3 after the odd extension). */
@@ -65,7 +65,7 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
               EK_DW_TAP(x_row + 2 * channels, w_row + 2 * channels);
             }
 #undef EK_DW_TAP
-            EK_DW_FINISH4();
+            EK_DW_FINISH4(ic);
           }
         }
         EK_NO_UNROLL
@@ -104,10 +104,41 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
             acc2 += bias[ic + 2];
             acc3 += bias[ic + 3];
           }
-          EK_DW_FINISH4();
+          EK_DW_FINISH4(ic);
         }
-#undef EK_DW_FINISH4
+      } else if (depth_multiplier % 4 == 0) {
+        /* Four output channels of one input channel per word: the input value (plus the offset, unless the
+         * window lies wholly inside the input and the base holds it) in both halves, times four weights. */
+        const int whole = base && rows == k_h && taps == k_w;
+        const int32_t tap_offset = whole ? 0 : input_offset;
+        for (; ic < depth; ++ic) {
+          for (int32_t oc = ic * depth_multiplier; oc < (ic + 1) * depth_multiplier; oc += 4) {
+            int32_t acc0, acc1, acc2, acc3;
+            if (whole) {
+              acc0 = base[oc], acc1 = base[oc + 1], acc2 = base[oc + 2], acc3 = base[oc + 3];
+            } else if (bias) {
+              acc0 = bias[oc], acc1 = bias[oc + 1], acc2 = bias[oc + 2], acc3 = bias[oc + 3];
+            } else {
+              acc0 = acc1 = acc2 = acc3 = 0;
+            }
+            const int8_t* x_row = window + ic;
+            const int8_t* w_row = weights + oc;
+            for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
+              for (int32_t kx = 0; kx < taps; ++kx) {
+                const uint32_t x = ((uint32_t)((int32_t)x_row[kx * tap_step] + tap_offset) & 0xFFFFu) * 0x10001u;
+                const uint32_t w = ek_load_s8x4(w_row + kx * channels);
+                const uint32_t w_even = ek_sxtb16(w), w_odd = ek_sxtb16_odd(w);
+                acc0 = ek_smlabb(w_even, x, acc0);
+                acc2 = ek_smlatt(w_even, x, acc2);
+                acc1 = ek_smlabb(w_odd, x, acc1);
+                acc3 = ek_smlatt(w_odd, x, acc3);
+              }
+            }
+            EK_DW_FINISH4(oc);
+          }
+        }
       }
+#undef EK_DW_FINISH4
 #endif
       /* a whole window inside the input starts from the base (bias + offset * the filter's sum), and its
        * taps multiply the raw inputs */
