@@ -1,6 +1,57 @@
 // edgekit runtime: DEPTHWISE_CONV_2D, int8, four channels per word on the DSP path; bit-exact with TFLM.
 #include "ek_conv.h"
 
+#if EK_USE_DSP
+#if defined(__GNUC__)
+#define EK_DW_NOINLINE __attribute__((noinline))
+#else
+#define EK_DW_NOINLINE
+#endif
+/* One output pixel of a depthwise convolution whose depth multiplier is a multiple of 4: four output
+ * channels of one input channel per word, the input value (plus the offset, unless the window lies wholly
+ * inside the input and the base holds it) in both halves times four weights. Its own function, so that its
+ * registers do not crowd the depth-multiplier-1 loops. */
+EK_DW_NOINLINE static void multiplier_quads_s8(const ek_conv_params* p, const int8_t* window, const int8_t* weights,
+                                               const int32_t* bias, int32_t rows, int32_t taps, int8_t* out) {
+  const int32_t depth = p->in_c, depth_multiplier = p->depth_multiplier, channels = p->out_c;
+  const int32_t row_step = p->dilation_h * p->in_w * depth, tap_step = p->dilation_w * depth;
+  const int32_t filter_row = p->k_w * channels;
+  const int32_t* base = p->base;
+  const int whole = base && rows == p->k_h && taps == p->k_w;
+  const int32_t tap_offset = whole ? 0 : p->input_offset;
+  for (int32_t ic = 0; ic < depth; ++ic) {
+    for (int32_t oc = ic * depth_multiplier; oc < (ic + 1) * depth_multiplier; oc += 4) {
+      int32_t acc0, acc1, acc2, acc3;
+      if (whole) {
+        acc0 = base[oc], acc1 = base[oc + 1], acc2 = base[oc + 2], acc3 = base[oc + 3];
+      } else if (bias) {
+        acc0 = bias[oc], acc1 = bias[oc + 1], acc2 = bias[oc + 2], acc3 = bias[oc + 3];
+      } else {
+        acc0 = acc1 = acc2 = acc3 = 0;
+      }
+      const int8_t* x_row = window + ic;
+      const int8_t* w_row = weights + oc;
+      for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
+        for (int32_t kx = 0; kx < taps; ++kx) {
+          const uint32_t x = ((uint32_t)((int32_t)x_row[kx * tap_step] + tap_offset) & 0xFFFFu) * 0x10001u;
+          const uint32_t w = ek_load_s8x4(w_row + kx * channels);
+          const uint32_t w_even = ek_sxtb16(w), w_odd = ek_sxtb16_odd(w);
+          acc0 = ek_smlabb(w_even, x, acc0);
+          acc2 = ek_smlatt(w_even, x, acc2);
+          acc1 = ek_smlabb(w_odd, x, acc1);
+          acc3 = ek_smlatt(w_odd, x, acc3);
+        }
+      }
+      const int32_t accs[4] = {acc0, acc1, acc2, acc3};
+      for (int32_t k = 0; k < 4; ++k) {
+        out[oc + k] = ek_conv_finish_s8(accs[k], oc + k, p->right_shift, p->multiplier, p->shift, p->output_offset,
+                                        p->act_min, p->act_max);
+      }
+    }
+  }
+}
+#endif
+
 void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                             const int32_t* bias, int8_t* output) {
   const int32_t in_h = p->in_h, in_w = p->in_w, depth = p->in_c, out_h = p->out_h, out_w = p->out_w;
@@ -107,36 +158,8 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
           EK_DW_FINISH4(ic);
         }
       } else if (depth_multiplier % 4 == 0) {
-        /* Four output channels of one input channel per word: the input value (plus the offset, unless the
-         * window lies wholly inside the input and the base holds it) in both halves, times four weights. */
-        const int whole = base && rows == k_h && taps == k_w;
-        const int32_t tap_offset = whole ? 0 : input_offset;
-        for (; ic < depth; ++ic) {
-          for (int32_t oc = ic * depth_multiplier; oc < (ic + 1) * depth_multiplier; oc += 4) {
-            int32_t acc0, acc1, acc2, acc3;
-            if (whole) {
-              acc0 = base[oc], acc1 = base[oc + 1], acc2 = base[oc + 2], acc3 = base[oc + 3];
-            } else if (bias) {
-              acc0 = bias[oc], acc1 = bias[oc + 1], acc2 = bias[oc + 2], acc3 = bias[oc + 3];
-            } else {
-              acc0 = acc1 = acc2 = acc3 = 0;
-            }
-            const int8_t* x_row = window + ic;
-            const int8_t* w_row = weights + oc;
-            for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
-              for (int32_t kx = 0; kx < taps; ++kx) {
-                const uint32_t x = ((uint32_t)((int32_t)x_row[kx * tap_step] + tap_offset) & 0xFFFFu) * 0x10001u;
-                const uint32_t w = ek_load_s8x4(w_row + kx * channels);
-                const uint32_t w_even = ek_sxtb16(w), w_odd = ek_sxtb16_odd(w);
-                acc0 = ek_smlabb(w_even, x, acc0);
-                acc2 = ek_smlatt(w_even, x, acc2);
-                acc1 = ek_smlabb(w_odd, x, acc1);
-                acc3 = ek_smlatt(w_odd, x, acc3);
-              }
-            }
-            EK_DW_FINISH4(oc);
-          }
-        }
+        multiplier_quads_s8(p, window, weights, bias, rows, taps, out);
+        ic = depth;
       }
 #undef EK_DW_FINISH4
 #endif
@@ -144,6 +167,54 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
        * taps multiply the raw inputs */
       const int whole = base && rows == k_h && taps == k_w;
       const int32_t tap_offset = whole ? 0 : input_offset;
+#if !EK_USE_DSP
+      /* (the DSP path above has already done these channels four at a time) */
+      if (depth_multiplier == 1 && whole) {
+        /* the plain C path (no DSP): four channels at a time, each input and weight pointer step shared */
+        for (; ic + 4 <= depth; ic += 4) {
+          int32_t acc0 = base[ic], acc1 = base[ic + 1], acc2 = base[ic + 2], acc3 = base[ic + 3];
+          const int8_t* x_row = window + ic;
+          const int8_t* w_row = weights + ic;
+          for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
+            const int8_t* x_tap = x_row;
+            const int8_t* w_tap = w_row;
+            for (int32_t kx = 0; kx < taps; ++kx, x_tap += tap_step, w_tap += channels) {
+              acc0 += (int32_t)w_tap[0] * x_tap[0];
+              acc1 += (int32_t)w_tap[1] * x_tap[1];
+              acc2 += (int32_t)w_tap[2] * x_tap[2];
+              acc3 += (int32_t)w_tap[3] * x_tap[3];
+            }
+          }
+          out[ic] = ek_conv_finish_s8(acc0, ic, right, multiplier, shift, output_offset, act_min, act_max);
+          out[ic + 1] = ek_conv_finish_s8(acc1, ic + 1, right, multiplier, shift, output_offset, act_min, act_max);
+          out[ic + 2] = ek_conv_finish_s8(acc2, ic + 2, right, multiplier, shift, output_offset, act_min, act_max);
+          out[ic + 3] = ek_conv_finish_s8(acc3, ic + 3, right, multiplier, shift, output_offset, act_min, act_max);
+        }
+      }
+      if (depth_multiplier == 1) {
+        /* a border window (or no base): the same, with the offset added to each input */
+        for (; ic + 4 <= depth; ic += 4) {
+          int32_t acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
+          if (bias) acc0 = bias[ic], acc1 = bias[ic + 1], acc2 = bias[ic + 2], acc3 = bias[ic + 3];
+          const int8_t* x_row = window + ic;
+          const int8_t* w_row = weights + ic;
+          for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
+            const int8_t* x_tap = x_row;
+            const int8_t* w_tap = w_row;
+            for (int32_t kx = 0; kx < taps; ++kx, x_tap += tap_step, w_tap += channels) {
+              acc0 += (int32_t)w_tap[0] * ((int32_t)x_tap[0] + input_offset);
+              acc1 += (int32_t)w_tap[1] * ((int32_t)x_tap[1] + input_offset);
+              acc2 += (int32_t)w_tap[2] * ((int32_t)x_tap[2] + input_offset);
+              acc3 += (int32_t)w_tap[3] * ((int32_t)x_tap[3] + input_offset);
+            }
+          }
+          out[ic] = ek_conv_finish_s8(acc0, ic, right, multiplier, shift, output_offset, act_min, act_max);
+          out[ic + 1] = ek_conv_finish_s8(acc1, ic + 1, right, multiplier, shift, output_offset, act_min, act_max);
+          out[ic + 2] = ek_conv_finish_s8(acc2, ic + 2, right, multiplier, shift, output_offset, act_min, act_max);
+          out[ic + 3] = ek_conv_finish_s8(acc3, ic + 3, right, multiplier, shift, output_offset, act_min, act_max);
+        }
+      }
+#endif
       for (; ic < depth; ++ic) {
         for (int32_t m = 0; m < depth_multiplier; ++m) {
           const int32_t oc = m + ic * depth_multiplier;
