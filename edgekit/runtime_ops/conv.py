@@ -9,7 +9,7 @@ from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, 
                                             quantize_multiplier, refuse)
 
 
-@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 6_384, "DEPTHWISE_CONV_2D": 4_024})
+@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 8_588, "DEPTHWISE_CONV_2D": 4_024})
 def convolution(op, ctx: Context) -> OpCall:
     """Per-channel multipliers and shifts, clamps, padding; for CONV_2D the filter's tap and total sums, so
     the kernel applies the input offset once per tap instead of once per multiply."""

@@ -2,7 +2,7 @@
 the kernels' fast paths: the short requantization (taken when every output channel's multiplier is below 0.5, so every shift
 is a right shift) and TFLM's general one (some channel's shift zero or to the left), the per-channel base
 (bias + input offset x filter sum, folded at generation time) for windows wholly inside the input beside
-border windows that skip padded taps, 1x1 products by pixel pairs or channel pairs, im2col columns,
+border windows that skip padded taps, pairs of whole windows dotted in place, 1x1 products by pixel pairs or channel pairs, im2col columns,
 depthwise four channels per word (of four input channels, or of one input channel's depth multiplier)
 and the remainders, fully-connected two units (and two batches) at a
 time with the base folded; with and without bias. One varied batch per target: host, QEMU's Cortex-M4 (DSP path),
@@ -128,6 +128,9 @@ def test_convolution_and_fully_connected_fast_paths_are_bit_exact_with_tflm(targ
     cases.append(case("pointwise", convolution_model(rng, False, 6, 6, 8, 1, 1, 1, SAME, 3, 16, 1, "right", True)))
     cases.append(case("depthwise", convolution_model(rng, True, 6, 6, 8, 3, 1, 1, SAME, 1, 8, 1, "right", True)))
     cases.append(case("first", convolution_model(rng, False, 9, 9, 3, 3, 2, 1, SAME, 3, 8, 1, "right", True)))
+    # ResNet's 3x3 layers over 32 channels (windows too long for im2col: dotted where they lie), stride 1 and 2
+    cases.append(case("deep", convolution_model(rng, False, 7, 8, 32, 3, 1, 1, SAME, 1, 5, 1, "right", True)))
+    cases.append(case("deep2", convolution_model(rng, False, 9, 9, 32, 3, 2, 1, VALID, 0, 4, 1, "mixed", False)))
     # micro_speech's first layer: one input channel, depth multiplier 8, a 10x8 filter, stride 2
     cases.append(case("multiplier8", convolution_model(rng, True, 14, 12, 1, 5, 2, 1, SAME, 1, 8, 8, "right", True)))
     assert_batch_bit_exact(cases, target, tmp_path)

@@ -143,6 +143,47 @@ static void im2col_s8(const ek_conv_params* p, const int8_t* input, int32_t oy, 
   }
 }
 
+/* Two neighbouring output pixels whose windows lie wholly inside the input (dilation 1 across): each
+ * filter row is k_w * in_c contiguous bytes in the input and in the filter, so two pixels times two
+ * output channels are dotted row by row where they lie, plus the channels' bases. `window` is the first
+ * pixel's top-left input value. */
+static void window_pair_s8(const ek_conv_params* p, const int8_t* window, const int8_t* filter, int8_t* out) {
+  const int32_t channels = p->out_c, row = p->k_w * p->in_c, k_h = p->k_h, filter_size = k_h * row;
+  const int32_t row_step = p->dilation_h * p->in_w * p->in_c, pixel_step = p->stride_w * p->in_c;
+  const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+  const int32_t* right = p->right_shift;
+  int32_t oc = 0;
+  for (; oc + 2 <= channels; oc += 2) {
+    const int8_t* u = filter + oc * filter_size;
+    int32_t au = p->base[oc], av = p->base[oc + 1], bu = au, bv = av;
+    const int8_t* x = window;
+    for (int32_t ky = 0; ky < k_h; ++ky, x += row_step, u += row) {
+      int32_t dots[4];
+      ek_dot_s8_2x2(x, x + pixel_step, u, u + filter_size, row, dots);
+      au += dots[0];
+      av += dots[1];
+      bu += dots[2];
+      bv += dots[3];
+    }
+    out[oc] = ek_conv_finish_s8(au, oc, right, p->multiplier, p->shift, output_offset, act_min, act_max);
+    out[oc + 1] = ek_conv_finish_s8(av, oc + 1, right, p->multiplier, p->shift, output_offset, act_min, act_max);
+    out[channels + oc] = ek_conv_finish_s8(bu, oc, right, p->multiplier, p->shift, output_offset, act_min, act_max);
+    out[channels + oc + 1] = ek_conv_finish_s8(bv, oc + 1, right, p->multiplier, p->shift, output_offset, act_min,
+                                               act_max);
+  }
+  if (oc < channels) {
+    const int8_t* u = filter + oc * filter_size;
+    int32_t a = p->base[oc], b = a;
+    const int8_t* x = window;
+    for (int32_t ky = 0; ky < k_h; ++ky, x += row_step, u += row) {
+      a += ek_dot_s8(x, u, row);
+      b += ek_dot_s8(x + pixel_step, u, row);
+    }
+    out[oc] = ek_conv_finish_s8(a, oc, right, p->multiplier, p->shift, output_offset, act_min, act_max);
+    out[channels + oc] = ek_conv_finish_s8(b, oc, right, p->multiplier, p->shift, output_offset, act_min, act_max);
+  }
+}
+
 void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                   int8_t* output) {
   const int32_t channels = p->out_c, pixels = p->out_h * p->out_w;
@@ -192,8 +233,15 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
     const int32_t in_y0 = oy * p->stride_h - p->pad_top;
     int32_t ky_first, ky_end;
     ek_valid_taps(in_y0, dilation_h, k_h, in_h, &ky_first, &ky_end);
+    const int rows_inside = p->base && dilation_w == 1 && ky_first == 0 && ky_end == k_h;
     for (int32_t ox = 0; ox < out_w; ++ox) {
       const int32_t in_x0 = ox * p->stride_w - p->pad_left;
+      if (rows_inside && ox + 1 < out_w && in_x0 >= 0 && in_x0 + p->stride_w + k_w <= in_w) {
+        /* two whole windows side by side: no im2col copy, their rows are read where they lie */
+        window_pair_s8(p, input + (in_y0 * in_w + in_x0) * depth, filter, output + (oy * out_w + ox) * channels);
+        ++ox;
+        continue;
+      }
       int32_t kx_first, kx_end;
       /* taps in the padding contribute nothing: only the ones inside the input are visited */
       ek_valid_taps(in_x0, dilation_w, k_w, in_w, &kx_first, &kx_end);
