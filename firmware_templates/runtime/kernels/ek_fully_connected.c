@@ -38,6 +38,27 @@ static void fully_connected_base_s8(const ek_fc_params* p, const int8_t* input, 
     const int8_t* x = input + b * depth;
     int8_t* out = output + b * units;
     int32_t o = 0;
+#if !EK_USE_DSP
+    /* the plain C path: four units at a time, each input value loaded once for the four */
+    for (; o + 4 <= units; o += 4) {
+      const int8_t* w0 = weights + o * depth;
+      const int8_t* w1 = w0 + depth;
+      const int8_t* w2 = w1 + depth;
+      const int8_t* w3 = w2 + depth;
+      int32_t acc0 = base[o], acc1 = base[o + 1], acc2 = base[o + 2], acc3 = base[o + 3];
+      for (int32_t i = 0; i < depth; ++i) {
+        const int32_t xi = x[i];
+        acc0 += xi * w0[i];
+        acc1 += xi * w1[i];
+        acc2 += xi * w2[i];
+        acc3 += xi * w3[i];
+      }
+      out[o] = fc_finish_s8(p, acc0, o);
+      out[o + 1] = fc_finish_s8(p, acc1, o + 1);
+      out[o + 2] = fc_finish_s8(p, acc2, o + 2);
+      out[o + 3] = fc_finish_s8(p, acc3, o + 3);
+    }
+#endif
     for (; o + 2 <= units; o += 2) {
       const int8_t* u = weights + o * depth;
       const int8_t* v = u + depth;
