@@ -15,7 +15,7 @@ static void filter_rows_s8(const ek_conv_params* p, const int8_t* a, const int8_
   const int32_t act_min = p->act_min, act_max = p->act_max;
   const int32_t* multiplier = p->multiplier;
   const int32_t* shift = p->shift;
-  const int32_t* right = p->right_shift;
+  const int8_t* right = p->right_shift;
   const int32_t* base = p->base;
   int32_t oc = 0;
   for (; oc + 2 <= channels; oc += 2) {
@@ -54,7 +54,7 @@ static void filter_rows_s8(const ek_conv_params* p, const int8_t* a, const int8_
 static void pointwise_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output) {
   const int32_t channels = p->out_c, depth = p->in_c, pixels = p->out_h * p->out_w;
   const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
-  const int32_t* right = p->right_shift;
+  const int8_t* right = p->right_shift;
   int32_t oc = 0;
   for (; oc + 2 <= channels; oc += 2) {
     const int8_t* u = filter + oc * depth;
@@ -151,7 +151,7 @@ static void window_pair_s8(const ek_conv_params* p, const int8_t* window, const 
   const int32_t channels = p->out_c, row = p->k_w * p->in_c, k_h = p->k_h, filter_size = k_h * row;
   const int32_t row_step = p->dilation_h * p->in_w * p->in_c, pixel_step = p->stride_w * p->in_c;
   const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
-  const int32_t* right = p->right_shift;
+  const int8_t* right = p->right_shift;
   int32_t oc = 0;
   for (; oc + 2 <= channels; oc += 2) {
     const int8_t* u = filter + oc * filter_size;

@@ -60,7 +60,7 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
   const int32_t act_min = p->act_min, act_max = p->act_max, depth_multiplier = p->depth_multiplier;
   const int32_t* multiplier = p->multiplier;
   const int32_t* shift = p->shift;
-  const int32_t* right = p->right_shift;
+  const int8_t* right = p->right_shift;
   const int32_t* base = p->base;
   const int32_t row_step = dilation_h * in_w * depth, tap_step = dilation_w * depth, filter_row = k_w * channels;
   for (int32_t oy = 0; oy < out_h; ++oy) {

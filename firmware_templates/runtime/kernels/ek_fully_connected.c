@@ -110,9 +110,7 @@ void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int
         }
       }
       if (bias) acc += bias[o];
-      const int32_t k = p->per_channel ? o : 0;
-      acc = ek_requantize(acc, p->multiplier[k], p->shift[k]) + p->output_offset;
-      output[b * p->out_depth + o] = ek_clamp_s8(acc, p->act_min, p->act_max);
+      output[b * p->out_depth + o] = fc_finish_s8(p, acc, o);
     }
   }
 }
