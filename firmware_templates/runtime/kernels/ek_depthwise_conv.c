@@ -1,15 +1,15 @@
 // edgekit runtime: DEPTHWISE_CONV_2D, int8, four channels per word on the DSP path; bit-exact with TFLM.
 #include "ek_conv.h"
 
-#if EK_USE_DSP
 #if defined(__GNUC__)
 #define EK_DW_NOINLINE __attribute__((noinline))
 #else
 #define EK_DW_NOINLINE
 #endif
 /* One output pixel of a depthwise convolution whose depth multiplier is a multiple of 4: four output
- * channels of one input channel per word, the input value (plus the offset, unless the window lies wholly
- * inside the input and the base holds it) in both halves times four weights. Its own function, so that its
+ * channels of one input channel at a time, the input value (plus the offset, unless the window lies wholly
+ * inside the input and the base holds it) loaded once for four weights (DSP: in both halves of a word,
+ * times a word of weights). Its own function, so that its
  * registers do not crowd the depth-multiplier-1 loops. */
 EK_DW_NOINLINE static void multiplier_quads_s8(const ek_conv_params* p, const int8_t* window, const int8_t* weights,
                                                const int32_t* bias, int32_t rows, int32_t taps, int8_t* out) {
@@ -33,6 +33,7 @@ EK_DW_NOINLINE static void multiplier_quads_s8(const ek_conv_params* p, const in
       const int8_t* w_row = weights + oc;
       for (int32_t ky = 0; ky < rows; ++ky, x_row += row_step, w_row += filter_row) {
         for (int32_t kx = 0; kx < taps; ++kx) {
+#if EK_USE_DSP
           const uint32_t x = ((uint32_t)((int32_t)x_row[kx * tap_step] + tap_offset) & 0xFFFFu) * 0x10001u;
           const uint32_t w = ek_load_s8x4(w_row + kx * channels);
           const uint32_t w_even = ek_sxtb16(w), w_odd = ek_sxtb16_odd(w);
@@ -40,6 +41,14 @@ EK_DW_NOINLINE static void multiplier_quads_s8(const ek_conv_params* p, const in
           acc2 = ek_smlatt(w_even, x, acc2);
           acc1 = ek_smlabb(w_odd, x, acc1);
           acc3 = ek_smlatt(w_odd, x, acc3);
+#else
+          const int32_t x = (int32_t)x_row[kx * tap_step] + tap_offset;
+          const int8_t* w = w_row + kx * channels;
+          acc0 += x * w[0];
+          acc1 += x * w[1];
+          acc2 += x * w[2];
+          acc3 += x * w[3];
+#endif
         }
       }
       const int32_t accs[4] = {acc0, acc1, acc2, acc3};
@@ -50,7 +59,6 @@ EK_DW_NOINLINE static void multiplier_quads_s8(const ek_conv_params* p, const in
     }
   }
 }
-#endif
 
 void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                             const int32_t* bias, int8_t* output) {
@@ -169,6 +177,10 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
       const int32_t tap_offset = whole ? 0 : input_offset;
 #if !EK_USE_DSP
       /* (the DSP path above has already done these channels four at a time) */
+      if (depth_multiplier % 4 == 0) {
+        multiplier_quads_s8(p, window, weights, bias, rows, taps, out);
+        ic = depth;
+      }
       if (depth_multiplier == 1 && whole) {
         /* the plain C path (no DSP): four channels at a time, each input and weight pointer step shared */
         for (; ic + 4 <= depth; ic += 4) {
