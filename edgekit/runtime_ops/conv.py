@@ -9,7 +9,11 @@ from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, 
                                             quantize_multiplier, refuse)
 
 
-@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 3_348, "DEPTHWISE_CONV_2D": 1_964})
+#: ek_conv.h's EK_IM2COL_BYTES: CONV_2D windows up to this many bytes run through im2col columns.
+IM2COL_BYTES = 256
+
+
+@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 8_568, "DEPTHWISE_CONV_2D": 3_988})
 def convolution(op, ctx: Context) -> OpCall:
     """Per-channel multipliers and shifts, clamps, padding; for CONV_2D the filter's tap and total sums, so
     the kernel applies the input offset once per tap instead of once per multiply."""
@@ -36,26 +40,47 @@ def convolution(op, ctx: Context) -> OpCall:
     if x.dtype != "INT8":
         raise refuse(op, f"takes {x.dtype} input; the edgekit runtime's convolutions take int8")
     prefix = f"k_op{op.index}"
-    arrays = [c_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs]),
-              c_array(f"{prefix}_shift", "int32_t", [s for _, s in pairs])]
-    tap_sums = filter_sums = "NULL"
-    if not depthwise:
+    arrays = [c_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs])]
+    tap_sums = right_shift = shift_array = "NULL"
+    if all(shift < 0 for _, shift in pairs):  # the short requantization (ek_requantize_right) applies
+        arrays.append(c_array(f"{prefix}_right", "int8_t", [-shift - 1 for _, shift in pairs]))
+        right_shift = f"{prefix}_right"
+    else:
+        arrays.append(c_array(f"{prefix}_shift", "int32_t", [s for _, s in pairs]))
+        shift_array = f"{prefix}_shift"
+    base = "NULL"
+    if ctx.is_constant(op.inputs[1]) and (bias is None or ctx.is_constant(bias)):
+        weights = ctx.constant(op.inputs[1]).astype(np.int64)
+        bias_values = ctx.constant(bias).astype(np.int64).ravel() if bias is not None else np.zeros(channels, np.int64)
+        # every weight of an output channel (depthwise: [1][k_h][k_w][channels])
+        channel_sums = weights.sum(axis=(0, 1, 2)) if depthwise else weights.sum(axis=(1, 2, 3))
+        arrays.append(c_array(f"{prefix}_base", "int32_t", wrap_int32(bias_values - zp_in * channel_sums)))
+        base = f"{prefix}_base"
+    pad_top, pad_left = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h), padding(x.shape[2], out.shape[2],
+                                                                                          k_w, stride_w, dil_w)
+    # ek_conv2d_s8's paths: 1x1 rows and im2col columns take everything from the base; only the tap-by-tap
+    # path (windows longer than the im2col column, or no base) reads the bias and the tap sums
+    pointwise = (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and \
+        x.shape[1:3] == out.shape[1:3]
+    tap_path = base == "NULL" or (not pointwise and k_h * k_w * x.shape[3] > IM2COL_BYTES)
+    if not depthwise and tap_path:
         weights = ctx.constant(op.inputs[1]).astype(np.int64)
         arrays.append(c_array(f"{prefix}_taps", "int32_t", weights.sum(axis=3).ravel()))
         tap_sums = f"{prefix}_taps"
-        if k_h * k_w > 1:  # a 1x1 filter's sum is its tap sum
-            arrays.append(c_array(f"{prefix}_sums", "int32_t", weights.sum(axis=(1, 2, 3))))
-            filter_sums = f"{prefix}_sums"
-        else:
-            filter_sums = tap_sums
+    bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
     params = (f"{{{x.shape[1]}, {x.shape[2]}, {x.shape[3]}, {out.shape[1]}, {out.shape[2]}, {out.shape[3]}, "
               f"{k_h}, {k_w}, {stride_h}, {stride_w}, {dil_h}, {dil_w}, "
-              f"{padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)}, "
-              f"{padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)}, {depth_multiplier}, {-zp_in}, {zp_out}, "
-              f"{low}, {high}, {prefix}_mult, {prefix}_shift, {tap_sums}, {filter_sums}}}")
+              f"{pad_top}, {pad_left}, {depth_multiplier}, {-zp_in}, {zp_out}, "
+              f"{low}, {high}, {prefix}_mult, {shift_array}, {tap_sums}, {right_shift}, {base}}}")
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
     call = (f"{kernel}(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, "
-            f"{ctx.ref(bias) if bias is not None else 'NULL'}, {ctx.ref(op.outputs[0])});")
-    table = 8 * len(pairs) + (0 if depthwise else 4 * channels * k_h * k_w)
+            f"{bias_ref}, {ctx.ref(op.outputs[0])});")
+    table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
+        (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
     return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table,
                   ("ek_depthwise_conv",) if depthwise else ("ek_conv",))
+
+
+def wrap_int32(values: np.ndarray) -> np.ndarray:
+    """int64 values as the int32 an accumulator holds (two's complement wrap-around, as TFLM's int32 sums)."""
+    return ((values + 2**31) % 2**32 - 2**31).astype(np.int64)

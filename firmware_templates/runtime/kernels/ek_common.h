@@ -132,6 +132,16 @@ static inline int8_t ek_clamp_s8(int32_t value, int32_t low, int32_t high) {
   return (int8_t)value;
 }
 
+/* ek_requantize for a right shift of at least 1 (a multiplier below 0.5, as nearly every layer's), with
+ * right - 1 given: the same integers in fewer instructions. With y = high - (high < 0), gemmlowp's
+ * round-half-away-from-zero division by 2^right is (y + 2^(right-1)) >> right, computed as
+ * ((y >> (right-1)) + 1) >> 1 so that nothing overflows (|high| < 2^31 - 1). */
+static inline int32_t ek_requantize_right(int32_t x, int32_t multiplier, int32_t right_minus_one) {
+  const int32_t high = (int32_t)(((int64_t)x * multiplier + (1LL << 30)) >> 31);
+  const int32_t rounded = (high + (high >> 31)) >> right_minus_one;
+  return (rounded + 1) >> 1;
+}
+
 /* An output from its accumulated products: requantization, output offset, activation clamp. */
 static inline int8_t ek_finish_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t output_offset,
                                   int32_t act_min, int32_t act_max) {

@@ -7,87 +7,218 @@
  * otherwise alias it, and the compiler would load each field again after each output. */
 
 /* Output channels for one or two pixels whose inputs are the rows a and b (b NULL for one) of length
- * `depth`: each output channel's filter row dotted with them, two channels at a time, plus
- * input_offset * the filter's sum (so the offset is never added per multiply). */
+ * `depth`: each output channel's filter row dotted with them, two channels at a time, plus the channel's
+ * base (bias + input_offset * the filter's sum, so the offset is never added per multiply). */
 static void filter_rows_s8(const ek_conv_params* p, const int8_t* a, const int8_t* b, int32_t depth,
-                           const int8_t* filter, const int32_t* bias, int8_t* out_a, int8_t* out_b) {
-  const int32_t channels = p->out_c, input_offset = p->input_offset, output_offset = p->output_offset;
+                           const int8_t* filter, int8_t* out_a, int8_t* out_b) {
+  const int32_t channels = p->out_c, output_offset = p->output_offset;
   const int32_t act_min = p->act_min, act_max = p->act_max;
   const int32_t* multiplier = p->multiplier;
   const int32_t* shift = p->shift;
-  const int32_t* sums = p->filter_sums;
+  const int8_t* right = p->right_shift;
+  const int32_t* base = p->base;
   int32_t oc = 0;
   for (; oc + 2 <= channels; oc += 2) {
     const int8_t* u = filter + oc * depth;
-    const int32_t base0 = input_offset * sums[oc] + (bias ? bias[oc] : 0);
-    const int32_t base1 = input_offset * sums[oc + 1] + (bias ? bias[oc + 1] : 0);
+    const int32_t base0 = base[oc], base1 = base[oc + 1];
     int32_t dots[4];
     if (b) {
       ek_dot_s8_2x2(a, b, u, u + depth, depth, dots);
-      out_b[oc] = ek_finish_s8(dots[2] + base0, multiplier[oc], shift[oc], output_offset, act_min, act_max);
-      out_b[oc + 1] = ek_finish_s8(dots[3] + base1, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max);
+      out_b[oc] = ek_conv_finish_s8(dots[2] + base0, oc, right, multiplier, shift, output_offset, act_min, act_max);
+      out_b[oc + 1] = ek_conv_finish_s8(dots[3] + base1, oc + 1, right, multiplier, shift, output_offset, act_min,
+                                        act_max);
     } else {
       dots[0] = ek_dot_s8(a, u, depth);
       dots[1] = ek_dot_s8(a, u + depth, depth);
     }
-    out_a[oc] = ek_finish_s8(dots[0] + base0, multiplier[oc], shift[oc], output_offset, act_min, act_max);
-    out_a[oc + 1] = ek_finish_s8(dots[1] + base1, multiplier[oc + 1], shift[oc + 1], output_offset, act_min, act_max);
+    out_a[oc] = ek_conv_finish_s8(dots[0] + base0, oc, right, multiplier, shift, output_offset, act_min, act_max);
+    out_a[oc + 1] = ek_conv_finish_s8(dots[1] + base1, oc + 1, right, multiplier, shift, output_offset, act_min,
+                                      act_max);
   }
   for (; oc < channels; ++oc) {
     const int8_t* u = filter + oc * depth;
-    const int32_t base = input_offset * sums[oc] + (bias ? bias[oc] : 0);
-    out_a[oc] = ek_finish_s8(ek_dot_s8(a, u, depth) + base, multiplier[oc], shift[oc], output_offset, act_min, act_max);
-    if (b) out_b[oc] = ek_finish_s8(ek_dot_s8(b, u, depth) + base, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+    out_a[oc] = ek_conv_finish_s8(ek_dot_s8(a, u, depth) + base[oc], oc, right, multiplier, shift, output_offset,
+                                  act_min, act_max);
+    if (b) {
+      out_b[oc] = ek_conv_finish_s8(ek_dot_s8(b, u, depth) + base[oc], oc, right, multiplier, shift, output_offset,
+                                    act_min, act_max);
+    }
   }
 }
 
-/* One im2col column: the window of output pixel (oy, ox) in filter order [k_h][k_w][in_c]; taps in the
- * padding hold the input zero point (-input_offset), so that they add exactly nothing. */
-static void im2col_s8(const ek_conv_params* p, const int8_t* input, int32_t oy, int32_t ox, int8_t* column) {
-  const int32_t depth = p->in_c;
-  const int8_t zero_point = (int8_t)(-p->input_offset);
-  for (int32_t ky = 0; ky < p->k_h; ++ky) {
-    const int32_t iy = oy * p->stride_h - p->pad_top + p->dilation_h * ky;
-    for (int32_t kx = 0; kx < p->k_w; ++kx, column += depth) {
-      const int32_t ix = ox * p->stride_w - p->pad_left + p->dilation_w * kx;
-      if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-        memset(column, zero_point, (size_t)depth);
-      } else {
-        memcpy(column, input + (iy * p->in_w + ix) * depth, (size_t)depth);
+/* Input depths up to which a 1x1 convolution runs channel pairs outside (measured on MobileNet's layers). */
+#define EK_POINTWISE_SHORT_DEPTH 32
+
+/* 1x1, stride 1, no padding: output channels two at a time in the outer loop, so that their multipliers,
+ * shifts and bases stay in registers while the inner loop runs over the pixels two at a time. */
+static void pointwise_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output) {
+  const int32_t channels = p->out_c, depth = p->in_c, pixels = p->out_h * p->out_w;
+  const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+  const int8_t* right = p->right_shift;
+  int32_t oc = 0;
+  for (; oc + 2 <= channels; oc += 2) {
+    const int8_t* u = filter + oc * depth;
+    const int32_t base0 = p->base[oc], base1 = p->base[oc + 1];
+    const int32_t mult0 = p->multiplier[oc], mult1 = p->multiplier[oc + 1];
+    const int32_t* shift = p->shift;
+    const int8_t* x = input;
+    int8_t* out = output + oc;
+    int32_t px = 0;
+    if (right) {
+      const int32_t right0 = right[oc], right1 = right[oc + 1];
+      for (; px + 2 <= pixels; px += 2, x += 2 * depth, out += 2 * channels) {
+        int32_t dots[4];
+        ek_dot_s8_2x2(x, x + depth, u, u + depth, depth, dots);
+        out[0] = ek_clamp_s8(ek_requantize_right(dots[0] + base0, mult0, right0) + output_offset, act_min, act_max);
+        out[1] = ek_clamp_s8(ek_requantize_right(dots[1] + base1, mult1, right1) + output_offset, act_min, act_max);
+        out[channels] = ek_clamp_s8(ek_requantize_right(dots[2] + base0, mult0, right0) + output_offset, act_min,
+                                    act_max);
+        out[channels + 1] = ek_clamp_s8(ek_requantize_right(dots[3] + base1, mult1, right1) + output_offset,
+                                        act_min, act_max);
+      }
+    } else {
+      for (; px + 2 <= pixels; px += 2, x += 2 * depth, out += 2 * channels) {
+        int32_t dots[4];
+        ek_dot_s8_2x2(x, x + depth, u, u + depth, depth, dots);
+        out[0] = ek_finish_s8(dots[0] + base0, mult0, shift[oc], output_offset, act_min, act_max);
+        out[1] = ek_finish_s8(dots[1] + base1, mult1, shift[oc + 1], output_offset, act_min, act_max);
+        out[channels] = ek_finish_s8(dots[2] + base0, mult0, shift[oc], output_offset, act_min, act_max);
+        out[channels + 1] = ek_finish_s8(dots[3] + base1, mult1, shift[oc + 1], output_offset, act_min, act_max);
       }
     }
+    if (px < pixels) {
+      const int32_t dot0 = ek_dot_s8(x, u, depth), dot1 = ek_dot_s8(x, u + depth, depth);
+      out[0] = ek_conv_finish_s8(dot0 + base0, oc, right, p->multiplier, shift, output_offset, act_min, act_max);
+      out[1] = ek_conv_finish_s8(dot1 + base1, oc + 1, right, p->multiplier, shift, output_offset, act_min, act_max);
+    }
+  }
+  if (oc < channels) {
+    /* the last, odd channel */
+    const int8_t* u = filter + oc * depth;
+    for (int32_t px = 0; px < pixels; ++px) {
+      output[px * channels + oc] = ek_conv_finish_s8(ek_dot_s8(input + px * depth, u, depth) + p->base[oc], oc, right,
+                                                     p->multiplier, p->shift, output_offset, act_min, act_max);
+    }
+  }
+}
+
+/* n bytes from src to dst, a word at a time: the im2col rows of a small-depth convolution are a few bytes
+ * long, where a call to memcpy costs more than the copy. */
+static inline void copy_s8(int8_t* dst, const int8_t* src, int32_t n) {
+  int32_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    uint32_t word;
+    memcpy(&word, src + i, 4);
+    memcpy(dst + i, &word, 4);
+  }
+  for (; i < n; ++i) dst[i] = src[i];
+}
+
+/* One im2col column: the window of output pixel (oy, ox) in filter order [k_h][k_w][in_c]; taps in the
+ * padding hold the input zero point (-input_offset), so that they add exactly nothing. A filter row whose
+ * taps all lie inside the input and side by side (dilation 1) is one contiguous copy. */
+static void im2col_s8(const ek_conv_params* p, const int8_t* input, int32_t oy, int32_t ox, int8_t* column) {
+  const int32_t depth = p->in_c, k_w = p->k_w, in_w = p->in_w, dilation_w = p->dilation_w;
+  const int8_t zero_point = (int8_t)(-p->input_offset);
+  const int32_t ix0 = ox * p->stride_w - p->pad_left;
+  const int row_inside = dilation_w == 1 && ix0 >= 0 && ix0 + k_w <= in_w;
+  for (int32_t ky = 0; ky < p->k_h; ++ky) {
+    const int32_t iy = oy * p->stride_h - p->pad_top + p->dilation_h * ky;
+    if (iy < 0 || iy >= p->in_h) {
+      memset(column, zero_point, (size_t)(k_w * depth));
+      column += k_w * depth;
+    } else if (row_inside) {
+      copy_s8(column, input + (iy * in_w + ix0) * depth, k_w * depth);
+      column += k_w * depth;
+    } else {
+      for (int32_t kx = 0; kx < k_w; ++kx, column += depth) {
+        const int32_t ix = ix0 + dilation_w * kx;
+        if (ix < 0 || ix >= in_w) {
+          memset(column, zero_point, (size_t)depth);
+        } else {
+          copy_s8(column, input + (iy * in_w + ix) * depth, depth);
+        }
+      }
+    }
+  }
+}
+
+/* Two neighbouring output pixels whose windows lie wholly inside the input (dilation 1 across): each
+ * filter row is k_w * in_c contiguous bytes in the input and in the filter, so two pixels times two
+ * output channels are dotted row by row where they lie, plus the channels' bases. `window` is the first
+ * pixel's top-left input value. */
+static void window_pair_s8(const ek_conv_params* p, const int8_t* window, const int8_t* filter, int8_t* out) {
+  const int32_t channels = p->out_c, row = p->k_w * p->in_c, k_h = p->k_h, filter_size = k_h * row;
+  const int32_t row_step = p->dilation_h * p->in_w * p->in_c, pixel_step = p->stride_w * p->in_c;
+  const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+  const int8_t* right = p->right_shift;
+  int32_t oc = 0;
+  for (; oc + 2 <= channels; oc += 2) {
+    const int8_t* u = filter + oc * filter_size;
+    int32_t au = p->base[oc], av = p->base[oc + 1], bu = au, bv = av;
+    const int8_t* x = window;
+    for (int32_t ky = 0; ky < k_h; ++ky, x += row_step, u += row) {
+      int32_t dots[4];
+      ek_dot_s8_2x2(x, x + pixel_step, u, u + filter_size, row, dots);
+      au += dots[0];
+      av += dots[1];
+      bu += dots[2];
+      bv += dots[3];
+    }
+    out[oc] = ek_conv_finish_s8(au, oc, right, p->multiplier, p->shift, output_offset, act_min, act_max);
+    out[oc + 1] = ek_conv_finish_s8(av, oc + 1, right, p->multiplier, p->shift, output_offset, act_min, act_max);
+    out[channels + oc] = ek_conv_finish_s8(bu, oc, right, p->multiplier, p->shift, output_offset, act_min, act_max);
+    out[channels + oc + 1] = ek_conv_finish_s8(bv, oc + 1, right, p->multiplier, p->shift, output_offset, act_min,
+                                               act_max);
+  }
+  if (oc < channels) {
+    const int8_t* u = filter + oc * filter_size;
+    int32_t a = p->base[oc], b = a;
+    const int8_t* x = window;
+    for (int32_t ky = 0; ky < k_h; ++ky, x += row_step, u += row) {
+      a += ek_dot_s8(x, u, row);
+      b += ek_dot_s8(x + pixel_step, u, row);
+    }
+    out[oc] = ek_conv_finish_s8(a, oc, right, p->multiplier, p->shift, output_offset, act_min, act_max);
+    out[channels + oc] = ek_conv_finish_s8(b, oc, right, p->multiplier, p->shift, output_offset, act_min, act_max);
   }
 }
 
 void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                   int8_t* output) {
   const int32_t channels = p->out_c, pixels = p->out_h * p->out_w;
-  if (p->filter_sums && p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+  if (p->base && p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
       p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w) {
-    /* 1x1, stride 1, no padding (MobileNet's pointwise layers): each pixel's input row is its column */
+    /* 1x1, stride 1, no padding (MobileNet's pointwise layers): each pixel's input row is its column.
+     * Short rows: per-output work dominates, so channel pairs outside keep their constants in registers;
+     * long rows: pixel pairs outside, as im2col below. */
+    if (p->in_c <= EK_POINTWISE_SHORT_DEPTH) {
+      pointwise_s8(p, input, filter, output);
+      return;
+    }
     const int32_t depth = p->in_c;
     int32_t px = 0;
     for (; px + 2 <= pixels; px += 2) {
-      filter_rows_s8(p, input + px * depth, input + (px + 1) * depth, depth, filter, bias, output + px * channels,
+      filter_rows_s8(p, input + px * depth, input + (px + 1) * depth, depth, filter, output + px * channels,
                      output + (px + 1) * channels);
     }
-    if (px < pixels) filter_rows_s8(p, input + px * depth, NULL, depth, filter, bias, output + px * channels, NULL);
+    if (px < pixels) filter_rows_s8(p, input + px * depth, NULL, depth, filter, output + px * channels, NULL);
     return;
   }
   const int32_t window = p->k_h * p->k_w * p->in_c;
-  if (p->filter_sums && window <= EK_IM2COL_BYTES) {
+  if (p->base && window <= EK_IM2COL_BYTES) {
     /* im2col, two output pixels at a time: the same product of rows as the 1x1 case */
     int8_t columns[2][EK_IM2COL_BYTES];
     int32_t px = 0;
     for (; px + 2 <= pixels; px += 2) {
       im2col_s8(p, input, px / p->out_w, px % p->out_w, columns[0]);
       im2col_s8(p, input, (px + 1) / p->out_w, (px + 1) % p->out_w, columns[1]);
-      filter_rows_s8(p, columns[0], columns[1], window, filter, bias, output + px * channels,
+      filter_rows_s8(p, columns[0], columns[1], window, filter, output + px * channels,
                      output + (px + 1) * channels);
     }
     if (px < pixels) {
       im2col_s8(p, input, px / p->out_w, px % p->out_w, columns[0]);
-      filter_rows_s8(p, columns[0], NULL, window, filter, bias, output + px * channels, NULL);
+      filter_rows_s8(p, columns[0], NULL, window, filter, output + px * channels, NULL);
     }
     return;
   }
@@ -102,8 +233,15 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
     const int32_t in_y0 = oy * p->stride_h - p->pad_top;
     int32_t ky_first, ky_end;
     ek_valid_taps(in_y0, dilation_h, k_h, in_h, &ky_first, &ky_end);
+    const int rows_inside = p->base && dilation_w == 1 && ky_first == 0 && ky_end == k_h;
     for (int32_t ox = 0; ox < out_w; ++ox) {
       const int32_t in_x0 = ox * p->stride_w - p->pad_left;
+      if (rows_inside && ox + 1 < out_w && in_x0 >= 0 && in_x0 + p->stride_w + k_w <= in_w) {
+        /* two whole windows side by side: no im2col copy, their rows are read where they lie */
+        window_pair_s8(p, input + (in_y0 * in_w + in_x0) * depth, filter, output + (oy * out_w + ox) * channels);
+        ++ox;
+        continue;
+      }
       int32_t kx_first, kx_end;
       /* taps in the padding contribute nothing: only the ones inside the input are visited */
       ek_valid_taps(in_x0, dilation_w, k_w, in_w, &kx_first, &kx_end);
@@ -125,7 +263,7 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
             }
           }
         }
-        out[oc] = ek_finish_s8(acc, multiplier[oc], shift[oc], output_offset, act_min, act_max);
+        out[oc] = ek_conv_finish_s8(acc, oc, p->right_shift, multiplier, shift, output_offset, act_min, act_max);
       }
     }
   }

@@ -19,19 +19,32 @@ typedef struct {
   int32_t output_offset;         /* output zero point */
   int32_t act_min, act_max;
   const int32_t* multiplier;     /* per output channel */
-  const int32_t* shift;          /* per output channel */
+  const int32_t* shift;          /* per output channel; NULL when right_shift is given */
   /* CONV_2D: sum of the filter over input channels, per [out_c][k_h][k_w] tap, so that the input offset is
    * applied once per tap instead of once per multiply (NULL: per multiply) */
   const int32_t* tap_sums;
-  /* CONV_2D: the whole filter's sum per output channel (the tap sums added up) */
-  const int32_t* filter_sums;
+  /* right shift - 1 per output channel when every channel's shift is a right shift (ek_requantize_right);
+   * NULL: ek_requantize with `shift` */
+  const int8_t* right_shift;
+  /* bias + input_offset * the whole filter's sum, per output channel: the constant part of every output
+   * whose window lies wholly inside the input (NULL: none computed) */
+  const int32_t* base;
 } ek_conv_params;
 
+/* An output channel's value from its accumulator: requantization (the short form when the generator found
+ * every shift to be a right shift), output offset, activation clamp. */
+static inline int8_t ek_conv_finish_s8(int32_t acc, int32_t oc, const int8_t* right_shift,
+                                       const int32_t* multiplier, const int32_t* shift, int32_t output_offset,
+                                       int32_t act_min, int32_t act_max) {
+  const int32_t scaled = right_shift ? ek_requantize_right(acc, multiplier[oc], right_shift[oc])
+                                     : ek_requantize(acc, multiplier[oc], shift[oc]);
+  return ek_clamp_s8(scaled + output_offset, act_min, act_max);
+}
+
 /* Bytes of one im2col column on the stack (two are used at a time): a CONV_2D whose k_h * k_w * in_c is
- * larger runs tap by tap instead. */
-#ifndef EK_IM2COL_BYTES
+ * larger runs tap by tap instead. Fixed: the generator (runtime_ops/conv.py, IM2COL_BYTES) leaves out the
+ * bias and tap sums of convolutions that never run tap by tap. */
 #define EK_IM2COL_BYTES 256
-#endif
 
 /* CONV_2D, NHWC, batch 1; filter [out_c][k_h][k_w][in_c]; bias may be NULL. */
 void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,

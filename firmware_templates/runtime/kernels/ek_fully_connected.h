@@ -13,13 +13,19 @@ typedef struct {
   int32_t input_offset, filter_offset, output_offset;
   int32_t act_min, act_max;
   const int32_t* multiplier;     /* one value, or one per output when per_channel */
-  const int32_t* shift;
+  const int32_t* shift;          /* NULL when right_shift is given */
   int32_t per_channel;
-  /* sum of each output's weights (filter offset included), so the input offset is applied once per output */
+  /* sum of each output's weights (filter offset included), so the input offset is applied once per output
+   * (NULL when base is given) */
   const int32_t* row_sums;
+  /* bias + input_offset * row_sums per output when the filter offset is 0 and the bias constant (NULL:
+   * computed at run time): every output is its dot product plus this */
+  const int32_t* base;
+  /* right shift - 1 per multiplier when every shift is a right shift (ek_requantize_right); else NULL */
+  const int8_t* right_shift;
 } ek_fc_params;
 
-/* FULLY_CONNECTED: weights [out_depth][in_depth]; bias may be NULL. */
+/* FULLY_CONNECTED: weights [out_depth][in_depth]; bias may be NULL (and is, when base holds it). */
 void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights, const int32_t* bias,
                            int8_t* output);
 

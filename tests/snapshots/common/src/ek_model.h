@@ -14,7 +14,7 @@ extern "C" {
 /* Every activation tensor lives at a planned offset in one arena of this size. */
 #define EK_MODEL_ARENA_BYTES 32u
 /* Weights, biases, multipliers and shifts, all const (flash). */
-#define EK_MODEL_CONSTANT_BYTES 576u
+#define EK_MODEL_CONSTANT_BYTES 435u
 
 /* Gives the model its arena. By default the arena is a static array in ek_model.c (in .bss) and this
  * call is optional (it returns 0 and ignores its arguments). Compiled with EK_MODEL_EXTERNAL_ARENA defined,
