@@ -4,6 +4,8 @@ Sources a user can name on the command line (or pass to the API):
 
 * ``data.npy``: an array of samples;
 * ``data.npz`` or ``data.npz:key``: arrays in a zip; inputs under ``x`` (or the only key), labels under ``y``;
+  a model with several inputs takes ``x_0``, ``x_1``, ... in its input order, with labels ``y`` (the first
+  output's) or ``y_0``, ``y_1``, ... (one array per output);
 * a folder of images, resized to the model input; sub-folders are classes (labels in sorted order);
 * ``package.module:function``: a callable that returns or yields samples (or ``(x, y)`` pairs);
 * from Python: a numpy array, an ``(x, y)`` tuple, or a callable.
@@ -43,16 +45,45 @@ _CALLABLE_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 IMAGE_RANGES = {"0-1": (0.0, 1.0), "0-255": (0.0, 255.0), "-1-1": (-1.0, 1.0)}
 
 
+_NUMBERED = re.compile(r"^([xy])_(\d+)$")
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """Samples (``x``, batch first) with optional labels (``y``), and where they came from."""
+    """Samples (``x``, batch first) with optional labels (``y``), and where they came from.
+
+    A model with several inputs or outputs gets one array per input in ``inputs`` (``x`` is the first)
+    and, when labels are given per output, one array (or None) per output in ``labels`` (``y`` is the
+    first). :meth:`of` builds such a set.
+    """
 
     x: np.ndarray
     y: np.ndarray | None
     source: str
+    inputs: tuple[np.ndarray, ...] = ()
+    labels: tuple[np.ndarray | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        # a one-input set made the usual way, Dataset(x, y, source), is its own multi-input form
+        if not self.inputs:
+            object.__setattr__(self, "inputs", (self.x,))
+        if not self.labels:
+            object.__setattr__(self, "labels", (self.y,))
+
+    @classmethod
+    def of(cls, inputs: tuple[np.ndarray, ...] | list[np.ndarray], labels: tuple | list | None,
+           source: str) -> "Dataset":
+        """A set with one array per input and, optionally, one label array (or None) per output."""
+        labels = tuple(labels) if labels else (None,)
+        return cls(inputs[0], labels[0], source, tuple(inputs), labels)
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
+
+    def take(self, count: int) -> "Dataset":
+        """The first ``count`` samples of every input and label array."""
+        return Dataset.of([x[:count] for x in self.inputs],
+                          [None if y is None else y[:count] for y in self.labels], self.source)
 
 
 def load_dataset(
@@ -139,6 +170,9 @@ def _from_npz(path: Path, key: str | None, label: str) -> Dataset:
         raise DataError(label, f"is not a readable .npz file ({exc}).") from exc
     if not arrays:
         raise DataError(label, "holds no arrays.")
+    numbered = _numbered_arrays(arrays, label)
+    if key is None and numbered is not None:
+        return numbered
     if key is not None:
         if key not in arrays:
             raise DataError(label, f"has no array '{key}'; it holds: {', '.join(sorted(arrays))}.")
@@ -171,6 +205,41 @@ def _from_npz(path: Path, key: str | None, label: str) -> Dataset:
     if y is not None and len(y) != len(arrays[x_key]):
         raise DataError(label, f"has {len(arrays[x_key])} inputs in '{x_key}' but {len(y)} labels in '{y_key}'.")
     return Dataset(arrays[x_key], y, label)
+
+
+def _numbered_arrays(arrays: dict[str, np.ndarray], label: str) -> Dataset | None:
+    """The inputs ``x_0``, ``x_1``, ... (and labels ``y`` or ``y_0``, ``y_1``, ...) of a model with several
+    inputs or outputs, or None when the archive does not number its inputs."""
+    found: dict[str, dict[int, str]] = {"x": {}, "y": {}}
+    for name in arrays:
+        match = _NUMBERED.match(name)
+        if match:
+            found[match.group(1)][int(match.group(2))] = name
+    if not found["x"] or "x" in arrays:
+        return None
+    for kind, numbers in found.items():
+        missing = sorted(set(range(max(numbers, default=-1) + 1)) - set(numbers))
+        if missing:
+            raise DataError(label, f"numbers its arrays {', '.join(numbers[n] for n in sorted(numbers))} but has no "
+                                   f"'{kind}_{missing[0]}'.",
+                            [f"save one array per model {'input' if kind == 'x' else 'output'}, numbered from 0 "
+                             "in the model's order"])
+    inputs = [arrays[found["x"][n]] for n in sorted(found["x"])]
+    if found["y"]:
+        labels: list[np.ndarray | None] = [arrays[found["y"][n]] for n in sorted(found["y"])]
+    else:
+        labels = [arrays["y"]] if "y" in arrays else [None]
+    for name, array in [(found["x"][n], a) for n, a in enumerate(inputs)] + \
+            [(f"y_{n}" if found["y"] else "y", a) for n, a in enumerate(labels) if a is not None]:
+        if array.ndim == 0:
+            raise DataError(label, f"array '{name}' is a single number, not one entry per sample.")
+    counts = {name: len(arrays[name]) for name in (*found["x"].values(), *found["y"].values(),
+                                                   *(["y"] if "y" in arrays and not found["y"] else []))}
+    if len(set(counts.values())) > 1:
+        raise DataError(label, "holds different numbers of samples per array: "
+                               + ", ".join(f"{name} {count}" for name, count in counts.items()) + ".",
+                        ["every input and label array needs one entry per sample, in the same order"])
+    return Dataset.of(inputs, labels, label)
 
 
 def _import_callable(spec: str) -> Callable[[], Any]:
@@ -262,7 +331,7 @@ def _from_image_folder(folder: Path, input_shape: tuple[int, ...] | None, image_
 
 
 def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Dataset:
-    """Check samples against a model input and return them as float32 ``[N, *input_shape[1:]]``.
+    """Check samples against a model's single input and return them as float32 ``[N, *input_shape[1:]]``.
 
     Accepts samples that lack a trailing channel of 1 (``[N, 28, 28]`` for ``[1, 28, 28, 1]``) or carry
     a batch of 1 each (``[N, 1, 28, 28, 1]``).
@@ -272,14 +341,55 @@ def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Data
     :param role: what the data is for (``"representative"``, ``"test"``, ``"training"``), for messages.
     :raises DataError: on empty data, a non-numeric dtype, NaN or infinity, or a shape that does not fit.
     """
-    x = data.x
+    return fit_to_inputs(data, [input_shape], role)
+
+
+def fit_to_inputs(data: Dataset, input_shapes: list[tuple[int, ...]] | tuple[tuple[int, ...], ...], role: str,
+                  outputs: int | None = None) -> Dataset:
+    """Check one array per model input (same order) and return them as float32 ``[N, *shape[1:]]`` each.
+
+    Every input is checked as :func:`fit_to_input` checks a single one; all inputs (and labels) must hold
+    the same number of samples, and there must be exactly one array per input.
+
+    :param input_shapes: each input's shape, batch first, in the model's input order.
+    :param outputs: the model's number of outputs, to check labels given per output (``y_0``, ``y_1``, ...).
+    :raises DataError: naming the input (``x_1``) and what is wrong with it.
+    """
     label = f"{data.source} ({role} data)"
+    if y_is_scalar(data.y):
+        raise DataError(label, "labels must hold one label per sample.")
+    if len(data.inputs) != len(input_shapes):
+        held = f"{len(data.inputs)} input arrays" if len(data.inputs) > 1 else "one input array"
+        raise DataError(label, f"holds {held}, but the model has {len(input_shapes)} input"
+                               f"{'s' if len(input_shapes) != 1 else ''}.",
+                        ["save one array per input in an .npz, named x_0, x_1, ... in the model's input order "
+                         "(labels y, or y_0, y_1, ... per output)" if len(input_shapes) > 1 else
+                         "save the samples under 'x' (labels under 'y')"])
+    several = len(input_shapes) > 1
+    fitted = [_fit_array(x, tuple(shape), f"{label} input x_{i}" if several else label)
+              for i, (x, shape) in enumerate(zip(data.inputs, input_shapes))]
+    counts = [len(x) for x in fitted]
+    if len(set(counts)) > 1:
+        raise DataError(label, "its inputs hold different numbers of samples: "
+                               + ", ".join(f"x_{i} {n}" for i, n in enumerate(counts)) + ".",
+                        ["every input array needs one entry per sample, in the same order"])
+    labels = data.labels
+    if outputs is not None and len(labels) > outputs:
+        raise DataError(label, f"holds labels for {len(labels)} outputs (y_0 ... y_{len(labels) - 1}), but the "
+                               f"model has {outputs} output{'s' if outputs != 1 else ''}.")
+    for j, y in enumerate(labels):
+        if y is not None and len(y) != counts[0]:
+            name = f"y_{j}" if len(labels) > 1 else "y"
+            raise DataError(label, f"has {counts[0]} samples but {len(y)} labels in '{name}'.")
+    return Dataset.of(fitted, labels, data.source)
+
+
+def _fit_array(x: np.ndarray, input_shape: tuple[int, ...], label: str) -> np.ndarray:
+    """One input's samples checked against its shape, as float32 ``[N, *input_shape[1:]]``."""
     if x.dtype.kind not in "biuf":
         raise DataError(label, f"has dtype {x.dtype}; samples must be numbers (float or integer arrays).")
     if x.dtype.kind == "b":
         raise DataError(label, "is boolean; samples must be numbers.")
-    if y_is_scalar(data.y):
-        raise DataError(label, "labels must hold one label per sample.")
     if x.ndim == 0 or x.shape[0] == 0:
         raise DataError(label, "is empty: it holds no samples.")
     wanted = tuple(input_shape[1:])
@@ -306,10 +416,7 @@ def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Data
             f"(first: sample {int(samples[0])}).",
             ["remove or repair those samples; calibration ranges would be meaningless"],
         )
-    y = data.y
-    if y is not None and len(y) != len(x):
-        raise DataError(label, f"has {len(x)} samples but {len(y)} labels.")
-    return Dataset(x, y, data.source)
+    return x
 
 
 def y_is_scalar(y: np.ndarray | None) -> bool:
