@@ -55,7 +55,7 @@ _ENV = Environment(
     autoescape=False,
 )
 
-#: TFLite tensor type -> (C type, protocol dtype code); int16 is listed so that it gets a clear refusal.
+#: TFLite tensor type -> (C type, protocol dtype code).
 _C_TYPES = {
     "INT8": ("int8_t", 1),
     "UINT8": ("uint8_t", 2),
@@ -63,7 +63,7 @@ _C_TYPES = {
     "INT32": ("int32_t", 4),
     "FLOAT32": ("float", 5),
 }
-_IO_TYPES = ("INT8", "UINT8", "FLOAT32")
+_IO_TYPES = tuple(_C_TYPES)
 
 
 @dataclass(frozen=True)
@@ -187,9 +187,8 @@ def model_problems(info: ModelInfo, template: FirmwareTemplate, library: tflm_op
         if tensor.dtype not in _IO_TYPES:
             problems.append(
                 f"{'input' if tensor.index in info.inputs else 'output'} tensor '{tensor.name}' is {tensor.dtype}; "
-                "edgekit's firmware takes int8, uint8 or float32 inputs and outputs. Fix: re-quantize with "
-                "`edgekit quantize --io-type int8` (int16 activations need TFLM's 16x8 kernels, which the "
-                "templates do not set up)."
+                "edgekit's firmware takes int8, uint8, int16, int32 or float32 inputs and outputs. Fix: "
+                "re-quantize with `edgekit quantize --io-type int8`."
             )
     problems.extend(tflm_ops.op_problems(info, library))
     if template.runtime == "edgekit":
@@ -250,21 +249,15 @@ def default_selftest_input(info: ModelInfo, count: int = 1) -> tuple[np.ndarray,
 
 
 def selftest_input_from_data(source: str, info: ModelInfo, count: int = 1) -> tuple[np.ndarray, ...]:
-    """The first ``count`` samples of a data source, in the model input's dtype (quantized when
-    real-valued), for the firmware's boot self-test. Single-input models only."""
-    from edgekit.datasets import fit_to_input, load_dataset
-    from edgekit.errors import DataError
+    """The first ``count`` samples of a data source (one array per input: ``x``, or ``x_0``, ``x_1``, ...),
+    each in its input tensor's dtype (quantized when the tensor is), for the firmware's boot self-test."""
+    from edgekit.datasets import fit_to_inputs, load_dataset
     from edgekit.host import quantize_values
 
-    if len(info.inputs) != 1:
-        raise DataError(source, f"a self-test sample feeds one input; the model has {len(info.inputs)}.",
-                        ["leave it out: the self-test then uses a fixed pseudo-random input"])
-    tensor = info.input_tensors[0]
-    data = fit_to_input(load_dataset(source, input_shape=tensor.shape), tensor.shape, "self-test")
-    samples = np.asarray(data.x[:count])
-    if samples.dtype.kind == "f":
-        return (quantize_values(samples, tensor),)
-    return (samples.astype(numpy_dtype(tensor.dtype)),)
+    tensors = info.input_tensors
+    data = fit_to_inputs(load_dataset(source, input_shape=tensors[0].shape), [t.shape for t in tensors],
+                         "self-test").take(count)
+    return tuple(quantize_values(x, tensor) for x, tensor in zip(data.inputs, tensors))
 
 
 def _selftest_context(model: bytes, info: ModelInfo, options: RenderOptions) -> tuple[dict[str, Any], bool]:
