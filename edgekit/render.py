@@ -331,8 +331,57 @@ def _tflm_tree_context(template: FirmwareTemplate, tflm_dir: Path | None) -> dic
     if (third_party / "eyalroz_printf").is_dir():
         include_dirs.append(third_party)
     callback = root / "tensorflow" / "lite" / "micro" / "cortex_m_generic" / "debug_log_callback.h"
+    cmsis_nn = (third_party / "cmsis_nn").is_dir()
     return {"root": root.as_posix(), "include_dirs": [p.as_posix() for p in include_dirs],
-            "cmsis_nn": (third_party / "cmsis_nn").is_dir(), "debug_log_callback": callback.is_file()}
+            "cmsis_nn": cmsis_nn, "debug_log_callback": callback.is_file(),
+            "defines": tflm_tree_defines(root, cmsis_nn)}
+
+
+# The defines of tflite-micro's tools/project_generation/Makefile (checked at 90b983c2b3f1), used when a tree
+# has no copy of that Makefile at its root. BUILD_TYPE=cmsis_nn adds the second list.
+PROJECT_GENERATION_DEFINES = ("TF_LITE_STATIC_MEMORY",)
+PROJECT_GENERATION_CMSIS_NN_DEFINES = ("TF_LITE_MCU_DEBUG_LOG", "PROJECT_GENERATION", "CMSIS_NN")
+
+
+def tflm_tree_defines(root: Path, cmsis_nn: bool) -> list[str]:
+    """The -D flags a TFLM tree is meant to be compiled with, plus ``NDEBUG``.
+
+    Read from the tree's own Makefile (create_tflm_tree.py users copy project_generation/Makefile to the root)
+    where there is one; its ``BUILD_TYPE=cmsis_nn`` block counts when the tree holds CMSIS-NN. Without
+    PROJECT_GENERATION, cortex_m_generic/micro_time.cc does not compile ("'DWT' was not declared"); without
+    NDEBUG, TFLM's debug checks stay on and inference runs several times slower (the release build types of
+    TFLM's main Makefile add it).
+    """
+    makefile = root / "Makefile"
+    if makefile.is_file():
+        defines = _makefile_defines(makefile.read_text(encoding="utf-8", errors="replace"), cmsis_nn)
+    else:
+        defines = list(PROJECT_GENERATION_DEFINES) + (list(PROJECT_GENERATION_CMSIS_NN_DEFINES) if cmsis_nn else [])
+    # Every tree this template compiles runs on a bare-metal Cortex-M: cortex_m_generic/micro_time.cc needs
+    # PROJECT_GENERATION, and MicroPrintf reaches the serial port only with TF_LITE_MCU_DEBUG_LOG.
+    return [*dict.fromkeys([*defines, "TF_LITE_STATIC_MEMORY", "TF_LITE_MCU_DEBUG_LOG", "PROJECT_GENERATION",
+                            "NDEBUG"])]
+
+
+def _makefile_defines(text: str, cmsis_nn: bool) -> list[str]:
+    """Every ``-DNAME`` of a Makefile outside ``ifeq`` blocks, and inside ``ifeq ($(BUILD_TYPE), cmsis_nn)``
+    when ``cmsis_nn``; other conditional blocks (other build types, TENSORFLOW_ROOT) are left out."""
+    defines: list[str] = []
+    blocks: list[bool] = []  # for each open if-block: whether its lines count
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line.startswith(("ifeq", "ifneq", "ifdef", "ifndef")):
+            wanted = line.replace(" ", "") == "ifeq($(BUILD_TYPE),cmsis_nn)" and cmsis_nn
+            blocks.append(wanted)
+        elif line.startswith("else"):
+            if blocks:
+                blocks[-1] = False
+        elif line.startswith("endif"):
+            if blocks:
+                blocks.pop()
+        elif all(blocks):
+            defines += [token[2:] for token in line.split() if token.startswith("-D") and len(token) > 2]
+    return [*dict.fromkeys(defines)]
 
 
 def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOptions) -> tuple[dict[str, str], RenderResult]:

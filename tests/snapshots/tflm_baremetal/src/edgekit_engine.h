@@ -1,5 +1,5 @@
 // <BANNER>
-// The inference engine behind the application: tensorflow/tflite-micro (your tree).
+// The inference engine behind the application: tensorflow/tflite-micro.
 #ifndef EDGEKIT_ENGINE_H_
 #define EDGEKIT_ENGINE_H_
 
@@ -9,7 +9,7 @@
 /* What the boot banner names ("MODEL on BOARD with ENGINE"); hosts read it to tell that a device reset.
  * Kept here so that the application's own source is the same for every board and engine. */
 #define EK_BOARD_ID "nucleo_f446re"
-#define EK_ENGINE_NAME "tensorflow/tflite-micro (your tree) tree"
+#define EK_ENGINE_NAME "tensorflow/tflite-micro (your --tflm-dir tree)"
 
 /* Before the serial link opens (TFLM's InitializeTarget opens Serial at its own speed on Arduino). */
 void ek_engine_init_target();

@@ -1,5 +1,5 @@
 // <BANNER>
-// The TFLM engine (tensorflow/tflite-micro (your tree) tree): the interpreter, its arena and
+// The TFLM engine (tensorflow/tflite-micro (your --tflm-dir tree)): the interpreter, its arena and
 // the model's op resolver; reports a too-small arena with the size it needs, and each tensor.
 #include <stdio.h>
 #include <string.h>
