@@ -1,6 +1,7 @@
 """edgekit's own runtime against TFLM, per model: arena, code and constant bytes, and instructions per
 inference on the emulated Cortex-M4 (QEMU with -icount shift=0, timed by the firmware's SysTick clock), beside the TFLM
-figures in ../shared/models/README.md.
+figures in ../shared/models/README.md; then instructions per MAC on the emulated Cortex-M3 (no DSP: the plain C
+path) and on the RISC-V virt board (RV32IMC, counted by the core's RDINSTRET).
 
 Run: .venv/bin/python benchmarks/runtime.py
 """
@@ -41,34 +42,45 @@ def tflm_arenas() -> dict[str, int]:
     return {n: int(v.replace(",", "")) for n, v in re.findall(r"^\| (\w+) \| ([\d,]+) \|", section, re.MULTILINE)}
 
 
+def instructions_per_inference(model_path: Path, board_id: str, folder: Path) -> tuple[int, str, Path]:
+    """Builds ``model_path`` for an emulated board with the edgekit runtime and runs its self-test counting
+    instructions; returns the slowest inference's instructions, the firmware's output and the ELF."""
+    result = build(model_path, board_id, folder, BuildOptions(runtime="edgekit"))
+    run = run_firmware(result.firmware, load_board(board_id), timeout_s=300, count_instructions=True)
+    return int(re.search(r"slowest (\d+) us", run.output)[1]) * INSTRUCTIONS_PER_MICROSECOND, run.output, result.firmware
+
+
 def main() -> int:
-    """Build each model for qemu_m4 with the edgekit runtime, run it counting instructions, print a table."""
+    """Build each model for qemu_m4, qemu_m3 and qemu_rv32 with the edgekit runtime, run it counting
+    instructions, print a table."""
     arenas = tflm_arenas()
-    board = load_board("qemu_m4")
     print(f"{'model':<24}{'arena':>8}{'TFLM':>9}{'ratio':>7}{'code+const':>12}{'TFLM+model':>12}{'ratio':>7}"
-          f"{'instr (M)':>10}{'per MAC':>8}{'TFLM ref':>9}{'CMSIS-NN':>9}")
+          f"{'instr (M)':>10}{'per MAC':>8}{'TFLM ref':>9}{'CMSIS-NN':>9}{'M3/MAC':>8}{'M3 vs ref':>10}"
+          f"{'RV32/MAC':>9}")
     with tempfile.TemporaryDirectory(prefix="edgekit-runtime-") as tmp:
         os.environ[platformio.CACHE_VARIABLE] = str(Path(tmp) / "cache")
         for name in TFLM_INSTRUCTIONS:
             model_path = MODELS / f"{name}.tflite"
             model, info = read_model_file(model_path)
-            result = build(model_path, "qemu_m4", Path(tmp) / name, BuildOptions(runtime="edgekit"))
-            run = run_firmware(result.firmware, board, timeout_s=300, count_instructions=True)
-            microseconds = int(re.search(r"slowest (\d+) us", run.output)[1])
-            instructions = microseconds * INSTRUCTIONS_PER_MICROSECOND
-            arena = int(re.search(r"arena: (\d+) bytes", run.output)[1])
-            sections = elf_sections(result.firmware)
+            instructions, output, firmware = instructions_per_inference(model_path, "qemu_m4", Path(tmp) / name)
+            m3, _, _ = instructions_per_inference(model_path, "qemu_m3", Path(tmp) / f"{name}-m3")
+            rv32, _, _ = instructions_per_inference(model_path, "qemu_rv32", Path(tmp) / f"{name}-rv32")
+            arena = int(re.search(r"arena: (\d+) bytes", output)[1])
+            sections = elf_sections(firmware)
             # code and constants without the self-test sample (one input and its outputs)
             selftest = sum(t.num_elements for t in info.input_tensors + info.output_tensors)
             flash = sections.get(".text", 0) + sections.get(".rodata", 0) - selftest
             tflm_flash = TFLM_CODE_KB[name] * 1024 + len(model)
             reference, cmsis = TFLM_INSTRUCTIONS[name]
+            macs = info.total_macs
             print(f"{name:<24}{arena:>8,}{arenas[name]:>9,}{arena / arenas[name]:>7.2f}{flash:>12,}"
                   f"{int(tflm_flash):>12,}{flash / tflm_flash:>7.2f}{instructions / 1e6:>10.1f}"
-                  f"{instructions / info.total_macs:>8.2f}{reference / info.total_macs:>9.2f}"
-                  f"{cmsis / info.total_macs:>9.2f}")
+                  f"{instructions / macs:>8.2f}{reference / macs:>9.2f}{cmsis / macs:>9.2f}"
+                  f"{m3 / macs:>8.2f}{reference / m3:>9.1f}x{rv32 / macs:>9.2f}")
     print("\ncode+const: .text + .rodata of the whole firmware (start-up, C library, self-test code) without the "
-          "self-test sample; TFLM+model: TFLM's reference-kernel code plus the .tflite it interprets.")
+          "self-test sample; TFLM+model: TFLM's reference-kernel code plus the .tflite it interprets. "
+          "M3 vs ref: TFLM's reference kernels (plain C, measured on the Cortex-M4) over edgekit's plain C path "
+          "on the Cortex-M3.")
     return 0
 
 

@@ -25,7 +25,10 @@ from typing import Callable, Iterator
 from edgekit.catalog import Board
 from edgekit.errors import FlashError, ToolNotFound
 
-EMULATED_PLATFORMS = ("edgekit-qemu", "edgekit-host")
+EMULATED_PLATFORMS = ("edgekit-qemu", "edgekit-qemu-riscv", "edgekit-host")
+#: The QEMU system emulator of each QEMU platform, and the Debian package that has it.
+_QEMU_BINARIES = {"edgekit-qemu": ("qemu-system-arm", "qemu-system-arm"),
+                  "edgekit-qemu-riscv": ("qemu-system-riscv32", "qemu-system-misc")}
 
 
 @dataclass(frozen=True)
@@ -42,15 +45,18 @@ def is_emulated(board: Board) -> bool:
     return board.platform in EMULATED_PLATFORMS
 
 
-def _qemu() -> str:
-    qemu = shutil.which("qemu-system-arm")
+def _qemu(board: Board) -> str:
+    name, package = _QEMU_BINARIES[board.platform]
+    qemu = shutil.which(name)
     if qemu is None:
-        raise ToolNotFound("qemu-system-arm", "run scripts/setup.sh, or: sudo apt-get install qemu-system-arm")
+        raise ToolNotFound(name, f"run scripts/setup.sh, or: sudo apt-get install {package}")
     return qemu
 
 
 def _qemu_command(firmware: Path, board: Board, options: list[str], semihosting: str = "") -> list[str]:
-    return [_qemu(), "-M", board.mcu, *options, "-semihosting-config", f"enable=on,target=native{semihosting}",
+    # RISC-V virt: no firmware below the kernel (-bios none), so the ELF's own entry point runs first
+    machine = ["-M", board.mcu, *(["-bios", "none"] if board.platform == "edgekit-qemu-riscv" else [])]
+    return [_qemu(board), *machine, *options, "-semihosting-config", f"enable=on,target=native{semihosting}",
             "-kernel", str(firmware)]
 
 
@@ -167,7 +173,7 @@ def _read_pty_path(process: subprocess.Popen, timeout_s: float) -> str:
         elif process.poll() is not None:
             break
     raise FlashError(f"QEMU did not start: {seen.decode('utf-8', 'replace').strip() or 'no output'}",
-                     ["check that qemu-system-arm works: qemu-system-arm -M help"])
+                     ["check that QEMU works: qemu-system-arm -M help (qemu-system-riscv32 for RISC-V boards)"])
 
 
 def run_firmware(firmware: Path, board: Board, timeout_s: float = 60.0,

@@ -30,7 +30,7 @@ from edgekit.errors import BuildError, BudgetError, FlashError, OfflineError, To
 
 PLATFORMS_ROOT = Path(str(resources.files("edgekit").joinpath("platforms")))
 #: Platforms shipped with edgekit (board file's platformio.platform -> folder).
-LOCAL_PLATFORMS = {"edgekit-qemu": PLATFORMS_ROOT / "edgekit-qemu", "edgekit-host": PLATFORMS_ROOT / "edgekit-host"}
+LOCAL_PLATFORMS = {name: PLATFORMS_ROOT / name for name in ("edgekit-qemu", "edgekit-qemu-riscv", "edgekit-host")}
 REGISTRY_HOST = ("api.registry.platformio.org", 443)
 CACHE_VARIABLE = "EDGEKIT_CACHE"
 

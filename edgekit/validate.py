@@ -224,6 +224,8 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
     emulated = is_emulated(board) and port is None
     note = ("emulated: QEMU counts 1 µs per 1,000 instructions (-icount shift=0), not a real core's speed"
             if emulated and board.platform == "edgekit-qemu" else
+            "emulated: the core's retired-instruction counter (RDINSTRET), 1 µs per 1,000 instructions"
+            if emulated and board.platform == "edgekit-qemu-riscv" else
             "the host computer's clock" if board.platform == "edgekit-host" else
             "measured on the device around the inference call")
     report = ValidationReport(

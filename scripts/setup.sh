@@ -3,13 +3,14 @@
 #
 # Python packages come from PyPI through pip (pyproject.toml lists them); the Debian packages below give
 # the Arm cross compiler with newlib (generated sources are compiled for Cortex-M in the tests, and the
-# emulated boards are built with it), QEMU (the emulated boards) and chromium (the test that renders
+# emulated boards are built with it), the RISC-V cross compiler with picolibc (the qemu_rv32 board), QEMU (the
+# emulated boards: qemu-system-arm, and qemu-system-misc for qemu-system-riscv32) and chromium (the test that renders
 # report.html in a real headless browser). A fresh machine needs nothing by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc g++ gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
-              chromium)
+              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc chromium)
 
 missing_apt_packages() {
   local package

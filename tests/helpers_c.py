@@ -9,6 +9,8 @@ from pathlib import Path
 WARNINGS = ["-Wall", "-Wextra", "-Werror"]
 #: The Cortex-M4F flags a board like the Nano 33 BLE or the Nucleo-F446RE builds with.
 CORTEX_M4F = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+#: The ESP32-C3's instruction set (RV32IMC), with Debian's riscv64-unknown-elf-gcc and picolibc's headers.
+RV32IMC = ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs"]
 
 
 def compiler(name: str) -> str:
@@ -18,15 +20,17 @@ def compiler(name: str) -> str:
     return path
 
 
-def compile_object(source: Path, include: Path, cross: bool, output: Path, extra_includes: list[Path] = (),
+def compile_object(source: Path, include: Path, cross: bool | str, output: Path, extra_includes: list[Path] = (),
                    standard: str | None = None) -> None:
-    """Compile one C or C++ file to an object, failing with the compiler's message on any warning."""
+    """Compile one C or C++ file to an object, failing with the compiler's message on any warning.
+    ``cross``: False for the host compiler, True (or "arm") for the Cortex-M4F, "riscv" for RV32IMC."""
     is_cpp = source.suffix in (".cc", ".cpp")
-    name = ("arm-none-eabi-g++" if is_cpp else "arm-none-eabi-gcc") if cross else ("g++" if is_cpp else "gcc")
+    prefix, flags = {False: ("", []), True: ("arm-none-eabi-", CORTEX_M4F), "arm": ("arm-none-eabi-", CORTEX_M4F),
+                     "riscv": ("riscv64-unknown-elf-", RV32IMC)}[cross]
+    name = prefix + ("g++" if is_cpp else "gcc")
     standard = standard or ("-std=c++11" if is_cpp else "-std=c99")
     includes = [f"-I{path}" for path in (include, *extra_includes)]
-    command = [compiler(name), standard, *WARNINGS, *(CORTEX_M4F if cross else []), *includes, "-c",
-               str(source), "-o", str(output)]
+    command = [compiler(name), standard, *WARNINGS, *flags, *includes, "-c", str(source), "-o", str(output)]
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(command)}\n{done.stderr}"
 

@@ -1,6 +1,6 @@
 """Many generated models in one program: the edgekit runtime's outputs against the tflite-micro
-interpreter's, for a whole batch of cases at once on the host, on QEMU's Cortex-M4 (DSP path) and on its
-Cortex-M3 (plain C path).
+interpreter's, for a whole batch of cases at once on the host, on QEMU's Cortex-M4 (DSP path), its
+Cortex-M3 (plain C path) and its RISC-V virt machine (RV32IMC, the ESP32-C3's instruction set).
 
 Each case's ``ek_model.c`` is compiled in its own translation unit with its public functions renamed
 (``ek_m<k>_invoke``, ...), the kernel library once, and a ``main`` that feeds every case its inputs and
@@ -24,9 +24,21 @@ from edgekit.emulator import firmware_command
 from edgekit.reader import ModelInfo, numpy_dtype, read_model
 from tests.helpers_c import CORTEX_M4F, WARNINGS, compiler
 
-PLATFORM = Path(__file__).resolve().parents[1] / "edgekit" / "platforms" / "edgekit-qemu"
-TARGETS = ("host", "qemu_m4", "qemu_m3")
-_CPU_FLAGS = {"qemu_m4": CORTEX_M4F, "qemu_m3": ["-mcpu=cortex-m3", "-mthumb"]}
+PLATFORMS = Path(__file__).resolve().parents[1] / "edgekit" / "platforms"
+TARGETS = ("host", "qemu_m4", "qemu_m3", "qemu_rv32")
+_ARM = PLATFORMS / "edgekit-qemu"
+_RISCV = PLATFORMS / "edgekit-qemu-riscv"
+#: Compiler, flags and start-up sources of each emulated target, as its PlatformIO platform builds them.
+_CROSS = {
+    "qemu_m4": ("arm-none-eabi-gcc", [*CORTEX_M4F, "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs",
+                                      f"-T{_ARM / 'ldscripts' / 'mps2.ld'}"], [_ARM / "startup" / "startup.c"]),
+    "qemu_m3": ("arm-none-eabi-gcc", ["-mcpu=cortex-m3", "-mthumb", "-nostartfiles", "--specs=nano.specs",
+                                      "--specs=nosys.specs", f"-T{_ARM / 'ldscripts' / 'mps2.ld'}"],
+                [_ARM / "startup" / "startup.c"]),
+    "qemu_rv32": ("riscv64-unknown-elf-gcc", ["-march=rv32imc", "-mabi=ilp32", "--specs=picolibc.specs",
+                                              "-nostartfiles", f"-T{_RISCV / 'ldscripts' / 'virt.ld'}"],
+                  [_RISCV / "startup" / "start.S", _RISCV / "startup" / "startup.c"]),
+}
 
 
 @dataclass(frozen=True)
@@ -112,12 +124,12 @@ typedef struct {
 static const ek_case cases[] = {""")
     main.extend(table)
     main.append("""};
-#ifdef __arm__
-void ek_uart_init(void); /* edgekit-qemu's start-up code: the CMSDK UART that printf writes to */
+#if defined(__arm__) || defined(__riscv)
+void ek_uart_init(void); /* the QEMU platforms' start-up code: the UART that printf writes to */
 #endif
 int main(void) {
   int failed = 0;
-#ifdef __arm__
+#if defined(__arm__) || defined(__riscv)
   ek_uart_init();
 #endif
   for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
@@ -148,10 +160,13 @@ int main(void) {
     return sources
 
 
-def run_batch(cases: list[Case], target: str, folder: Path) -> dict[str, int]:
-    """Runs every case on ``target`` (host, qemu_m4, qemu_m3); returns the differing output bytes per case
-    name (all 0 when the runtime is bit-exact with TFLM). Compiler errors and warnings fail the test."""
-    expected = host.run_tflm_batch([(c.model, list(c.inputs)) for c in cases])
+def run_batch(cases: list[Case], target: str, folder: Path,
+              expected: list[list[np.ndarray]] | None = None) -> dict[str, int]:
+    """Runs every case on ``target`` (one of ``TARGETS``); returns the differing output bytes per case name
+    (all 0 when the runtime is bit-exact with TFLM). Compiler errors and warnings fail the test.
+    ``expected`` replaces the tflite-micro interpreter's outputs (only to prove the harness can fail)."""
+    if expected is None:
+        expected = host.run_tflm_batch([(c.model, list(c.inputs)) for c in cases])
     folder.mkdir(parents=True, exist_ok=True)
     sources = _write_program(cases, expected, folder)
     program = folder / ("run" if target == "host" else "firmware.elf")
@@ -159,10 +174,9 @@ def run_batch(cases: list[Case], target: str, folder: Path) -> dict[str, int]:
     if target == "host":
         command = [compiler("gcc"), "-std=c99", "-O1", *WARNINGS, *includes, *map(str, sources), "-o", str(program)]
     else:
-        command = [compiler("arm-none-eabi-gcc"), "-std=c99", "-O2", *WARNINGS, *_CPU_FLAGS[target], *includes,
-                   "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections",
-                   f"-T{PLATFORM / 'ldscripts' / 'mps2.ld'}", str(PLATFORM / "startup" / "startup.c"),
-                   *map(str, sources), "-o", str(program)]
+        cross, flags, startup = _CROSS[target]
+        command = [compiler(cross), "-std=c99", "-O2", *WARNINGS, *flags, *includes, "-Wl,--gc-sections",
+                   *map(str, startup), *map(str, sources), "-o", str(program)]
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(command[:8])} ...\n{done.stderr[-4000:]}"
     run_command = [str(program)] if target == "host" else firmware_command(program, load_board(target))

@@ -140,7 +140,7 @@ int usb_serial_jtag_write_bytes(const void* src, size_t size, TickType_t ticks_t
 """,
 }
 
-CASES = [  # template, board, compilers (cross = arm-none-eabi-g++ for Arm boards)
+CASES = [  # template, board, compilers (True: arm-none-eabi for Arm boards, "riscv": RV32IMC for the ESP32-C3)
     ("tflm_espidf", "esp32dev", [False]),
     ("tflm_espidf", "seeed_xiao_esp32s3", [False]),
     ("tflm_chirale", "nano33ble", [False, True]),
@@ -148,6 +148,8 @@ CASES = [  # template, board, compilers (cross = arm-none-eabi-g++ for Arm board
     ("tflm_baremetal", "nucleo_f446re", [False, True]),
     ("tflm_baremetal", "teensy41", [True]),
     ("edgekit_espidf", "esp32dev", [False]),
+    ("edgekit_espidf", "esp32-c3-devkitm-1", [False, "riscv"]),
+    ("tflm_espidf", "esp32-c3-devkitm-1", ["riscv"]),
     ("edgekit_arduino", "nano33ble", [False, True]),
     ("edgekit_baremetal", "nucleo_f446re", [False, True]),
 ]

@@ -10,7 +10,8 @@
 #include "model_data.h"
 #include "model_io.h"
 
-// The platform's start-up code drives QEMU's CMSDK UART0 and hands main's status to QEMU on exit.
+// The platform's start-up code drives QEMU's UART (CMSDK UART0 on Arm, the 16550 on RISC-V virt) and hands
+// main's status to QEMU on exit.
 extern "C" void ek_uart_init(void);
 extern "C" void ek_uart_write(const uint8_t* data, size_t size);
 
