@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from edgekit import host
+from edgekit import host, protocol
 from edgekit.catalog import Board, load_board
 from edgekit.datasets import Dataset
 from edgekit.errors import DataError, DeviceError
@@ -188,14 +188,12 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
         progress(f"device: {board.id} on {chosen} runs this model (sha256 {sha256[:16]}); sending {samples} samples")
         for index in range(samples):
             # a run request carries every input's bytes in input order; the reply every output's
-            payload = b"".join(np.ascontiguousarray(x[index]).tobytes() for x in x_device)
-            latency, reply = device.run(payload, sum(sizes))
+            latency, reply = device.run(protocol.join_inputs([np.ascontiguousarray(x[index]).tobytes()
+                                                              for x in x_device]), sum(sizes))
             latencies.append(latency)
-            offset = 0
-            for j, (tensor, size) in enumerate(zip(outputs, sizes)):
-                device_outputs[j][index] = np.frombuffer(reply[offset:offset + size], numpy_dtype(tensor.dtype)).reshape(
+            for j, (tensor, piece) in enumerate(zip(outputs, protocol.split_outputs(reply, sizes))):
+                device_outputs[j][index] = np.frombuffer(piece, numpy_dtype(tensor.dtype)).reshape(
                     device_outputs[j].shape[1:])
-                offset += size
             if (index + 1) % max(1, samples // 10) == 0 or index + 1 == samples:
                 progress(f"device: {index + 1}/{samples} samples")
         stats = device.stats

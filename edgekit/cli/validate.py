@@ -49,14 +49,13 @@ def command(ctx: click.Context, board: str, port: str | None, test_data: str, co
         if result.mismatched_samples:
             click.echo(f"  differing samples: {', '.join(map(str, result.mismatched_samples))}")
         for output in result.outputs:
-            line = f"  output {output.index} ({output.dtype}): {output.identical}/{result.samples} identical"
-            if output.max_abs_diff:
-                line += f", max difference {output.max_abs_diff} LSB"
+            if len(result.outputs) > 1:
+                click.echo(f"  output {output.index} ({output.dtype}): {output.identical}/{result.samples} identical"
+                           + (f", max difference {output.max_abs_diff} LSB" if output.max_abs_diff else ""))
             if output.accuracy:
                 a = output.accuracy
-                line += (f"; {a.name}: device {figure(a.device, a.name)}, host int8 {figure(a.host_int8, a.name)}, "
-                         f"float {figure(a.float_model, a.name)}")
-            click.echo(line)
+                click.echo(f"  {a.name} of output {output.index}: device {figure(a.device, a.name)}, host int8 "
+                           f"{figure(a.host_int8, a.name)}, float {figure(a.float_model, a.name)}")
         click.echo(f"  latency: mean {result.latency_us_mean:,.0f} µs, min {result.latency_us_min:,}, "
                    f"max {result.latency_us_max:,} ({result.latency_note})")
         link = f"{result.retries} retries, {result.damaged_replies} damaged replies, {result.resets} resets"
