@@ -17,7 +17,7 @@ from pathlib import Path
 
 from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena
 from edgekit.catalog import Board
-from edgekit.errors import BudgetError
+from edgekit.errors import BudgetError, ModelError
 from edgekit.reader import ModelInfo
 from edgekit import tflm_ops
 from edgekit.render import FirmwareTemplate, choose_template
@@ -211,7 +211,12 @@ def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: Firmware
         from edgekit.codegen import runtime_context
 
         # The flatbuffer itself is not referenced by this firmware and is dropped by --gc-sections.
-        generated = runtime_context(model, info)
+        try:
+            generated = runtime_context(model, info)
+        except ModelError as exc:  # an op or parameter the runtime lacks: say what runs it on this board
+            from edgekit.render import refusal_with_advice
+
+            raise refusal_with_advice(exc, board) from None
         cost = runtime_firmware_cost(board)
         return [Part("weights, biases, multipliers and shifts", generated["constant_bytes"],
                      "edgekit's generator: the model's constants as const arrays"),

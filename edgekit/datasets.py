@@ -385,7 +385,8 @@ def fit_to_inputs(data: Dataset, input_shapes: list[tuple[int, ...]] | tuple[tup
 
 
 def _fit_array(x: np.ndarray, input_shape: tuple[int, ...], label: str) -> np.ndarray:
-    """One input's samples checked against its shape, as float32 ``[N, *input_shape[1:]]``."""
+    """One input's samples checked against its shape, as float32 ``[N, *input_shape[1:]]`` (float64 for
+    integers too large for float32 to hold exactly)."""
     if x.dtype.kind not in "biuf":
         raise DataError(label, f"has dtype {x.dtype}; samples must be numbers (float or integer arrays).")
     if x.dtype.kind == "b":
@@ -406,7 +407,10 @@ def _fit_array(x: np.ndarray, input_shape: tuple[int, ...], label: str) -> np.nd
                 f"the data must be [N, {', '.join(map(str, wanted))}]).",
                 ["check the preprocessing (resize, channels, flattening) that made the data"],
             )
-    x = x.astype(np.float32)
+    # float32, except whole numbers beyond float32's exact range (2**24), which an int32 input must get
+    # unchanged: they stay float64
+    exact = x.dtype.kind in "iu" and x.size and int(np.max(np.abs(x.astype(np.int64)))) > 2**24
+    x = x.astype(np.float64 if exact else np.float32)
     bad = ~np.isfinite(x)
     if bad.any():
         samples = np.unique(np.nonzero(bad.reshape(len(x), -1))[0])
