@@ -366,7 +366,7 @@ def fit_to_inputs(data: Dataset, input_shapes: list[tuple[int, ...]] | tuple[tup
                          "(labels y, or y_0, y_1, ... per output)" if len(input_shapes) > 1 else
                          "save the samples under 'x' (labels under 'y')"])
     several = len(input_shapes) > 1
-    fitted = [_fit_array(x, tuple(shape), f"{label} input x_{i}" if several else label)
+    fitted = [_fit_array(x, tuple(shape), f"{data.source} ({role} data, input x_{i})" if several else label)
               for i, (x, shape) in enumerate(zip(data.inputs, input_shapes))]
     counts = [len(x) for x in fitted]
     if len(set(counts)) > 1:
