@@ -136,8 +136,8 @@ def quantize(
         target_call = lambda xs: [trained(xs[0], training=False)]  # noqa: E731
 
     log.info("converting %s to a full-integer model (%s I/O)", loaded.source, io_type)
-    float_fn = _frozen_function(tf, float_call, shapes)
-    target_fn = float_fn if target_call is float_call else _frozen_function(tf, target_call, shapes)
+    float_fn = _frozen_function_many(tf, float_call, shapes)
+    target_fn = float_fn if target_call is float_call else _frozen_function_many(tf, target_call, shapes)
     float_bytes = _convert(tf, float_fn, None, None)
     int8_bytes = _convert(tf, target_fn, rep.inputs, io_type)
     info = read_model(int8_bytes, source="converted model")
@@ -206,15 +206,21 @@ def _pass_through(path: Path, test_data: Any, io_type: str, image_range: str, st
     return _finish(QuantizeResult(data, info, report))
 
 
-def _frozen_function(tf, call: Callable[[list[Any]], list[Any]], input_shapes: tuple[tuple[int, ...], ...]):
-    """Trace ``call`` (one tensor per input in, one per output out) with a batch of 1 and fold its
-    variables into constants.
+def _frozen_function(tf, call: Callable[[Any], Any], input_shape: tuple[int, ...]):
+    """Trace ``call`` (one input tensor in, one output out) with a batch of 1 and fold its variables into
+    constants.
 
     Keras 3 variables are not tracked by the TFLite converter, so a traced Keras 3 model would convert
     with READ_VARIABLE ops and no weights; freezing makes the graph self-contained for every model kind.
-    The traced function's arguments are its inputs in order, and it returns a tuple of its outputs in
-    order: the converter keeps both orders (checked after conversion by :func:`_check_io_order`).
     """
+    return _frozen_function_many(tf, lambda xs: [call(xs[0])], (input_shape,))
+
+
+def _frozen_function_many(tf, call: Callable[[list[Any]], list[Any]], input_shapes: tuple[tuple[int, ...], ...]):
+    """:func:`_frozen_function` for a model with any number of inputs and outputs: ``call`` takes one
+    tensor per input and returns one per output. The traced function's arguments are the inputs in order
+    and it returns a tuple of the outputs in order; the converter keeps both orders (checked after
+    conversion by :func:`_check_io_order`)."""
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
     specs = [tf.TensorSpec(shape, tf.float32, name=f"input_{i}") for i, shape in enumerate(input_shapes)]
