@@ -442,24 +442,36 @@ def calibration_warnings(representative: Dataset, test: Dataset | None) -> list[
             f"only {n} representative samples; at least {RECOMMENDED_CALIBRATION_SAMPLES} are recommended "
             "so that calibrated ranges cover real inputs"
         )
-    r_lo, r_hi = float(representative.x.min()), float(representative.x.max())
+    several = len(representative.inputs) > 1
+    for i, rep_x in enumerate(representative.inputs):
+        # each input is calibrated on its own range, so each is checked on its own
+        where = f" of input x_{i}" if several else ""
+        test_x = test.inputs[i] if test is not None and i < len(test.inputs) else None
+        warnings.extend(_range_warnings(rep_x, test_x, where))
+    return warnings
+
+
+def _range_warnings(rep_x: np.ndarray, test_x: np.ndarray | None, where: str) -> list[str]:
+    """The range warnings of :func:`calibration_warnings` for one input (``where`` names it)."""
+    warnings = []
+    r_lo, r_hi = float(rep_x.min()), float(rep_x.max())
     if r_hi == r_lo:
-        warnings.append(f"every representative value is {r_lo:.4g}; calibration cannot learn a range from that")
+        warnings.append(f"every representative value{where} is {r_lo:.4g}; calibration cannot learn a range from that")
         return warnings
-    if test is None:
+    if test_x is None:
         return warnings
-    t_lo, t_hi = float(test.x.min()), float(test.x.max())
+    t_lo, t_hi = float(test_x.min()), float(test_x.max())
     r_span, t_span = r_hi - r_lo, t_hi - t_lo
     if r_span > 0 and t_span > 0 and max(r_span / t_span, t_span / r_span) >= 10:
         warnings.append(
-            f"representative values span [{r_lo:.4g}, {r_hi:.4g}] but test values span [{t_lo:.4g}, {t_hi:.4g}]: "
-            "the two sets look normalised differently (for example 0-255 against 0-1)"
+            f"representative values{where} span [{r_lo:.4g}, {r_hi:.4g}] but test values span [{t_lo:.4g}, "
+            f"{t_hi:.4g}]: the two sets look normalised differently (for example 0-255 against 0-1)"
         )
     elif r_span > 0:
         outside = max(r_lo - t_lo, t_hi - r_hi, 0.0) / r_span
         if outside > 0.1:
             warnings.append(
-                f"test values reach {outside:.0%} beyond the calibrated range [{r_lo:.4g}, {r_hi:.4g}]; "
+                f"test values{where} reach {outside:.0%} beyond the calibrated range [{r_lo:.4g}, {r_hi:.4g}]; "
                 "those inputs will be clipped. Calibrate on data that covers what the model will see"
             )
     return warnings

@@ -153,3 +153,11 @@ def test_whole_numbers_beyond_float32_reach_an_integer_input_unchanged():
     big = np.array([[2**31 - 1, -2**31, 16_777_217]], dtype=np.int64)
     fitted = fit_to_input(Dataset(big, None, "t"), (1, 3), "test")
     assert np.array_equal(fitted.x.astype(np.int64), big)
+
+
+def test_calibration_ranges_are_checked_per_input():
+    rng = np.random.default_rng(1)
+    rep = Dataset.of([rng.uniform(0, 1, (150, 3)), rng.uniform(0, 1, (150, 2))], None, "rep")
+    test = Dataset.of([rng.uniform(0, 1, (20, 3)), rng.uniform(0, 255, (20, 2))], None, "test")
+    warnings = calibration_warnings(rep, test)
+    assert len(warnings) == 1 and "values of input x_1 span" in warnings[0]
