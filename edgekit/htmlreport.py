@@ -132,12 +132,8 @@ def _quantization_section(report: dict | None) -> str:
     per_output = report.get("output_metrics") or []
     scored = [(j, m) for j, m in enumerate(per_output) if m] if per_output else \
         [(None, report["metric"])] if report.get("metric") else []
-    for j, metric in scored:
-        where = "" if j is None else f" of output {j}"
-        parts.append(f"<h3>{_e(metric['name'])}{where} on the test data</h3>")
-        parts.append(_metric_chart("quant-accuracy" + ("" if j is None else f"-{j}"), metric,
-                                   (("float", "float_model"), ("int8 (TFLite)", "int8_tflite"),
-                                    ("int8 (TFLM)", "int8_tflm"))))
+    parts += _metric_charts("quant-accuracy", scored, "on the test data",
+                            (("float", "float_model"), ("int8 (TFLite)", "int8_tflite"), ("int8 (TFLM)", "int8_tflm")))
     layers = report.get("layers") or []
     if layers:
         parts.append("<h3>Per-layer quantization error (SQNR in dB, higher is better; below 15 dB usually costs "
@@ -249,22 +245,26 @@ def _validation_section(result: dict | None) -> str:
         parts.append("</table>")
     scored = [(o["index"], o["accuracy"]) for o in outputs if o.get("accuracy")] if len(outputs) > 1 else \
         [(None, result["accuracy"])] if result.get("accuracy") else []
-    for j, accuracy in scored:
-        where = "" if j is None else f" of output {j}"
-        parts.append(f"<h3>{_e(accuracy['name'])}{where} on {samples} samples</h3>")
-        parts.append(_metric_chart("validation-accuracy" + ("" if j is None else f"-{j}"), accuracy,
-                                   (("float model (host)", "float_model"), ("int8 (host TFLM)", "host_int8"),
-                                    ("int8 (device)", "device"))))
+    parts += _metric_charts("validation-accuracy", scored, f"on {samples} samples",
+                            (("float model (host)", "float_model"), ("int8 (host TFLM)", "host_int8"),
+                             ("int8 (device)", "device")))
     for note in result.get("notes", []):
         parts.append(f"<p class=\"note\">{_e(note)}</p>")
     return "".join(parts) + "</section>"
 
 
-def _metric_chart(chart_id: str, metric: dict, series: tuple[tuple[str, str], ...]) -> str:
-    """Bars of one quality figure measured several ways (``series``: label, key in ``metric``)."""
-    bars = [(label, metric[key], PALETTE[i]) for i, (label, key) in enumerate(series) if metric.get(key) is not None]
-    top = 1.0 if metric["name"] == "accuracy" else max((v for _, v, _ in bars), default=1.0) or 1.0
-    return _bar_chart(chart_id, bars, top, lambda v: figure(v, metric["name"]))
+def _metric_charts(chart: str, scored: list[tuple[int | None, dict]], where: str,
+                   series: tuple[tuple[str, str], ...]) -> list[str]:
+    """A heading and bars per quality figure, each measured several ways (``series``: label, key in the
+    figure); ``scored`` pairs an output index (None for a one-output model) with its figure."""
+    parts = []
+    for j, metric in scored:
+        bars = [(label, metric[key], PALETTE[i]) for i, (label, key) in enumerate(series) if metric.get(key) is not None]
+        top = 1.0 if metric["name"] == "accuracy" else max((v for _, v, _ in bars), default=1.0) or 1.0
+        parts.append(f"<h3>{_e(metric['name'])}{'' if j is None else f' of output {j}'} {where}</h3>")
+        parts.append(_bar_chart(chart + ("" if j is None else f"-{j}"), bars, top,
+                                lambda v, name=metric["name"]: figure(v, name)))
+    return parts
 
 
 # --- charts ---------------------------------------------------------------------------------------------
