@@ -12,7 +12,8 @@ import click
 @click.option("--board", "-b", required=True, help="Board id or alias.")
 @click.option("--port", "-p", help="Serial port (default: the one USB serial device; an emulated board is started).")
 @click.option("--test-data", required=True, metavar="DATA",
-              help="Test samples (.npy, .npz with x and y, an image folder, module:function); labels give accuracy.")
+              help="Test samples (.npy, .npz with x and y, an image folder, module:function; several inputs: "
+                   "x_0, x_1, ... and y or y_0, y_1, ...); labels give accuracy, per output.")
 @click.option("--n", "count", type=click.IntRange(min=1), default=100, show_default=True, help="How many samples.")
 @click.option("--build-dir", type=click.Path(path_type=Path), help="Output folder of `edgekit build` "
               "(default: edgekit-build/<board>).")
