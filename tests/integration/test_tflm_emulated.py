@@ -48,3 +48,36 @@ def test_tflm_from_the_users_tree_builds_selftests_and_validates_on_qemu_m4(tmp_
     assert code == 0, err
     result = json.loads(stdout)
     assert result["samples"] == 25 and result["identical"] == 25 and result["outputs"][0]["accuracy"]["name"] == "mse"
+
+
+def test_the_emulated_tflm_project_sources_compile_against_the_tree(tmp_path):
+    """The quick half of the test above: the rendered application, engine and QEMU port compiled with the
+    rendered build_flags against the tree's headers (no library build), with -Wall -Wextra clean."""
+    import re
+    import shutil
+    import subprocess
+
+    from edgekit.catalog import load_board
+    from edgekit.reader import read_model_file
+    from edgekit.render import RenderOptions, render_project
+
+    data, info = read_model_file(shared_model("hello_world_int8.tflite"))
+    result = render_project(data, info, load_board("qemu_m4"), tmp_path / "project",
+                            RenderOptions(template="tflm_emulated", arena_bytes=4096, tflm_dir=Path(TREE),
+                                          model_name="hello_world"))
+    ini = (result.project_dir / "platformio.ini").read_text()
+    flags = [line.strip() for line in re.search(r"^build_flags =\n((?:    .*\n)+)", ini, re.MULTILINE)[1].splitlines()]
+    assert "-DPROJECT_GENERATION" in flags and "lib_deps = tflm" in ini
+    gxx = shutil.which("arm-none-eabi-g++")
+    assert gxx, "arm-none-eabi-g++ is part of scripts/setup.sh"
+    for source in sorted((result.project_dir / "src").glob("*.c*")):
+        compiler = gxx if source.suffix == ".cc" else shutil.which("arm-none-eabi-gcc")
+        language = [f for f in flags if not f.startswith("-std=")] if source.suffix == ".c" else flags
+        run = subprocess.run([compiler, "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-O2",
+                              "-Wall", "-Wextra", "-fno-rtti" if source.suffix == ".cc" else "-std=c99",
+                              *(["-fno-exceptions"] if source.suffix == ".cc" else []), *language,
+                              f"-I{result.project_dir / 'src'}", "-c", str(source), "-o",
+                              str(tmp_path / (source.name + ".o"))], capture_output=True, text=True)
+        assert run.returncode == 0, f"{source.name}:\n{run.stderr[-3000:]}"
+        own_warnings = [line for line in run.stderr.splitlines() if "warning:" in line and str(result.project_dir) in line]
+        assert not own_warnings, "\n".join(own_warnings)
