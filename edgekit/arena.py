@@ -89,7 +89,9 @@ def activation_buffers(info: ModelInfo) -> list[Buffer]:
     """The arena buffers TFLM plans for ``info``, with the lifetimes TFLM gives them.
 
     Graph inputs live from op 0, an op's outputs from that op, a tensor until its last reader, and graph
-    outputs until the final op. Constants live in the flatbuffer and take no arena space.
+    outputs until the final op. Constants live in the flatbuffer and take no arena space. Variable tensors
+    (state kept across inferences) are not planned either: TFLM keeps them in its persistent tail, and
+    edgekit's runtime in a region of their own (:func:`variable_region`).
     """
     first: dict[int, int] = {}
     last: dict[int, int] = {}
@@ -109,11 +111,25 @@ def activation_buffers(info: ModelInfo) -> list[Buffer]:
     buffers = []
     for index in sorted(first):
         tensor = info.tensors[index]
-        if tensor.is_constant:
+        if tensor.is_constant or tensor.is_variable:
             continue
         size = tensor.nbytes
         buffers.append(Buffer(index, align(size), first[index], last.get(index, first[index])))
     return buffers
+
+
+def variable_region(info: ModelInfo, start: int) -> tuple[dict[int, int], int]:
+    """Offsets for the model's variable tensors, one after another from ``start`` (aligned), and the end of
+    that region. They never share bytes with anything: their values must survive from one inference to the
+    next. The runtime's arena is static storage, zeroed at start-up, which is TFLM's starting state for all
+    but int8 state with a zero point (the generated code sets those bytes before the first inference)."""
+    offsets: dict[int, int] = {}
+    end = align(start)
+    for tensor in info.tensors:
+        if tensor.is_variable and not tensor.is_constant:
+            offsets[tensor.index] = end
+            end += align(tensor.nbytes)
+    return offsets, end
 
 
 def _overlaps(a: Buffer, b: Buffer) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena
+from edgekit.arena import ArenaEstimate, align, best_plan, estimate_tflm_arena, variable_region
 from edgekit.catalog import Board
 from edgekit.errors import BudgetError, ModelError
 from edgekit.reader import ModelInfo
@@ -49,7 +49,7 @@ PROBE_RAM_BYTES = 116
 #: firmware carries besides (start-up, newlib's printf, the application with its protocol and self-test).
 #: Fitted on the vww_96_int8, kws_ref_model and ad01_int8 ELFs.
 EDGEKIT_HELPER_BYTES = (
-    (888, frozenset({"SOFTMAX", "LOGISTIC", "TANH"})),  # gemmlowp's fixed-point exp and 1/(1+x) (ek_fixedpoint.c)
+    (888, frozenset({"SOFTMAX", "LOGISTIC", "TANH", "LOG_SOFTMAX"})),  # gemmlowp's fixed-point exp and 1/(1+x) (ek_fixedpoint.c)
 )
 EDGEKIT_FIRMWARE_BYTES = 8_900
 EDGEKIT_FIRMWARE_RAM_BYTES = 168
@@ -377,7 +377,7 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     plan_saving = 0
     if runs.ok and chosen.runtime == "edgekit":
         # the generator's own plan: exact, with no interpreter structures and no margin needed
-        compiled = estimate = max(best_plan(info).head, 16)
+        compiled = estimate = max(variable_region(info, best_plan(info).head)[1], 16)
     elif runs.ok and chosen.runtime != "none":
         plan = best_plan(info)
         plan_saving = plan.saving

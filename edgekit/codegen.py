@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgekit import cgen, runtime_ops
-from edgekit.arena import activation_buffers, best_plan
+from edgekit.arena import activation_buffers, align, best_plan, variable_region
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
 from edgekit.runtime_ops import C_TYPES, OpCall
@@ -27,7 +27,9 @@ __all__ = ["GeneratedModel", "activation_range", "generate", "inplace_aliases", 
 
 #: Elementwise kernels that may write their output over an input of the same size: each output byte is
 #: written after the input bytes at the same index are read, and no later index reads it.
-IN_PLACE_OPS = frozenset({"ADD", "MUL", "LOGISTIC", "TANH"})
+IN_PLACE_OPS = frozenset({"ADD", "MUL", "LOGISTIC", "TANH", "RELU", "RELU6", "RELU_N1_TO_1", "RELU_0_TO_1",
+                          "LEAKY_RELU", "PRELU", "HARD_SWISH", "ELU", "ABS", "NEG", "RSQRT", "LOG_SOFTMAX",
+                          "L2_NORMALIZATION", "QUANTIZE"})
 
 
 def inplace_aliases(info: ModelInfo) -> dict[int, int]:
@@ -87,6 +89,9 @@ class GeneratedModel:
     outputs: tuple[int, ...]
     constant_bytes: int
     families: tuple[str, ...]  # kernel sources (ek_<family>.c) the calls need
+    # (offset, bytes, byte value): variable tensors that start at a non-zero byte, set before the first run
+    state_fills: tuple[tuple[int, int, int], ...] = ()
+    state_region: tuple[int, int] = (0, 0)  # (offset, bytes) of the variable tensors, which ek_model_reset clears
 
 
 def _constant_data(model: bytes) -> dict[int, bytes]:
@@ -116,7 +121,9 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
                              "run; use --runtime tflm")
     constants = _constant_data(model)
     plan = best_plan(info, aliases=inplace_aliases(info))
-    offsets = dict(plan.offsets)
+    # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
+    variables, arena_end = variable_region(info, plan.head)
+    offsets = {**dict(plan.offsets), **variables}
     arrays: dict[int, str] = {}
     constant_defs: list[str] = []
 
@@ -138,10 +145,18 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
     context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
+    # TFLM's ResetVariableTensors: int8 state starts at its zero point (real 0.0), any other type at 0,
+    # which the zeroed static arena already holds
+    fills = tuple((variables[i], info.tensors[i].nbytes, info.tensors[i].quantization.zero_points[0])
+                  for i in sorted(variables)
+                  if info.tensors[i].dtype == "INT8" and info.tensors[i].quantization is not None
+                  and info.tensors[i].quantization.zero_points[0] != 0)
     return GeneratedModel(calls=tuple(calls), constants=tuple(constant_defs),
-                          arena_bytes=max(plan.head, 16), offsets=plan.offsets, inputs=info.inputs,
+                          arena_bytes=max(arena_end, 16), offsets=tuple(sorted(offsets.items())),
+                          inputs=info.inputs,
                           outputs=info.outputs, constant_bytes=sum(len(constants[i]) for i in arrays),
-                          families=tuple(families))
+                          families=tuple(families), state_fills=fills,
+                          state_region=(align(plan.head), arena_end - align(plan.head)))
 
 
 def kernel_sources(families) -> dict[str, str]:
@@ -172,14 +187,22 @@ def runtime_context(model: bytes, info: ModelInfo) -> dict:
     calls = []
     for number, call in enumerate(generated.calls):
         statement = call.call.replace("(P, ", f"(&k_p{number}, ", 1) if call.params_type else call.call
+        # A table of pointers into the arena is not a constant when the caller gives the arena at run time
+        # (EK_MODEL_EXTERNAL_ARENA): such tables, and the parameters that may point at them, are set up in
+        # ek_model_invoke itself (a few stores per call) instead of at file scope.
+        local = [a.removeprefix("static ") for a in call.arrays if "ek_arena" in a]
         calls.append({"comment": cgen.c_comment(call.comment), "params_type": call.params_type,
-                      "params": call.params, "arrays": list(call.arrays), "statement": statement})
+                      "params": call.params, "arrays": [a for a in call.arrays if "ek_arena" not in a],
+                      "local": local, "statement": statement})
     return {
         "arena_bytes": generated.arena_bytes,
         "constant_bytes": generated.constant_bytes + sum(call.table_bytes for call in generated.calls),
         "constants": list(generated.constants),
         "calls": calls,
         "families": list(generated.families),
+        "state_fills": [{"offset": o, "size": n, "value": v} for o, n, v in generated.state_fills],
+        "state_offset": generated.state_region[0],
+        "state_bytes": generated.state_region[1],
         "headers": sorted(name for name in kernel_sources(()) if name != "ek_common.h"),
         "input_offsets": [offsets[i] for i in info.inputs],
         "output_offsets": [offsets[i] for i in info.outputs],

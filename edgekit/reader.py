@@ -62,6 +62,8 @@ class TensorInfo:
     shape: tuple[int, ...]
     quantization: Quantization | None
     constant_bytes: int  # size of its data in the model's buffers; 0 for activations
+    # a state tensor (SVDF's and LSTM's memory) that an op writes and the next inference reads again
+    is_variable: bool = False
 
     @property
     def is_constant(self) -> bool:
@@ -285,6 +287,7 @@ def _tensor_info(index: int, tensor: schema.TensorT, buffers: list, file_size: i
         shape=shape,
         quantization=quant,
         constant_bytes=constant_bytes,
+        is_variable=bool(tensor.isVariable),
     )
 
 

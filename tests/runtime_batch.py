@@ -41,6 +41,17 @@ _CROSS = {
 }
 
 
+def varied(strategy, size: int):
+    """A Hypothesis strategy for a batch of ``size`` examples of ``strategy``, all different.
+
+    A property test draws one batch per compile and run (``max_examples=1``); Hypothesis's first example of
+    a plain list is its all-minimal one, so without this filter every case of the batch would be the same
+    trivial model."""
+    from hypothesis import strategies as st
+
+    return st.lists(strategy, min_size=size, max_size=size).filter(lambda batch: len({repr(x) for x in batch}) == size)
+
+
 @dataclass(frozen=True)
 class Case:
     """One model and its inputs (one array per input tensor, ``[samples, *shape[1:]]``)."""
@@ -93,8 +104,9 @@ def _write_program(cases: list[Case], expected: list[list[np.ndarray]], folder: 
             if name in ("ek_model.c", "ek_model.h", "ek_kernels.h"):
                 (model_dir / name).write_text(text)
         wrapper = folder / f"m{k}.c"
-        wrapper.write_text(f"#define ek_model_input ek_m{k}_input\n#define ek_model_output ek_m{k}_output\n"
-                           f"#define ek_model_invoke ek_m{k}_invoke\n#include \"m{k}/ek_model.c\"\n")
+        renames = "".join(f"#define ek_model_{name} ek_m{k}_{name}\n"
+                          for name in ("init", "input", "output", "invoke", "reset"))
+        wrapper.write_text(f"{renames}#include \"m{k}/ek_model.c\"\n")
         sources.append(wrapper)
         samples = len(item.inputs[0])
         in_sizes = [t.nbytes for t in info.input_tensors]

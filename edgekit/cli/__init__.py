@@ -23,6 +23,8 @@ COMMANDS = {
     "boards": "boards",
     "build": "build",
     "check": "check",
+    "ci": "ci",
+    "export": "export",
     "flash": "flash",
     "inspect": "inspect",
     "monitor": "monitor",

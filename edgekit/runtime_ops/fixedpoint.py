@@ -93,3 +93,9 @@ def name_of(op: OperatorInfo) -> str:
 def refuse(op: OperatorInfo, why: str) -> ModelError:
     """The error for an operator whose parameters the runtime does not run, with the fix."""
     return ModelError(None, f"{name_of(op)} {why}; use --runtime tflm")
+
+
+def c_div(a: int, b: int) -> int:
+    """C's integer division, which truncates toward zero (Python's ``//`` floors)."""
+    quotient = abs(a) // abs(b)
+    return quotient if (a >= 0) == (b > 0) else -quotient

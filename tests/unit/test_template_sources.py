@@ -60,6 +60,7 @@ class MicroInterpreter {
   ~MicroInterpreter();
   TfLiteStatus AllocateTensors();
   TfLiteStatus Invoke();
+  TfLiteStatus Reset();
   TfLiteTensor* input(size_t index);
   TfLiteTensor* output(size_t index);
   size_t inputs_size() const;

@@ -15,6 +15,8 @@ typedef struct {
 
 /* SOFTMAX int8 -> int8 (output zero point -128, scale 1/256), TFLM's fixed-point exp path. */
 void ek_softmax_s8(const ek_softmax_params* p, const int8_t* input, int8_t* output);
+/* SOFTMAX int8 -> int16 (output zero point -32768, scale 1/65536). */
+void ek_softmax_s8_s16(const ek_softmax_params* p, const int8_t* input, int16_t* output);
 
 #ifdef __cplusplus
 }

@@ -7,17 +7,28 @@
 #define EK_KERNELS_H_
 
 #include "ek_common.h"
+#include "ek_activations.h"
 #include "ek_add.h"
+#include "ek_arg_min_max.h"
+#include "ek_batch_matmul.h"
 #include "ek_concatenation.h"
 #include "ek_conv.h"
+#include "ek_elementwise_unary.h"
 #include "ek_fixedpoint.h"
 #include "ek_fully_connected.h"
+#include "ek_inv_sqrt.h"
+#include "ek_l2norm.h"
+#include "ek_log_softmax.h"
 #include "ek_logistic.h"
+#include "ek_lstm.h"
 #include "ek_mul.h"
 #include "ek_pad.h"
 #include "ek_pooling.h"
 #include "ek_quantize.h"
 #include "ek_reduce.h"
+#include "ek_resize.h"
 #include "ek_softmax.h"
+#include "ek_svdf.h"
+#include "ek_transpose_conv.h"
 
 #endif  /* EK_KERNELS_H_ */

@@ -5,7 +5,12 @@
 #include "ek_kernels.h"
 #include "ek_model.h"
 
+#ifdef EK_MODEL_EXTERNAL_ARENA
+/* The caller's arena (ek_model_init). */
+static uint8_t* ek_arena = NULL;
+#else
 static uint8_t ek_arena[EK_MODEL_ARENA_BYTES] __attribute__((aligned(16)));
+#endif
 
 /* sequential/dense/MatMul */
 static const int8_t k_t6[16] = {-9, -54, 57, 71, 104, 115, 98, 99, 64, -26, 127, 25, -82, 68, 95, 86};
@@ -36,7 +41,22 @@ static const int32_t k_op2_shift[1] = {-5};
 static const int32_t k_op2_rows[1] = {52};
 static const ek_fc_params k_p2 = {1, 16, 1, 128, 0, 5, -128, 127, k_op2_mult, k_op2_shift, 0, k_op2_rows};
 
+int ek_model_init(void* arena, size_t bytes) {
+#ifdef EK_MODEL_EXTERNAL_ARENA
+  if (arena == NULL || ((uintptr_t)arena & 15u) != 0 || bytes < EK_MODEL_ARENA_BYTES) return -1;
+  ek_arena = (uint8_t*)arena;
+  memset(ek_arena, 0, EK_MODEL_ARENA_BYTES);  /* state tensors start at zero, as in .bss */
+#else
+  (void)arena;
+  (void)bytes;
+#endif
+  return 0;
+}
+
 void* ek_model_input(int index) {
+#ifdef EK_MODEL_EXTERNAL_ARENA
+  if (ek_arena == NULL) return NULL;
+#endif
   switch (index) {
     case 0: return ek_arena + 16;
     default: return NULL;
@@ -44,13 +64,22 @@ void* ek_model_input(int index) {
 }
 
 void* ek_model_output(int index) {
+#ifdef EK_MODEL_EXTERNAL_ARENA
+  if (ek_arena == NULL) return NULL;
+#endif
   switch (index) {
     case 0: return ek_arena + 0;
     default: return NULL;
   }
 }
 
+void ek_model_reset(void) {
+}
+
 int ek_model_invoke(void) {
+#ifdef EK_MODEL_EXTERNAL_ARENA
+  if (ek_arena == NULL) return -1;
+#endif
   ek_fully_connected_s8(&k_p0, ((int8_t*)(ek_arena + 16)), k_t6, k_t5, ((int8_t*)(ek_arena + 0)));  /* op 0: FULLY_CONNECTED */
   ek_fully_connected_s8(&k_p1, ((int8_t*)(ek_arena + 0)), k_t4, k_t3, ((int8_t*)(ek_arena + 16)));  /* op 1: FULLY_CONNECTED */
   ek_fully_connected_s8(&k_p2, ((int8_t*)(ek_arena + 16)), k_t2, k_t1, ((int8_t*)(ek_arena + 0)));  /* op 2: FULLY_CONNECTED */
