@@ -246,8 +246,3 @@ def output_step(info: ModelInfo, index: int = 0) -> float | None:
             source = info.tensors[op.inputs[0]]
             return source.quantization.scales[0] if source.quantization is not None else None
     return None
-
-
-def io_tensors(info: ModelInfo) -> tuple[TensorInfo, TensorInfo]:
-    """The single input and output tensor of a model (edgekit's quantize stage handles single-I/O models)."""
-    return info.input_tensors[0], info.output_tensors[0]
