@@ -213,10 +213,12 @@ def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: Firmware
         # The flatbuffer itself is not referenced by this firmware and is dropped by --gc-sections.
         try:
             generated = runtime_context(model, info)
-        except ModelError as exc:  # an op or parameter the runtime lacks: say what runs it on this board
-            from edgekit.render import refusal_with_advice
+        except ModelError as exc:
+            from edgekit.render import check_model, refusal_with_advice
 
-            raise refusal_with_advice(exc, board) from None
+            # ops the runtime lacks: one line each, with what runs it on this board (nothing, for a custom op)
+            check_model(info, template, tflm_ops.snapshot(template.op_snapshot), board)
+            raise refusal_with_advice(exc, board) from None  # a parameter the runtime refuses
         cost = runtime_firmware_cost(board)
         return [Part("weights, biases, multipliers and shifts", generated["constant_bytes"],
                      "edgekit's generator: the model's constants as const arrays"),

@@ -203,11 +203,16 @@ def model_problems(info: ModelInfo, template: FirmwareTemplate, library: tflm_op
     missing = [op for op in unsupported_ops(info) if not op.startswith("CUSTOM:")]  # custom: compat says it
     # the versions of the ops the runtime has still matter (a newer version may mean new parameters)
     problems.extend(p for p in tflm_ops.op_problems(info, library) if not any(f"op {op} " in p for op in missing))
+    # an op no engine runs (a custom op, or one TFLM has no kernel for) makes switching engines pointless
+    stuck = any(op.startswith("CUSTOM:") or op not in tflm_ops.RESOLVER_METHODS for op in info.ops)
     for op in missing:
         if op not in tflm_ops.RESOLVER_METHODS:
             problems.append(f"op {op} runs on neither engine: the edgekit runtime does not implement it and TFLM "
                             "has no kernel for it. Fix: replace the layer that produces it with ops that run "
                             "(`edgekit inspect MODEL` lists what each engine runs).")
+        elif stuck:
+            problems.append(f"op {op} is not in the edgekit runtime (TFLM has it, but cannot run this model either, "
+                            "for the op(s) above).")
         else:
             problems.append(f"op {op} is not in the edgekit runtime; TFLM runs it. Fix: {tflm_advice(board)}.")
     return problems
