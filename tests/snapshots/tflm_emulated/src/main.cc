@@ -45,6 +45,10 @@ bool serve_requested() {
 
 extern "C" {
 
+// TFLM's interpreter is a static object with a destructor, registered through __cxa_atexit, which names
+// the program by __dso_handle; crtbegin.o defines it, and this platform links without start files.
+void* __dso_handle = nullptr;
+
 void SysTick_Handler(void) { g_wraps = g_wraps + 1u; }
 
 void ek_port_init(void) {
