@@ -317,11 +317,11 @@ def _framework_part(memory: str, board: Board, template: FirmwareTemplate) -> Pa
 
 # --- the rules -------------------------------------------------------------------------------------------
 
-def check_runtime_runs(info: ModelInfo, template: FirmwareTemplate, library) -> CheckResult:
+def check_runtime_runs(info: ModelInfo, template: FirmwareTemplate, library, board: Board | None = None) -> CheckResult:
     """The model must be one the template's runtime can run (full integer, supported I/O, known ops and versions)."""
     from edgekit.render import model_problems
 
-    problems = model_problems(info, template, library)
+    problems = model_problems(info, template, library, board)
     return CheckResult("runtime", not problems, "; ".join(problems) or f"{template.library} runs every op")
 
 
@@ -428,12 +428,14 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     """
     chosen = choose_template(board, template) if board.templates or template else GENERIC_TFLM
     library = tflm_ops.snapshot(chosen.op_snapshot) if not chosen.needs_tflm_dir else tflm_ops.snapshot("tflm-tree")
-    runs = check_runtime_runs(info, chosen, library)
+    runs = check_runtime_runs(info, chosen, library, board)
     if runs.ok and chosen.runtime == "edgekit":
         try:  # the generator refuses parameters (not just ops) that the runtime does not run
             generated_runtime(model, info)
         except ModelError as exc:
-            runs = CheckResult("runtime", False, str(exc).removeprefix("Model: "))
+            from edgekit.render import refusal_with_advice
+
+            runs = CheckResult("runtime", False, str(refusal_with_advice(exc, board)).removeprefix("Model: "))
     plan_saving = 0
     if runs.ok and chosen.runtime == "edgekit":
         # the generator's own arena (its plan with in-place outputs and the state tensors after it): exact,

@@ -4,6 +4,8 @@ Sources a user can name on the command line (or pass to the API):
 
 * ``data.npy``: an array of samples;
 * ``data.npz`` or ``data.npz:key``: arrays in a zip; inputs under ``x`` (or the only key), labels under ``y``;
+  a model with several inputs takes ``x_0``, ``x_1``, ... in its input order, with labels ``y`` (the first
+  output's) or ``y_0``, ``y_1``, ... (one array per output);
 * a folder of images, resized to the model input; sub-folders are classes (labels in sorted order);
 * ``package.module:function``: a callable that returns or yields samples (or ``(x, y)`` pairs);
 * from Python: a numpy array, an ``(x, y)`` tuple, or a callable.
@@ -42,16 +44,45 @@ _CALLABLE_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 IMAGE_RANGES = {"0-1": (0.0, 1.0), "0-255": (0.0, 255.0), "-1-1": (-1.0, 1.0)}
 
 
+_NUMBERED = re.compile(r"^([xy])_(\d+)$")
+
+
 @dataclass(frozen=True)
 class Dataset:
-    """Samples (``x``, batch first) with optional labels (``y``), and where they came from."""
+    """Samples (``x``, batch first) with optional labels (``y``), and where they came from.
+
+    A model with several inputs or outputs gets one array per input in ``inputs`` (``x`` is the first)
+    and, when labels are given per output, one array (or None) per output in ``labels`` (``y`` is the
+    first). :meth:`of` builds such a set.
+    """
 
     x: np.ndarray
     y: np.ndarray | None
     source: str
+    inputs: tuple[np.ndarray, ...] = ()
+    labels: tuple[np.ndarray | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        # a one-input set made the usual way, Dataset(x, y, source), is its own multi-input form
+        if not self.inputs:
+            object.__setattr__(self, "inputs", (self.x,))
+        if not self.labels:
+            object.__setattr__(self, "labels", (self.y,))
+
+    @classmethod
+    def of(cls, inputs: tuple[np.ndarray, ...] | list[np.ndarray], labels: tuple | list | None,
+           source: str) -> "Dataset":
+        """A set with one array per input and, optionally, one label array (or None) per output."""
+        labels = tuple(labels) if labels else (None,)
+        return cls(inputs[0], labels[0], source, tuple(inputs), labels)
 
     def __len__(self) -> int:
         return int(self.x.shape[0])
+
+    def take(self, count: int) -> "Dataset":
+        """The first ``count`` samples of every input and label array."""
+        return Dataset.of([x[:count] for x in self.inputs],
+                          [None if y is None else y[:count] for y in self.labels], self.source)
 
 
 def load_dataset(
@@ -138,6 +169,9 @@ def _from_npz(path: Path, key: str | None, label: str) -> Dataset:
         raise DataError(label, f"is not a readable .npz file ({exc}).") from exc
     if not arrays:
         raise DataError(label, "holds no arrays.")
+    numbered = _numbered_arrays(arrays, label)
+    if key is None and numbered is not None:
+        return numbered
     if key is not None:
         if key not in arrays:
             raise DataError(label, f"has no array '{key}'; it holds: {', '.join(sorted(arrays))}.")
@@ -170,6 +204,41 @@ def _from_npz(path: Path, key: str | None, label: str) -> Dataset:
     if y is not None and len(y) != len(arrays[x_key]):
         raise DataError(label, f"has {len(arrays[x_key])} inputs in '{x_key}' but {len(y)} labels in '{y_key}'.")
     return Dataset(arrays[x_key], y, label)
+
+
+def _numbered_arrays(arrays: dict[str, np.ndarray], label: str) -> Dataset | None:
+    """The inputs ``x_0``, ``x_1``, ... (and labels ``y`` or ``y_0``, ``y_1``, ...) of a model with several
+    inputs or outputs, or None when the archive does not number its inputs."""
+    found: dict[str, dict[int, str]] = {"x": {}, "y": {}}
+    for name in arrays:
+        match = _NUMBERED.match(name)
+        if match:
+            found[match.group(1)][int(match.group(2))] = name
+    if not found["x"] or "x" in arrays:
+        return None
+    for kind, numbers in found.items():
+        missing = sorted(set(range(max(numbers, default=-1) + 1)) - set(numbers))
+        if missing:
+            raise DataError(label, f"numbers its arrays {', '.join(numbers[n] for n in sorted(numbers))} but has no "
+                                   f"'{kind}_{missing[0]}'.",
+                            [f"save one array per model {'input' if kind == 'x' else 'output'}, numbered from 0 "
+                             "in the model's order"])
+    inputs = [arrays[found["x"][n]] for n in sorted(found["x"])]
+    if found["y"]:
+        labels: list[np.ndarray | None] = [arrays[found["y"][n]] for n in sorted(found["y"])]
+    else:
+        labels = [arrays["y"]] if "y" in arrays else [None]
+    for name, array in [(found["x"][n], a) for n, a in enumerate(inputs)] + \
+            [(f"y_{n}" if found["y"] else "y", a) for n, a in enumerate(labels) if a is not None]:
+        if array.ndim == 0:
+            raise DataError(label, f"array '{name}' is a single number, not one entry per sample.")
+    counts = {name: len(arrays[name]) for name in (*found["x"].values(), *found["y"].values(),
+                                                   *(["y"] if "y" in arrays and not found["y"] else []))}
+    if len(set(counts.values())) > 1:
+        raise DataError(label, "holds different numbers of samples per array: "
+                               + ", ".join(f"{name} {count}" for name, count in counts.items()) + ".",
+                        ["every input and label array needs one entry per sample, in the same order"])
+    return Dataset.of(inputs, labels, label)
 
 
 def _import_callable(spec: str) -> Callable[[], Any]:
@@ -238,7 +307,7 @@ def _from_image_folder(folder: Path, input_shape: tuple[int, ...] | None, image_
 
 
 def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Dataset:
-    """Check samples against a model input and return them as float32 ``[N, *input_shape[1:]]``.
+    """Check samples against a model's single input and return them as float32 ``[N, *input_shape[1:]]``.
 
     Accepts samples that lack a trailing channel of 1 (``[N, 28, 28]`` for ``[1, 28, 28, 1]``) or carry
     a batch of 1 each (``[N, 1, 28, 28, 1]``).
@@ -248,14 +317,56 @@ def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Data
     :param role: what the data is for (``"representative"``, ``"test"``, ``"training"``), for messages.
     :raises DataError: on empty data, a non-numeric dtype, NaN or infinity, or a shape that does not fit.
     """
-    x = data.x
+    return fit_to_inputs(data, [input_shape], role)
+
+
+def fit_to_inputs(data: Dataset, input_shapes: list[tuple[int, ...]] | tuple[tuple[int, ...], ...], role: str,
+                  outputs: int | None = None) -> Dataset:
+    """Check one array per model input (same order) and return them as float32 ``[N, *shape[1:]]`` each.
+
+    Every input is checked as :func:`fit_to_input` checks a single one; all inputs (and labels) must hold
+    the same number of samples, and there must be exactly one array per input.
+
+    :param input_shapes: each input's shape, batch first, in the model's input order.
+    :param outputs: the model's number of outputs, to check labels given per output (``y_0``, ``y_1``, ...).
+    :raises DataError: naming the input (``x_1``) and what is wrong with it.
+    """
     label = f"{data.source} ({role} data)"
+    if y_is_scalar(data.y):
+        raise DataError(label, "labels must hold one label per sample.")
+    if len(data.inputs) != len(input_shapes):
+        held = f"{len(data.inputs)} input arrays" if len(data.inputs) > 1 else "one input array"
+        raise DataError(label, f"holds {held}, but the model has {len(input_shapes)} input"
+                               f"{'s' if len(input_shapes) != 1 else ''}.",
+                        ["save one array per input in an .npz, named x_0, x_1, ... in the model's input order "
+                         "(labels y, or y_0, y_1, ... per output)" if len(input_shapes) > 1 else
+                         "save the samples under 'x' (labels under 'y')"])
+    several = len(input_shapes) > 1
+    fitted = [_fit_array(x, tuple(shape), f"{data.source} ({role} data, input x_{i})" if several else label)
+              for i, (x, shape) in enumerate(zip(data.inputs, input_shapes))]
+    counts = [len(x) for x in fitted]
+    if len(set(counts)) > 1:
+        raise DataError(label, "its inputs hold different numbers of samples: "
+                               + ", ".join(f"x_{i} {n}" for i, n in enumerate(counts)) + ".",
+                        ["every input array needs one entry per sample, in the same order"])
+    labels = data.labels
+    if outputs is not None and len(labels) > outputs:
+        raise DataError(label, f"holds labels for {len(labels)} outputs (y_0 ... y_{len(labels) - 1}), but the "
+                               f"model has {outputs} output{'s' if outputs != 1 else ''}.")
+    for j, y in enumerate(labels):
+        if y is not None and len(y) != counts[0]:
+            name = f"y_{j}" if len(labels) > 1 else "y"
+            raise DataError(label, f"has {counts[0]} samples but {len(y)} labels in '{name}'.")
+    return Dataset.of(fitted, labels, data.source)
+
+
+def _fit_array(x: np.ndarray, input_shape: tuple[int, ...], label: str) -> np.ndarray:
+    """One input's samples checked against its shape, as float32 ``[N, *input_shape[1:]]`` (float64 for
+    integers too large for float32 to hold exactly)."""
     if x.dtype.kind not in "biuf":
         raise DataError(label, f"has dtype {x.dtype}; samples must be numbers (float or integer arrays).")
     if x.dtype.kind == "b":
         raise DataError(label, "is boolean; samples must be numbers.")
-    if y_is_scalar(data.y):
-        raise DataError(label, "labels must hold one label per sample.")
     if x.ndim == 0 or x.shape[0] == 0:
         raise DataError(label, "is empty: it holds no samples.")
     wanted = tuple(input_shape[1:])
@@ -272,7 +383,10 @@ def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Data
                 f"the data must be [N, {', '.join(map(str, wanted))}]).",
                 ["check the preprocessing (resize, channels, flattening) that made the data"],
             )
-    x = x.astype(np.float32)
+    # float32, except whole numbers beyond float32's exact range (2**24), which an int32 input must get
+    # unchanged: they stay float64
+    exact = x.dtype.kind in "iu" and x.size and int(np.max(np.abs(x.astype(np.int64)))) > 2**24
+    x = x.astype(np.float64 if exact else np.float32)
     bad = ~np.isfinite(x)
     if bad.any():
         samples = np.unique(np.nonzero(bad.reshape(len(x), -1))[0])
@@ -282,10 +396,7 @@ def fit_to_input(data: Dataset, input_shape: tuple[int, ...], role: str) -> Data
             f"(first: sample {int(samples[0])}).",
             ["remove or repair those samples; calibration ranges would be meaningless"],
         )
-    y = data.y
-    if y is not None and len(y) != len(x):
-        raise DataError(label, f"has {len(x)} samples but {len(y)} labels.")
-    return Dataset(x, y, data.source)
+    return x
 
 
 def y_is_scalar(y: np.ndarray | None) -> bool:
@@ -307,24 +418,36 @@ def calibration_warnings(representative: Dataset, test: Dataset | None) -> list[
             f"only {n} representative samples; at least {RECOMMENDED_CALIBRATION_SAMPLES} are recommended "
             "so that calibrated ranges cover real inputs"
         )
-    r_lo, r_hi = float(representative.x.min()), float(representative.x.max())
+    several = len(representative.inputs) > 1
+    for i, rep_x in enumerate(representative.inputs):
+        # each input is calibrated on its own range, so each is checked on its own
+        where = f" of input x_{i}" if several else ""
+        test_x = test.inputs[i] if test is not None and i < len(test.inputs) else None
+        warnings.extend(_range_warnings(rep_x, test_x, where))
+    return warnings
+
+
+def _range_warnings(rep_x: np.ndarray, test_x: np.ndarray | None, where: str) -> list[str]:
+    """The range warnings of :func:`calibration_warnings` for one input (``where`` names it)."""
+    warnings = []
+    r_lo, r_hi = float(rep_x.min()), float(rep_x.max())
     if r_hi == r_lo:
-        warnings.append(f"every representative value is {r_lo:.4g}; calibration cannot learn a range from that")
+        warnings.append(f"every representative value{where} is {r_lo:.4g}; calibration cannot learn a range from that")
         return warnings
-    if test is None:
+    if test_x is None:
         return warnings
-    t_lo, t_hi = float(test.x.min()), float(test.x.max())
+    t_lo, t_hi = float(test_x.min()), float(test_x.max())
     r_span, t_span = r_hi - r_lo, t_hi - t_lo
     if r_span > 0 and t_span > 0 and max(r_span / t_span, t_span / r_span) >= 10:
         warnings.append(
-            f"representative values span [{r_lo:.4g}, {r_hi:.4g}] but test values span [{t_lo:.4g}, {t_hi:.4g}]: "
-            "the two sets look normalised differently (for example 0-255 against 0-1)"
+            f"representative values{where} span [{r_lo:.4g}, {r_hi:.4g}] but test values span [{t_lo:.4g}, "
+            f"{t_hi:.4g}]: the two sets look normalised differently (for example 0-255 against 0-1)"
         )
     elif r_span > 0:
         outside = max(r_lo - t_lo, t_hi - r_hi, 0.0) / r_span
         if outside > 0.1:
             warnings.append(
-                f"test values reach {outside:.0%} beyond the calibrated range [{r_lo:.4g}, {r_hi:.4g}]; "
+                f"test values{where} reach {outside:.0%} beyond the calibrated range [{r_lo:.4g}, {r_hi:.4g}]; "
                 "those inputs will be clipped. Calibrate on data that covers what the model will see"
             )
     return warnings

@@ -58,6 +58,16 @@ def run_tflite(model: bytes, inputs: np.ndarray) -> np.ndarray:
     :param inputs: samples already in the input tensor's dtype, shape ``[N, *input_shape[1:]]``.
     :returns: the raw outputs, shape ``[N, *output_shape[1:]]``.
     """
+    return run_tflite_tensors(model, [inputs])[0]
+
+
+def run_tflite_tensors(model: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Run a model with any number of inputs and outputs on TensorFlow Lite's reference kernels, one
+    sample at a time.
+
+    :param inputs: one array per input tensor (model order), each ``[N, *shape[1:]]`` in its dtype.
+    :returns: one array per output tensor (model order), each ``[N, *shape[1:]]``.
+    """
     from edgekit.loading import import_tensorflow
 
     tf = import_tensorflow()
@@ -69,14 +79,16 @@ def run_tflite(model: bytes, inputs: np.ndarray) -> np.ndarray:
             interpreter.allocate_tensors()
         except Exception as exc:  # noqa: BLE001
             raise InterpreterCrash(f"TensorFlow Lite cannot run the model: {exc}") from exc
-    in_index = interpreter.get_input_details()[0]["index"]
-    out_index = interpreter.get_output_details()[0]["index"]
-    outputs = []
-    for sample in inputs:
-        interpreter.set_tensor(in_index, sample[np.newaxis])
+    in_indices = [d["index"] for d in interpreter.get_input_details()]
+    out_indices = [d["index"] for d in interpreter.get_output_details()]
+    outputs: list[list[np.ndarray]] = [[] for _ in out_indices]
+    for n in range(len(inputs[0])):
+        for index, array in zip(in_indices, inputs):
+            interpreter.set_tensor(index, array[n][np.newaxis])
         interpreter.invoke()
-        outputs.append(interpreter.get_tensor(out_index)[0].copy())
-    return np.stack(outputs)
+        for collected, index in zip(outputs, out_indices):
+            collected.append(interpreter.get_tensor(index)[0].copy())
+    return [np.stack(collected) for collected in outputs]
 
 
 def run_tflm(model: bytes, inputs: np.ndarray, timeout_s: float = TFLM_TIMEOUT_S) -> np.ndarray:
@@ -197,6 +209,16 @@ def _describe_crash(returncode: int, stderr: str) -> str:
     return f"{what} while running the model" + (f":\n{tail}" if tail else ".")
 
 
+def identical_samples(reference: np.ndarray, other: np.ndarray, step: float | None = None) -> np.ndarray:
+    """Per sample, True when its outputs are identical (float outputs compared in steps of ``step``)."""
+    if reference.shape != other.shape:
+        return np.zeros(len(reference), dtype=bool)
+    if reference.dtype.kind == "f":
+        reference = np.round(reference.astype(np.float64) / (step or 1.0))
+        other = np.round(other.astype(np.float64) / (step or 1.0))
+    return np.all(reference.reshape(len(reference), -1) == other.reshape(len(other), -1), axis=1)
+
+
 def compare_outputs(reference: np.ndarray, other: np.ndarray, step: float | None = None) -> tuple[float, int]:
     """Fraction of samples whose outputs are identical, and the largest difference in output LSBs.
 
@@ -205,17 +227,18 @@ def compare_outputs(reference: np.ndarray, other: np.ndarray, step: float | None
     """
     if reference.shape != other.shape:
         return 0.0, -1
+    same = identical_samples(reference, other, step)
     if reference.dtype.kind == "f":
         reference = np.round(reference.astype(np.float64) / (step or 1.0))
         other = np.round(other.astype(np.float64) / (step or 1.0))
-    same = np.all(reference.reshape(len(reference), -1) == other.reshape(len(other), -1), axis=1)
     diff = int(np.max(np.abs(reference.astype(np.int64) - other.astype(np.int64)))) if reference.size else 0
     return float(same.mean()) if len(same) else 1.0, diff
 
 
-def output_step(info: ModelInfo) -> float | None:
-    """The int8 step behind the model's first output: its own scale, or that of the DEQUANTIZE feeding it."""
-    out = info.output_tensors[0]
+def output_step(info: ModelInfo, index: int = 0) -> float | None:
+    """The integer step behind the model's output ``index``: its own scale, or that of the DEQUANTIZE
+    feeding it."""
+    out = info.output_tensors[index]
     if out.quantization is not None:
         return out.quantization.scales[0]
     for op in info.operators:
@@ -223,8 +246,3 @@ def output_step(info: ModelInfo) -> float | None:
             source = info.tensors[op.inputs[0]]
             return source.quantization.scales[0] if source.quantization is not None else None
     return None
-
-
-def io_tensors(info: ModelInfo) -> tuple[TensorInfo, TensorInfo]:
-    """The single input and output tensor of a model (edgekit's quantize stage handles single-I/O models)."""
-    return info.input_tensors[0], info.output_tensors[0]

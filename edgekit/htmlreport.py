@@ -129,15 +129,12 @@ def _quantization_section(report: dict | None) -> str:
     if report.get("float_bytes"):
         rows.append(("size", f"float {report['float_bytes']:,} B → int8 {report['int8_bytes']:,} B"))
     parts = [head, _table(rows)]
-    metric = report.get("metric")
-    if metric:
-        percent = metric["name"] == "accuracy"
-        bars = [(label, metric[key]) for label, key in (("float", "float_model"), ("int8 (TFLite)", "int8_tflite"),
-                                                       ("int8 (TFLM)", "int8_tflm")) if metric.get(key) is not None]
-        parts.append(f"<h3>{_e(metric['name'])} on the test data</h3>")
-        parts.append(_bar_chart("quant-accuracy", [(label, value, PALETTE[i]) for i, (label, value) in enumerate(bars)],
-                                1.0 if percent else max(v for _, v in bars) or 1.0,
-                                lambda v: figure(v, metric["name"])))
+    # a chart per scored output when the model has several outputs, else the one output's
+    per_output = report.get("output_metrics") or []
+    scored = [(j, m) for j, m in enumerate(per_output) if m] if per_output else \
+        [(None, report["metric"])] if report.get("metric") else []
+    parts += _metric_charts("quant-accuracy", scored, "on the test data",
+                            (("float", "float_model"), ("int8 (TFLite)", "int8_tflite"), ("int8 (TFLM)", "int8_tflm")))
     layers = report.get("layers") or []
     if layers:
         parts.append("<h3>Per-layer quantization error (SQNR in dB, higher is better; below 15 dB usually costs "
@@ -232,18 +229,43 @@ def _validation_section(result: dict | None) -> str:
     if result.get("mismatched_samples"):
         rows.append(("differing samples", ", ".join(map(str, result["mismatched_samples"]))))
     parts = [head, _table(rows)]
-    accuracy = result.get("accuracy")
-    if accuracy:
-        percent = accuracy["name"] == "accuracy"
-        bars = [(label, accuracy[key], PALETTE[i]) for i, (label, key) in enumerate(
-            (("float model (host)", "float_model"), ("int8 (host TFLM)", "host_int8"), ("int8 (device)", "device")))
-            if accuracy.get(key) is not None]
-        parts.append(f"<h3>{_e(accuracy['name'])} on {samples} samples</h3>")
-        parts.append(_bar_chart("validation-accuracy", bars, 1.0 if percent else max(v for _, v, _ in bars) or 1.0,
-                                lambda v: figure(v, accuracy["name"])))
+    outputs = result.get("outputs") or []
+    if len(outputs) > 1:
+        # one row per output tensor: its own exactness and quality
+        parts.append("<h3>Per output</h3><table><tr><th>output</th><th>type</th><th>identical to the host TFLM</th>"
+                     "<th>largest difference (LSB)</th><th>quality (device / host int8 / float)</th></tr>")
+        for output in outputs:
+            a = output.get("accuracy")
+            quality = (f"{a['name']}: {figure(a['device'], a['name'])} / {figure(a['host_int8'], a['name'])} / "
+                       f"{figure(a['float_model'], a['name'])}") if a else "no labels"
+            same = int(output["identical"])
+            parts.append(f"<tr><td>{_e(output['index'])} {_e(output['name'])}</td><td>{_e(output['dtype'])}</td>"
+                         f"<td class=\"num\"><span class=\"{'ok' if same == samples else 'bad'}\">{same} of "
+                         f"{samples}</span></td><td class=\"num\">{_e(output['max_abs_diff'])}</td>"
+                         f"<td>{_e(quality)}</td></tr>")
+        parts.append("</table>")
+    scored = [(o["index"], o["accuracy"]) for o in outputs if o.get("accuracy")] if len(outputs) > 1 else \
+        [(None, result["accuracy"])] if result.get("accuracy") else []
+    parts += _metric_charts("validation-accuracy", scored, f"on {samples} samples",
+                            (("float model (host)", "float_model"), ("int8 (host TFLM)", "host_int8"),
+                             ("int8 (device)", "device")))
     for note in result.get("notes", []):
         parts.append(f"<p class=\"note\">{_e(note)}</p>")
     return "".join(parts) + "</section>"
+
+
+def _metric_charts(chart: str, scored: list[tuple[int | None, dict]], where: str,
+                   series: tuple[tuple[str, str], ...]) -> list[str]:
+    """A heading and bars per quality figure, each measured several ways (``series``: label, key in the
+    figure); ``scored`` pairs an output index (None for a one-output model) with its figure."""
+    parts = []
+    for j, metric in scored:
+        bars = [(label, metric[key], PALETTE[i]) for i, (label, key) in enumerate(series) if metric.get(key) is not None]
+        top = 1.0 if metric["name"] == "accuracy" else max((v for _, v, _ in bars), default=1.0) or 1.0
+        parts.append(f"<h3>{_e(metric['name'])}{'' if j is None else f' of output {j}'} {where}</h3>")
+        parts.append(_bar_chart(chart + ("" if j is None else f"-{j}"), bars, top,
+                                lambda v, name=metric["name"]: figure(v, name)))
+    return parts
 
 
 # --- charts ---------------------------------------------------------------------------------------------

@@ -31,7 +31,12 @@ KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A float model ready for conversion: how to call it and what its single input and output look like."""
+    """A float model ready for conversion: how to call it and what its inputs and outputs look like.
+
+    ``input_shape``, ``input_dtype``, ``output_shape`` and ``call`` describe the first input and output
+    (a model's only ones, usually); ``input_shapes``, ``output_shapes`` and ``call_many`` (one array per
+    input in, one per output out) cover a model with several.
+    """
 
     source: str
     kind: str  # "keras3", "tf_keras" or "saved_model"
@@ -41,6 +46,17 @@ class LoadedModel:
     output_shape: tuple[int, ...]
     call: Callable[[Any], Any]  # float batch -> float output tensor (inside tf.function or eagerly)
     batch_size: int | None = None  # a batch size the model's signature fixes, if any
+    input_shapes: tuple[tuple[int, ...], ...] = ()  # every input's, in the model's order (batch fixed at 1)
+    output_shapes: tuple[tuple[int, ...], ...] = ()
+    call_many: Callable[[list[Any]], list[Any]] | None = None  # one batch per input -> one output per output
+
+    def __post_init__(self) -> None:
+        if not self.input_shapes:
+            object.__setattr__(self, "input_shapes", (self.input_shape,))
+        if not self.output_shapes:
+            object.__setattr__(self, "output_shapes", (self.output_shape,))
+        if self.call_many is None:
+            object.__setattr__(self, "call_many", lambda xs: [self.call(xs[0])])
 
     @property
     def is_keras(self) -> bool:
@@ -102,7 +118,7 @@ def load_model(model: Any, custom_objects: dict[str, Any] | None = None) -> Load
     :param model: a path (SavedModel directory, ``.keras``, ``.h5``) or a Keras model object.
     :param custom_objects: custom layers or functions needed to deserialize a Keras file.
     :raises ModelError: when the path is missing or unreadable, the format is unknown, or the model does not
-        have exactly one input and one output of a fixed shape.
+        have fixed input and output shapes.
     """
     tf = import_tensorflow()
     if not isinstance(model, (str, Path)):
@@ -202,23 +218,29 @@ def _from_keras_object(obj: Any, source: str) -> LoadedModel:
     except (AttributeError, ValueError) as exc:
         raise ModelError(source, "has not been built, so its input shape is unknown.",
                          ["start the model with keras.Input(shape=...) or call model.build(input_shape)"]) from exc
-    if len(inputs) != 1 or len(outputs) != 1:
-        raise ModelError(
-            source,
-            f"has {len(inputs)} inputs and {len(outputs)} outputs; edgekit quantizes models with one of each.",
-        )
-    input_shape = _fixed_shape(source, tuple(inputs[0].shape), "input")
-    output_shape = _fixed_shape(source, tuple(outputs[0].shape), "output")
-    dtype = inputs[0].dtype
-    dtype = getattr(dtype, "name", dtype)
+    if not inputs or not outputs:
+        raise ModelError(source, f"has {len(inputs)} inputs and {len(outputs)} outputs; it needs at least one of each.")
+    input_shapes = tuple(_fixed_shape(source, tuple(t.shape), "input") for t in inputs)
+    output_shapes = tuple(_fixed_shape(source, tuple(t.shape), "output") for t in outputs)
+    dtypes = {str(getattr(t.dtype, "name", t.dtype)) for t in inputs}
+    several_in, several_out = len(inputs) > 1, len(outputs) > 1
+
+    def call_many(xs: list[Any]) -> list[Any]:
+        # a Keras model with several inputs takes a list (in model.inputs order) and returns a list
+        result = obj(list(xs) if several_in else xs[0], training=False)
+        return list(result) if several_out else [result]
+
     return LoadedModel(
         source=source,
         kind=kind,
         model=obj,
-        input_shape=input_shape,
-        input_dtype=str(dtype),
-        output_shape=output_shape,
-        call=lambda x: obj(x, training=False),
+        input_shape=input_shapes[0],
+        input_dtype=sorted(dtypes)[0] if len(dtypes) == 1 else "mixed (" + ", ".join(sorted(dtypes)) + ")",
+        output_shape=output_shapes[0],
+        call=lambda x: call_many([x])[0],
+        input_shapes=input_shapes,
+        output_shapes=output_shapes,
+        call_many=call_many,
     )
 
 
@@ -255,26 +277,32 @@ def _from_saved_model(tf, path: Path) -> LoadedModel:
     name = "serving_default" if "serving_default" in signatures else sorted(signatures)[0]
     signature = signatures[name]
     _, kwargs = signature.structured_input_signature
-    if len(kwargs) != 1:
-        raise ModelError(path, f"signature '{name}' has {len(kwargs)} inputs; edgekit quantizes models with one.")
-    input_name, spec = next(iter(kwargs.items()))
     outputs = signature.structured_outputs
-    if len(outputs) != 1:
-        raise ModelError(path, f"signature '{name}' has {len(outputs)} outputs; edgekit quantizes models with one.")
-    output_name, out_spec = next(iter(outputs.items()))
-    input_shape = _fixed_shape(str(path), spec.shape, "input")
-    fixed_batch = spec.shape[0] if spec.shape.rank else None
+    if not kwargs or not outputs:
+        raise ModelError(path, f"signature '{name}' has {len(kwargs)} inputs and {len(outputs)} outputs; it needs "
+                               "at least one of each.")
+    # A signature's inputs and outputs are named, not ordered: edgekit takes them in name order.
+    input_names, output_names = sorted(kwargs), sorted(outputs)
+    specs = [kwargs[n] for n in input_names]
+    input_shapes = tuple(_fixed_shape(str(path), spec.shape, "input") for spec in specs)
+    output_shapes = tuple(_fixed_shape(str(path), outputs[n].shape, "output") for n in output_names)
+    fixed_batch = specs[0].shape[0] if specs[0].shape.rank else None
 
-    def call(x):
-        return signature(**{input_name: x})[output_name]
+    def call_many(xs: list[Any]) -> list[Any]:
+        produced = signature(**dict(zip(input_names, xs)))
+        return [produced[n] for n in output_names]
 
+    dtypes = sorted({spec.dtype.name for spec in specs})
     return LoadedModel(
         source=str(path),
         kind="saved_model",
         model=loaded,  # keep the object alive: the signature's variables belong to it
-        input_shape=input_shape,
-        input_dtype=spec.dtype.name,
-        output_shape=_fixed_shape(str(path), out_spec.shape, "output"),
-        call=call,
+        input_shape=input_shapes[0],
+        input_dtype=dtypes[0] if len(dtypes) == 1 else "mixed (" + ", ".join(dtypes) + ")",
+        output_shape=output_shapes[0],
+        call=lambda x: call_many([x])[0],
         batch_size=int(fixed_batch) if fixed_batch is not None else None,
+        input_shapes=input_shapes,
+        output_shapes=output_shapes,
+        call_many=call_many,
     )

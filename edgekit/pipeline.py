@@ -216,10 +216,12 @@ def choose_runtime_template(board: Board, runtime: str | None, template: str | N
         candidate = load_template(name)
         if candidate.runtime == runtime:
             return candidate
-    reasons = {"tflm": "TFLM's sources cannot be compiled for it here; use --runtime edgekit",
-               "edgekit": "the edgekit runtime runs on the emulated boards and the host in this version; "
-                          "use --runtime tflm"}
-    raise TemplateError(f"no {runtime} firmware template for {board.id}", [reasons[runtime]])
+    if runtime == "tflm":
+        from edgekit.render import tflm_advice
+
+        raise TemplateError(f"no tflm firmware template for {board.id}", [tflm_advice(board)])
+    raise TemplateError(f"no {runtime} firmware template for {board.id}",
+                        [f"its templates: {', '.join(board.templates)}; pass --runtime tflm or leave --runtime out"])
 
 
 def _quantize(model_path: Path, rep_data: str | None):

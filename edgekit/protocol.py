@@ -169,6 +169,26 @@ class DeviceInfo:
         return sum(t.size for t in self.outputs)
 
 
+def join_inputs(tensors: list[bytes]) -> bytes:
+    """A run request's payload: every input tensor's bytes, in the model's input order."""
+    return b"".join(tensors)
+
+
+def split_outputs(outputs: bytes, sizes: list[int]) -> list[bytes]:
+    """A run reply's outputs (after the latency) cut into one piece per output tensor of ``sizes`` bytes.
+
+    :raises DeviceError: when the reply holds another number of bytes than the outputs add up to.
+    """
+    if len(outputs) != sum(sizes):
+        raise DeviceError(f"the device replied with {len(outputs)} output bytes, expected {sum(sizes)} "
+                          f"({' + '.join(map(str, sizes))})", ["the device runs another model: build and flash this one"])
+    pieces, offset = [], 0
+    for size in sizes:
+        pieces.append(outputs[offset:offset + size])
+        offset += size
+    return pieces
+
+
 def parse_info(payload: bytes) -> DeviceInfo:
     """Decode an info reply; :class:`DeviceError` when it is too short for what it announces or speaks
     another version of the protocol."""

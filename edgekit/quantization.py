@@ -27,7 +27,7 @@ import numpy as np
 
 from edgekit import host
 from edgekit.compat import IO_TYPES, check_full_integer
-from edgekit.datasets import Dataset, calibration_warnings, fit_to_input, load_dataset
+from edgekit.datasets import Dataset, calibration_warnings, fit_to_inputs, load_dataset
 from edgekit.errors import EdgekitError, InterpreterCrash, ModelError, QuantizationError
 from edgekit.loading import quiet_native_stderr
 from edgekit.reader import ModelInfo, read_model, read_model_file
@@ -117,19 +117,28 @@ def quantize(
         raise QuantizationError(
             f"'{loaded.source}' takes {loaded.input_dtype} input; quantization needs a float model."
         )
-    # edgekit.streaming: a seeded sample of data of any size (streams read in batches), test data whole
-    # unless it streams
-    from edgekit.streaming import load_sample
+    shapes, outputs = loaded.input_shapes, len(loaded.output_shapes)
+    if len(shapes) == 1:
+        # edgekit.streaming: a seeded sample of data of any size (streams read in batches), test data whole
+        # unless it streams
+        from edgekit.streaming import load_sample
 
-    rep = fit_to_input(load_sample(rep_data, loaded.input_shape, rep_samples, seed, image_range, "representative"),
-                       loaded.input_shape, "representative")
-    test = None
-    if test_data is not None:
-        test = fit_to_input(load_sample(test_data, loaded.input_shape, None, seed, image_range, "test",
-                                        sample_arrays=False), loaded.input_shape, "test")
+        rep = fit_to_inputs(load_sample(rep_data, loaded.input_shape, rep_samples, seed, image_range,
+                                        "representative"), shapes, "representative", outputs)
+        test = None
+        if test_data is not None:
+            test = fit_to_inputs(load_sample(test_data, loaded.input_shape, None, seed, image_range, "test",
+                                             sample_arrays=False), shapes, "test", outputs)
+    else:  # several inputs: arrays x_0, x_1, ... in memory, checked input by input
+        rep = fit_to_inputs(load_dataset(rep_data, input_shape=loaded.input_shape, image_range=image_range),
+                            shapes, "representative", outputs)
+        test = None
+        if test_data is not None:
+            test = fit_to_inputs(load_dataset(test_data, input_shape=loaded.input_shape, image_range=image_range),
+                                 shapes, "test", outputs)
     warnings = calibration_warnings(rep, test)
 
-    float_call = loaded.call
+    float_call = loaded.call_many
     target_call = float_call
     if qat:
         if train_data is None:
@@ -137,6 +146,11 @@ def quantize(
                 "QAT needs labelled training data.\nThings to try:\n  - pass --train-data with inputs under "
                 "'x' and labels under 'y', or drop --qat"
             )
+        if len(shapes) > 1 or outputs > 1:
+            raise QuantizationError(
+                f"QAT trains models with one input and one output; this one has {len(shapes)} and {outputs}.\n"
+                "Things to try:\n  - quantize it without --qat (post-training quantization takes several "
+                "inputs and outputs)")
         from edgekit.qat import train_qat
 
         from edgekit.streaming import open_training
@@ -144,18 +158,19 @@ def quantize(
         train = open_training(train_data, loaded.input_shape, image_range)  # a stream, or arrays in memory
         trained = train_qat(loaded, train, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                             strategy=dist, strategy_name=strategy, checkpoint_dir=checkpoint_dir)
-        target_call = lambda x: trained(x, training=False)  # noqa: E731
+        target_call = lambda xs: [trained(xs[0], training=False)]  # noqa: E731
 
     log.info("converting %s to a full-integer model (%s I/O)", loaded.source, io_type)
-    float_fn = _frozen_function(tf, float_call, loaded.input_shape)
-    target_fn = float_fn if target_call is float_call else _frozen_function(tf, target_call, loaded.input_shape)
+    float_fn = _frozen_function_many(tf, float_call, shapes)
+    target_fn = float_fn if target_call is float_call else _frozen_function_many(tf, target_call, shapes)
     float_bytes = _convert(tf, float_fn, None, None)
-    int8_bytes = _convert(tf, target_fn, rep.x, io_type)
+    int8_bytes = _convert(tf, target_fn, rep.inputs, io_type)
     info = read_model(int8_bytes, source="converted model")
     check_full_integer(info, io_type, source="converted model")
+    _check_io_order(info, shapes, outputs)
 
-    metric, agreement, max_diff, run_warnings = _evaluate(
-        int8_bytes, info, test, rep, float_outputs=lambda x: _batched(float_call, x, loaded.batch_size)
+    metrics, agreement, max_diff, run_warnings = _evaluate(
+        int8_bytes, info, test, rep, float_outputs=lambda xs: _batched(float_call, xs, loaded.batch_size)
     )
     warnings += run_warnings
     layers: tuple[LayerError, ...] = ()
@@ -164,7 +179,7 @@ def quantize(
         warnings.append("per-layer error is measured for post-training quantization only; run without --qat to see it")
     elif layer_errors:
         try:
-            layers = _layer_errors(tf, target_fn, rep.x, test.x if test is not None else rep.x)
+            layers = _layer_errors(tf, target_fn, rep.inputs, test.inputs if test is not None else rep.inputs)
         except Exception as exc:  # noqa: BLE001 - the debugger is a diagnostic; losing it is not fatal
             first_line = (str(exc).splitlines() or [""])[0][:200]
             message = f"per-layer error could not be measured ({type(exc).__name__}: {first_line})"
@@ -178,12 +193,13 @@ def quantize(
         ops=info.ops,
         calibration_samples=min(len(rep), MAX_CALIBRATION_SAMPLES),
         test_samples=len(test) if test is not None else 0,
-        metric=metric,
+        metric=next((m for m in metrics if m is not None), None),
         tflite_tflm_agreement=agreement,
         tflite_tflm_max_diff=max_diff,
         layers=layers,
         warnings=tuple(warnings),
         seconds=time.perf_counter() - started,
+        output_metrics=tuple(metrics) if len(metrics) > 1 else (),
     )
     return _finish(QuantizeResult(int8_bytes, info, report))
 
@@ -201,40 +217,63 @@ def _pass_through(path: Path, test_data: Any, io_type: str, image_range: str, st
     check_full_integer(info, io_type, source=str(path))
     test = None
     if test_data is not None:
-        shape = info.input_tensors[0].shape
-        test = fit_to_input(load_dataset(test_data, input_shape=shape, image_range=image_range), shape, "test")
-    metric, agreement, max_diff, warnings = _evaluate(data, info, test, None, float_outputs=None)
+        shapes = [t.shape for t in info.input_tensors]
+        test = fit_to_inputs(load_dataset(test_data, input_shape=shapes[0], image_range=image_range), shapes, "test",
+                             len(info.outputs))
+    metrics, agreement, max_diff, warnings = _evaluate(data, info, test, None, float_outputs=None)
     report = QuantReport(
         source=str(path), mode="tflite", io_type=io_type, float_bytes=None, int8_bytes=len(data), ops=info.ops,
-        calibration_samples=0, test_samples=len(test) if test is not None else 0, metric=metric,
+        calibration_samples=0, test_samples=len(test) if test is not None else 0,
+        metric=next((m for m in metrics if m is not None), None),
         tflite_tflm_agreement=agreement, tflite_tflm_max_diff=max_diff, warnings=tuple(warnings),
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, output_metrics=tuple(metrics) if len(metrics) > 1 else (),
     )
     return _finish(QuantizeResult(data, info, report))
 
 
 def _frozen_function(tf, call: Callable[[Any], Any], input_shape: tuple[int, ...]):
-    """Trace ``call`` with a batch of 1 and fold its variables into constants.
+    """Trace ``call`` (one input tensor in, one output out) with a batch of 1 and fold its variables into
+    constants.
 
     Keras 3 variables are not tracked by the TFLite converter, so a traced Keras 3 model would convert
     with READ_VARIABLE ops and no weights; freezing makes the graph self-contained for every model kind.
     """
+    return _frozen_function_many(tf, lambda xs: [call(xs[0])], (input_shape,))
+
+
+def _frozen_function_many(tf, call: Callable[[list[Any]], list[Any]], input_shapes: tuple[tuple[int, ...], ...]):
+    """:func:`_frozen_function` for a model with any number of inputs and outputs: ``call`` takes one
+    tensor per input and returns one per output. The traced function's arguments are the inputs in order
+    and it returns a tuple of the outputs in order; the converter keeps both orders (checked after
+    conversion by :func:`_check_io_order`)."""
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-    spec = tf.TensorSpec(input_shape, tf.float32)
-    concrete = tf.function(lambda x: call(x)).get_concrete_function(spec)
-    return convert_variables_to_constants_v2(concrete)
+    specs = [tf.TensorSpec(shape, tf.float32, name=f"input_{i}") for i, shape in enumerate(input_shapes)]
+    if len(specs) == 1:
+        traced = tf.function(lambda x: call([x])[0])
+    else:
+        traced = tf.function(lambda *xs: tuple(call(list(xs))))
+    return convert_variables_to_constants_v2(traced.get_concrete_function(*specs))
 
 
-def _convert(tf, function, rep_x: np.ndarray | None, io_type: str | None) -> bytes:
-    """Convert a frozen function: float when ``rep_x`` is None, full integer otherwise."""
+def _check_io_order(info: ModelInfo, input_shapes: tuple[tuple[int, ...], ...], outputs: int) -> None:
+    """The converted model has the float model's inputs and outputs, in the same order and shapes: the
+    data's x_0, x_1, ... and y_0, y_1, ... are matched to tensors by position."""
+    got = [tuple(t.shape) for t in info.input_tensors]
+    if len(got) != len(input_shapes) or len(info.outputs) != outputs or \
+            any(g[1:] != tuple(w[1:]) for g, w in zip(got, input_shapes)):
+        raise QuantizationError(
+            f"the converted model's inputs {got} and {len(info.outputs)} outputs do not match the float model's "
+            f"{[list(s) for s in input_shapes]} and {outputs} outputs; edgekit cannot tell which data array feeds "
+            "which input.\nThings to try:\n  - report this model to edgekit's developers")
+
+
+def _convert(tf, function, rep_inputs: tuple[np.ndarray, ...] | None, io_type: str | None) -> bytes:
+    """Convert a frozen function: float when ``rep_inputs`` is None, full integer otherwise, calibrated on
+    one array of samples per input."""
     converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
-    if rep_x is not None:
-        samples = rep_x[:MAX_CALIBRATION_SAMPLES]
-
-        def representative():
-            for sample in samples:
-                yield [sample[np.newaxis].astype(np.float32)]
+    if rep_inputs is not None:
+        representative = _representative(rep_inputs, MAX_CALIBRATION_SAMPLES)
 
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = representative
@@ -261,10 +300,25 @@ def _convert(tf, function, rep_x: np.ndarray | None, io_type: str | None) -> byt
         raise QuantizationError(message) from exc
 
 
-def _batched(call: Callable[[Any], Any], x: np.ndarray, fixed_batch: int | None) -> np.ndarray:
-    """Run the float model over ``x`` in batches (of the model's fixed batch size, if it has one)."""
+def _representative(inputs: tuple[np.ndarray, ...], count: int) -> Callable[[], Any]:
+    """The converter's representative dataset: for each of the first ``count`` samples, a list with one
+    batch of 1 per model input, in input order."""
+    samples = [x[:count] for x in inputs]
+
+    def generate():
+        for n in range(len(samples[0])):
+            yield [x[n][np.newaxis].astype(np.float32) for x in samples]
+
+    return generate
+
+
+def _batched(call: Callable[[list[Any]], list[Any]], xs: tuple[np.ndarray, ...] | list[np.ndarray],
+             fixed_batch: int | None) -> list[np.ndarray]:
+    """Run the float model over one array per input in batches (of the model's fixed batch size, if it
+    has one); one array per output."""
     batch = fixed_batch or 256
-    return np.concatenate([np.asarray(call(x[i:i + batch])) for i in range(0, len(x), batch)])
+    parts = [[np.asarray(o) for o in call([x[i:i + batch] for x in xs])] for i in range(0, len(xs[0]), batch)]
+    return [np.concatenate([p[j] for p in parts]) for j in range(len(parts[0]))]
 
 
 def _evaluate(
@@ -272,22 +326,27 @@ def _evaluate(
     info: ModelInfo,
     test: Dataset | None,
     rep: Dataset | None,
-    float_outputs: Callable[[np.ndarray], np.ndarray] | None,
-) -> tuple[Metric | None, float | None, int | None, list[str]]:
-    """Run the int8 model on TFLite and on TFLM; with labelled test data, score float and int8 models."""
+    float_outputs: Callable[[tuple[np.ndarray, ...]], list[np.ndarray]] | None,
+) -> tuple[list[Metric | None], float | None, int | None, list[str]]:
+    """Run the int8 model on TFLite and on TFLM; with labelled test data, score float and int8 models,
+    one figure per output (None for an output without labels)."""
     warnings: list[str] = []
     samples = test if test is not None else rep
     if samples is None:
-        return None, None, None, warnings
-    x = samples.x if test is not None else samples.x[:DEBUG_SAMPLES]
-    in_tensor, out_tensor = host.io_tensors(info)
-    x_int = host.quantize_values(x, in_tensor)
-    tflite_raw = host.run_tflite(model, x_int)
+        return [None] * len(info.outputs), None, None, warnings
+    xs = samples.inputs if test is not None else tuple(x[:DEBUG_SAMPLES] for x in samples.inputs)
+    x_int = [host.quantize_values(x, t) for x, t in zip(xs, info.input_tensors)]
+    tflite_raw = host.run_tflite_tensors(model, x_int)
     agreement = max_diff = None
     tflm_raw = None
     try:
-        tflm_raw = host.run_tflm(model, x_int)
-        agreement, max_diff = host.compare_outputs(tflite_raw, tflm_raw, host.output_step(info))
+        tflm_raw = host.run_tflm_tensors(model, x_int)
+        same = np.ones(len(xs[0]), dtype=bool)
+        max_diff = 0
+        for j, (lite, micro) in enumerate(zip(tflite_raw, tflm_raw)):
+            same &= host.identical_samples(lite, micro, host.output_step(info, j))
+            max_diff = max(max_diff, host.compare_outputs(lite, micro, host.output_step(info, j))[1])
+        agreement = float(same.mean()) if len(same) else 1.0
         if agreement < 1.0:
             warnings.append(
                 f"TFLite and the TFLM interpreter disagree on {1 - agreement:.1%} of samples "
@@ -295,15 +354,19 @@ def _evaluate(
             )
     except InterpreterCrash as exc:
         warnings.append(f"the TFLM interpreter could not run the model: {exc}")
-    if test is None or test.y is None:
-        return None, agreement, max_diff, warnings
-    y = test.y
-    float_score = score(y, float_outputs(test.x)) if float_outputs is not None else None
-    tflite_score = score(y, host.dequantize_values(tflite_raw, out_tensor))
-    tflm_score = score(y, host.dequantize_values(tflm_raw, out_tensor)) if tflm_raw is not None else None
-    name = "accuracy" if is_classification(y, tflite_raw) else "mse"
-    return Metric(name, float_score[1] if float_score else None, tflite_score[1],
-                  tflm_score[1] if tflm_score else None), agreement, max_diff, warnings
+    metrics: list[Metric | None] = [None] * len(info.outputs)
+    if test is None or all(y is None for y in test.labels):
+        return metrics, agreement, max_diff, warnings
+    float_raw = float_outputs(test.inputs) if float_outputs is not None else None
+    for j, (y, tensor) in enumerate(zip(test.labels, info.output_tensors)):
+        if y is None:
+            continue
+        float_score = score(y, float_raw[j]) if float_raw is not None else None
+        tflite_score = score(y, host.dequantize_values(tflite_raw[j], tensor))
+        tflm_score = score(y, host.dequantize_values(tflm_raw[j], tensor)) if tflm_raw is not None else None
+        metrics[j] = Metric(tflite_score[0], float_score[1] if float_score else None, tflite_score[1],
+                            tflm_score[1] if tflm_score else None)
+    return metrics, agreement, max_diff, warnings
 
 
 def class_ids(labels: np.ndarray, outputs_shape: tuple[int, ...]) -> np.ndarray | None:
@@ -339,7 +402,8 @@ def score(labels: np.ndarray, outputs: np.ndarray) -> tuple[str, float]:
     return "mse", float(np.mean((outputs.reshape(labels.shape) - labels) ** 2)) if outputs.size == labels.size else float("nan")
 
 
-def _layer_errors(tf, function, rep_x: np.ndarray, debug_x: np.ndarray) -> tuple[LayerError, ...]:
+def _layer_errors(tf, function, rep_inputs: tuple[np.ndarray, ...],
+                  debug_inputs: tuple[np.ndarray, ...]) -> tuple[LayerError, ...]:
     """Per-layer SQNR from TensorFlow's QuantizationDebugger: output power over quantization-noise power.
 
     The debugger runs each quantized op on the same (quantized) inputs as its float twin, so the error of
@@ -349,9 +413,7 @@ def _layer_errors(tf, function, rep_x: np.ndarray, debug_x: np.ndarray) -> tuple
 
     converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    calibration = rep_x[:MAX_CALIBRATION_SAMPLES]
-    debug = debug_x[:DEBUG_SAMPLES]
-    converter.representative_dataset = lambda: ([s[np.newaxis]] for s in calibration)
+    converter.representative_dataset = _representative(rep_inputs, MAX_CALIBRATION_SAMPLES)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
 
     def signal_power(_float_values: np.ndarray, quant_values: np.ndarray, scale: float, zero_point: int) -> float:
@@ -368,7 +430,7 @@ def _layer_errors(tf, function, rep_x: np.ndarray, debug_x: np.ndarray) -> tuple
         py_warnings.simplefilter("ignore")
         debugger = tf.lite.experimental.QuantizationDebugger(
             converter=converter,
-            debug_dataset=lambda: ([s[np.newaxis]] for s in debug),
+            debug_dataset=_representative(debug_inputs, DEBUG_SAMPLES),
             debug_options=tf.lite.experimental.QuantizationDebugOptions(
                 layer_direct_compare_metrics={"signal_power": signal_power}
             ),

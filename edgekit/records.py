@@ -49,7 +49,7 @@ class QuantReport:
     ops: tuple[str, ...]
     calibration_samples: int
     test_samples: int
-    metric: Metric | None
+    metric: Metric | None  # the first scored output's (the only output's, usually)
     #: fraction of test samples whose int8 outputs are identical on TFLite and on the TFLM interpreter
     tflite_tflm_agreement: float | None
     tflite_tflm_max_diff: int | None
@@ -57,6 +57,8 @@ class QuantReport:
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: one figure per model output (None where that output has no labels); filled for several outputs
+    output_metrics: tuple[Metric | None, ...] = ()
 
     @property
     def ratio(self) -> float | None:

@@ -55,7 +55,7 @@ _ENV = Environment(
     autoescape=False,
 )
 
-#: TFLite tensor type -> (C type, protocol dtype code); int16 is listed so that it gets a clear refusal.
+#: TFLite tensor type -> (C type, protocol dtype code).
 _C_TYPES = {
     "INT8": ("int8_t", 1),
     "UINT8": ("uint8_t", 2),
@@ -63,7 +63,7 @@ _C_TYPES = {
     "INT32": ("int32_t", 4),
     "FLOAT32": ("float", 5),
 }
-_IO_TYPES = ("INT8", "UINT8", "FLOAT32")
+_IO_TYPES = tuple(_C_TYPES)
 
 
 @dataclass(frozen=True)
@@ -180,29 +180,74 @@ def choose_framework(board: Board, template: FirmwareTemplate) -> str:
     )
 
 
-def model_problems(info: ModelInfo, template: FirmwareTemplate, library: tflm_ops.LibrarySnapshot) -> list[str]:
-    """Why the template's runtime cannot run the model, one line each with its fix (empty: it can)."""
+def model_problems(info: ModelInfo, template: FirmwareTemplate, library: tflm_ops.LibrarySnapshot,
+                   board: Board | None = None) -> list[str]:
+    """Why the template's runtime cannot run the model, one line each with its fix (empty: it can).
+
+    An op the edgekit runtime lacks is named once, with what runs it instead on ``board`` (see
+    :func:`tflm_advice`), or, when TFLM has no kernel for it either, with the one fix left.
+    """
     problems = compatibility_problems(info, io_type=None)
     for tensor in (*info.input_tensors, *info.output_tensors):
         if tensor.dtype not in _IO_TYPES:
             problems.append(
                 f"{'input' if tensor.index in info.inputs else 'output'} tensor '{tensor.name}' is {tensor.dtype}; "
-                "edgekit's firmware takes int8, uint8 or float32 inputs and outputs. Fix: re-quantize with "
-                "`edgekit quantize --io-type int8` (int16 activations need TFLM's 16x8 kernels, which the "
-                "templates do not set up)."
+                "edgekit's firmware takes int8, uint8, int16, int32 or float32 inputs and outputs. Fix: "
+                "re-quantize with `edgekit quantize --io-type int8`."
             )
-    problems.extend(tflm_ops.op_problems(info, library))
-    if template.runtime == "edgekit":
-        from edgekit.codegen import unsupported_ops
+    if template.runtime != "edgekit":
+        problems.extend(tflm_ops.op_problems(info, library))
+        return problems
+    from edgekit.codegen import unsupported_ops
 
-        problems.extend(f"op {op} is not supported by the edgekit runtime. Fix: use --runtime tflm on a board "
-                        "with a TFLM template" for op in unsupported_ops(info))
+    missing = [op for op in unsupported_ops(info) if not op.startswith("CUSTOM:")]  # custom: compat says it
+    # the versions of the ops the runtime has still matter (a newer version may mean new parameters)
+    problems.extend(p for p in tflm_ops.op_problems(info, library) if not any(f"op {op} " in p for op in missing))
+    # an op no engine runs (a custom op, or one TFLM has no kernel for) makes switching engines pointless
+    stuck = any(op.startswith("CUSTOM:") or op not in tflm_ops.RESOLVER_METHODS for op in info.ops)
+    for op in missing:
+        if op not in tflm_ops.RESOLVER_METHODS:
+            problems.append(f"op {op} runs on neither engine: the edgekit runtime does not implement it and TFLM "
+                            "has no kernel for it. Fix: replace the layer that produces it with ops that run "
+                            "(`edgekit inspect MODEL` lists what each engine runs).")
+        elif stuck:
+            problems.append(f"op {op} is not in the edgekit runtime (TFLM has it, but cannot run this model either, "
+                            "for the op(s) above).")
+        else:
+            problems.append(f"op {op} is not in the edgekit runtime; TFLM runs it. Fix: {tflm_advice(board)}.")
     return problems
 
 
-def check_model(info: ModelInfo, template: FirmwareTemplate, library: tflm_ops.LibrarySnapshot) -> None:
+def tflm_advice(board: Board | None) -> str:
+    """How to run a model on TFLM instead of the edgekit runtime on ``board``: never advice that leads back
+    to the runtime (a board without a TFLM template is sent to one that has one)."""
+    tree = ("--runtime tflm --tflm-dir TREE (TREE: the output of tflite-micro's "
+            "tensorflow/lite/micro/tools/project_generation/create_tflm_tree.py)")
+    if board is None:
+        return f"build with TFLM: --runtime tflm on a real board; on an emulated board {tree}"
+    templates = [load_template(name) for name in board.templates]
+    tflm = [t for t in templates if t.runtime == "tflm"]
+    if not tflm:
+        return (f"{board.id} runs the edgekit runtime only; build for qemu_m4 with {tree}, or for a real board "
+                "with --runtime tflm")
+    if all(t.needs_tflm_dir for t in tflm):
+        return f"build with TFLM compiled from your own tree: {tree}"
+    return "build with TFLM: --runtime tflm"
+
+
+def refusal_with_advice(exc: ModelError, board: Board) -> ModelError:
+    """A runtime handler's refusal ("...; use --runtime tflm") with the advice that works on ``board``."""
+    text = str(exc).removeprefix("Model: ")
+    marker = "use --runtime tflm"
+    if marker not in text:
+        return exc
+    return ModelError(exc.path, text.replace(marker, tflm_advice(board), 1).removeprefix(f"Model '{exc.path}': "))
+
+
+def check_model(info: ModelInfo, template: FirmwareTemplate, library: tflm_ops.LibrarySnapshot,
+                board: Board | None = None) -> None:
     """Refuse a model the template's runtime cannot run, naming the op, version or tensor and the fix."""
-    problems = model_problems(info, template, library)
+    problems = model_problems(info, template, library, board)
     if problems:
         raise ModelError(None, f"cannot render it for {template.title}:\n" + "\n".join(f"  - {p}" for p in problems))
 
@@ -250,21 +295,15 @@ def default_selftest_input(info: ModelInfo, count: int = 1) -> tuple[np.ndarray,
 
 
 def selftest_input_from_data(source: str, info: ModelInfo, count: int = 1) -> tuple[np.ndarray, ...]:
-    """The first ``count`` samples of a data source, in the model input's dtype (quantized when
-    real-valued), for the firmware's boot self-test. Single-input models only."""
-    from edgekit.datasets import fit_to_input, load_dataset
-    from edgekit.errors import DataError
+    """The first ``count`` samples of a data source (one array per input: ``x``, or ``x_0``, ``x_1``, ...),
+    each in its input tensor's dtype (quantized when the tensor is), for the firmware's boot self-test."""
+    from edgekit.datasets import fit_to_inputs, load_dataset
     from edgekit.host import quantize_values
 
-    if len(info.inputs) != 1:
-        raise DataError(source, f"a self-test sample feeds one input; the model has {len(info.inputs)}.",
-                        ["leave it out: the self-test then uses a fixed pseudo-random input"])
-    tensor = info.input_tensors[0]
-    data = fit_to_input(load_dataset(source, input_shape=tensor.shape), tensor.shape, "self-test")
-    samples = np.asarray(data.x[:count])
-    if samples.dtype.kind == "f":
-        return (quantize_values(samples, tensor),)
-    return (samples.astype(numpy_dtype(tensor.dtype)),)
+    tensors = info.input_tensors
+    data = fit_to_inputs(load_dataset(source, input_shape=tensors[0].shape), [t.shape for t in tensors],
+                         "self-test").take(count)
+    return tuple(quantize_values(x, tensor) for x, tensor in zip(data.inputs, tensors))
 
 
 def _selftest_context(model: bytes, info: ModelInfo, options: RenderOptions) -> tuple[dict[str, Any], bool]:
@@ -295,10 +334,13 @@ def _selftest_context(model: bytes, info: ModelInfo, options: RenderOptions) -> 
     }, checked
 
 
-def _runtime_context(model: bytes, info: ModelInfo) -> dict[str, Any]:
+def _runtime_context(model: bytes, info: ModelInfo, board: Board) -> dict[str, Any]:
     from edgekit.codegen import runtime_context
 
-    return runtime_context(model, info)
+    try:
+        return runtime_context(model, info)
+    except ModelError as exc:  # a parameter the runtime does not run: say what runs it on this board
+        raise refusal_with_advice(exc, board) from None
 
 
 
@@ -404,7 +446,7 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
         library = tflm_ops.snapshot_from_tree(Path(tflm_tree["root"]))
     else:
         library = tflm_ops.snapshot(template.op_snapshot)
-    check_model(info, template, library)
+    check_model(info, template, library, board)
     if options.arena_bytes <= 0 and template.runtime != "none":
         raise RenderError(f"the tensor arena size must be a positive number of bytes, not {options.arena_bytes}")
     ops = [
@@ -441,7 +483,7 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
         "platform_spec": platform_spec(board.platform, board.platform_version),
         "library": {"title": library.title},
         "tflm_tree": tflm_tree,
-        "runtime": _runtime_context(model, info) if template.runtime == "edgekit" else None,
+        "runtime": _runtime_context(model, info, board) if template.runtime == "edgekit" else None,
         "build_flags": list(template.build_flags),
         # Arduino cores set their own FPU flags; bare frameworks leave them out (see the board files), and
         # build_flags never reach the linker, so an extra script adds them to compile and link alike.

@@ -55,13 +55,15 @@ def print_quant_report(report: QuantReport, console: Console | None = None, wors
         summary.add_row("size ratio (float / int8)", f"{report.ratio:.2f}x")
     summary.add_row("ops", ", ".join(report.ops))
     summary.add_row("calibration samples", str(report.calibration_samples))
-    if report.metric is not None:
-        m = report.metric
-        summary.add_row(f"float {m.name}", figure(m.float_model, m.name))
-        summary.add_row(f"int8 {m.name} (TFLite)", figure(m.int8_tflite, m.name))
-        summary.add_row(f"int8 {m.name} (TFLM)", figure(m.int8_tflm, m.name))
+    # one block of figures per scored output when the model has several, else the single output's
+    scored = ([(f"output {j} ", m) for j, m in enumerate(report.output_metrics) if m is not None]
+              if report.output_metrics else [("", report.metric)] if report.metric is not None else [])
+    for prefix, m in scored:
+        summary.add_row(f"{prefix}float {m.name}", figure(m.float_model, m.name))
+        summary.add_row(f"{prefix}int8 {m.name} (TFLite)", figure(m.int8_tflite, m.name))
+        summary.add_row(f"{prefix}int8 {m.name} (TFLM)", figure(m.int8_tflm, m.name))
         if m.float_model is not None and m.int8_tflite is not None and m.name == "accuracy":
-            summary.add_row("accuracy change", f"{(m.int8_tflite - m.float_model) * 100:+.2f} points")
+            summary.add_row(f"{prefix}accuracy change", f"{(m.int8_tflite - m.float_model) * 100:+.2f} points")
     if report.tflite_tflm_agreement is not None:
         summary.add_row(
             "TFLite vs TFLM",

@@ -22,8 +22,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from edgekit import host
+from edgekit import host, protocol
 from edgekit.catalog import Board, load_board
+from edgekit.datasets import Dataset
 from edgekit.errors import DataError, DeviceError
 from edgekit.files import write_atomic
 from edgekit.reader import ModelInfo, numpy_dtype, read_model_file
@@ -40,6 +41,19 @@ class Accuracy:
     device: float
     host_int8: float
     float_model: float | None
+
+
+@dataclass(frozen=True)
+class OutputResult:
+    """One output tensor's figures: how many samples it matched the host TFLM on, by how much it differed,
+    and its quality against that output's labels (when the test data has them)."""
+
+    index: int
+    name: str
+    dtype: str
+    identical: int
+    max_abs_diff: int
+    accuracy: Accuracy | None
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class ValidationReport:
     test_data: str
     float_model: str | None = None
     notes: tuple[str, ...] = field(default=())
+    outputs: tuple[OutputResult, ...] = field(default=())  # per output tensor, in the model's order
 
     @property
     def exact_match_rate(self) -> float:
@@ -79,22 +94,29 @@ class ValidationReport:
         return {**asdict(self), "exact_match_rate": self.exact_match_rate}
 
 
-def prepare_inputs(info: ModelInfo, test_data: str, count: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """The first ``count`` test samples: real values (for the float model), labels, and the bytes the
-    device gets, in the input tensor's type (quantized with its scale and zero point for an int8 or
-    uint8 input, as the host TFLM gets them; float32 as they are)."""
-    from edgekit.datasets import fit_to_input, load_dataset
+def prepare_inputs(info: ModelInfo, test_data: str, count: int) -> tuple[Dataset, list[np.ndarray]]:
+    """The first ``count`` test samples: real values per input with their labels (for the float model and
+    accuracy), and per input the values the device gets, in the input tensor's type (quantized with its
+    scale and zero point for a quantized integer input, as the host TFLM gets them; as they are for
+    float32, and for an integer input without quantization, whose values must then be whole numbers in
+    the type's range)."""
+    from edgekit.datasets import fit_to_inputs, load_dataset
 
-    if len(info.input_tensors) != 1:
-        raise DataError(test_data, f"the model has {len(info.input_tensors)} inputs; validate sends one "
-                                   "array of test samples, so it supports single-input models only")
-    tensor = info.input_tensors[0]
-    data = fit_to_input(load_dataset(test_data, input_shape=tensor.shape), tensor.shape, "test")
-    if len(data) == 0:
-        raise DataError(test_data, "holds no samples")
-    x = data.x[:count]
-    y = data.y[:count] if data.y is not None else None
-    return x, y, host.quantize_values(x, tensor)
+    tensors = info.input_tensors
+    data = fit_to_inputs(load_dataset(test_data, input_shape=tensors[0].shape), [t.shape for t in tensors],
+                         "test", len(info.outputs)).take(count)
+    device = []
+    for i, (x, tensor) in enumerate(zip(data.inputs, tensors)):
+        dtype = numpy_dtype(tensor.dtype)
+        if dtype.kind in "iu" and tensor.quantization is None:
+            limits = np.iinfo(dtype)
+            if np.any(np.mod(x, 1) != 0) or x.min() < limits.min or x.max() > limits.max:
+                name = f"x_{i}" if len(tensors) > 1 else "x"
+                raise DataError(test_data, f"input {name} feeds the {tensor.dtype.lower()} tensor '{tensor.name}', "
+                                           "which has no quantization, so its values must be whole numbers from "
+                                           f"{limits.min} to {limits.max}.")
+        device.append(host.quantize_values(x, tensor))
+    return data, device
 
 
 @contextlib.contextmanager
@@ -166,13 +188,14 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
     model, info = read_model_file(Path(summary["model"]))
     digest = hashlib.sha256(model).digest()
     sha256 = digest.hex()
-    x, y, x_device = prepare_inputs(info, test_data, count)
+    data, x_device = prepare_inputs(info, test_data, count)
+    samples = len(data)
     notes: list[str] = []
-    if len(x) < count:  # --n larger than the data: run what there is, and say so everywhere
-        notes.append(f"{count} samples were asked for, but {test_data} holds {len(x)}: {len(x)} validated")
+    if samples < count:  # --n larger than the data: run what there is, and say so everywhere
+        notes.append(f"{count} samples were asked for, but {test_data} holds {samples}: {samples} validated")
         progress(f"note: {notes[-1]}")
-    progress(f"host: running {len(x)} samples on the tflite-micro interpreter")
-    reference = host.run_tflm_tensors(model, [x_device])
+    progress(f"host: running {samples} samples on the tflite-micro interpreter")
+    reference = host.run_tflm_tensors(model, x_device)
     float_path = float_model or _float_model_of(folder)
 
     outputs = info.output_tensors
@@ -181,31 +204,39 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
     latencies: list[int] = []
     with open_device(board, Path(summary["firmware"]), port, reply_timeout_s, on_text) as (device, chosen):
         info_reply = device.info()
-        _check_same_model(info_reply, digest, sizes, x_device[0].nbytes, folder, board)
-        progress(f"device: {board.id} on {chosen} runs this model (sha256 {sha256[:16]}); sending {len(x)} samples")
-        for index in range(len(x)):
-            latency, data = device.run(x_device[index].tobytes(), sum(sizes))
+        _check_same_model(info_reply, digest, sizes, [t.nbytes for t in info.input_tensors], folder, board)
+        progress(f"device: {board.id} on {chosen} runs this model (sha256 {sha256[:16]}); sending {samples} samples")
+        for index in range(samples):
+            # a run request carries every input's bytes in input order; the reply every output's
+            latency, reply = device.run(protocol.join_inputs([np.ascontiguousarray(x[index]).tobytes()
+                                                              for x in x_device]), sum(sizes))
             latencies.append(latency)
-            offset = 0
-            for j, (tensor, size) in enumerate(zip(outputs, sizes)):
-                device_outputs[j][index] = np.frombuffer(data[offset:offset + size], numpy_dtype(tensor.dtype)).reshape(
+            for j, (tensor, piece) in enumerate(zip(outputs, protocol.split_outputs(reply, sizes))):
+                device_outputs[j][index] = np.frombuffer(piece, numpy_dtype(tensor.dtype)).reshape(
                     device_outputs[j].shape[1:])
-                offset += size
-            if (index + 1) % max(1, len(x) // 10) == 0 or index + 1 == len(x):
-                progress(f"device: {index + 1}/{len(x)} samples")
+            if (index + 1) % max(1, samples // 10) == 0 or index + 1 == samples:
+                progress(f"device: {index + 1}/{samples} samples")
         stats = device.stats
 
     # identical means byte for byte (a float output too); the difference is counted in output steps
-    same = np.ones(len(x), dtype=bool)
-    max_diff = 0
-    for ref, got in zip(reference, device_outputs):
-        same &= np.all(ref.reshape(len(x), -1).view(np.uint8) == got.reshape(len(x), -1).view(np.uint8), axis=1)
-        max_diff = max(max_diff, host.compare_outputs(ref, got, host.output_step(info))[1])
-    accuracy = None
-    if y is not None:
-        accuracy = _accuracy(y, x, reference[0], device_outputs[0], outputs[0], float_path, notes)
-    elif float_path:
-        notes.append("the test data has no labels (y): accuracy was not measured")
+    same = np.ones(samples, dtype=bool)
+    per_output_same, per_output_diff = [], []
+    for j, (ref, got) in enumerate(zip(reference, device_outputs)):
+        matched = np.all(ref.reshape(samples, -1).view(np.uint8) == got.reshape(samples, -1).view(np.uint8), axis=1)
+        same &= matched
+        per_output_same.append(int(matched.sum()))
+        per_output_diff.append(host.compare_outputs(ref, got, host.output_step(info, j))[1])
+    accuracies = _accuracies(data, reference, device_outputs, outputs, float_path, notes)
+    if all(y is None for y in data.labels):
+        if float_path:
+            notes.append("the test data has no labels (y): accuracy was not measured")
+    elif len(outputs) > 1 and len(data.labels) == 1:
+        notes.append("the test data has one label array (y): it scores output 0 only; give y_0, y_1, ... to "
+                     "score every output")
+    output_results = tuple(
+        OutputResult(index=j, name=tensor.name, dtype=tensor.dtype.lower(), identical=per_output_same[j],
+                     max_abs_diff=per_output_diff[j], accuracy=accuracies[j])
+        for j, tensor in enumerate(outputs))
     from edgekit.emulator import is_emulated
 
     emulated = is_emulated(board) and port is None
@@ -216,14 +247,15 @@ def validate(build_dir: str | Path, board_name: str, test_data: str, count: int 
             "the host computer's clock" if board.platform == "edgekit-host" else
             "measured on the device around the inference call")
     report = ValidationReport(
-        board=board.id, port=chosen, emulated=emulated, model_sha256=sha256, samples=len(x),
-        identical=int(same.sum()), max_abs_diff=max_diff,
-        mismatched_samples=tuple(int(i) for i in np.flatnonzero(~same)[:10]), accuracy=accuracy,
+        board=board.id, port=chosen, emulated=emulated, model_sha256=sha256, samples=samples,
+        identical=int(same.sum()), max_abs_diff=max(per_output_diff),
+        mismatched_samples=tuple(int(i) for i in np.flatnonzero(~same)[:10]),
+        accuracy=next((a for a in accuracies if a is not None), None),
         latency_us_mean=float(np.mean(latencies)), latency_us_min=int(min(latencies)),
         latency_us_max=int(max(latencies)), latency_note=note, device_arena_bytes=info_reply.arena_used,
         retries=stats.retries, damaged_replies=stats.damaged_replies, device_crc_errors=stats.device_crc_errors,
         resets=stats.resets, seconds=time.monotonic() - started, test_data=str(test_data),
-        float_model=str(float_path) if float_path else None, notes=tuple(notes))
+        float_model=str(float_path) if float_path else None, notes=tuple(notes), outputs=output_results)
     write_atomic(folder / VALIDATION_FILE, json.dumps(report.as_dict(), indent=2) + "\n")
     return report
 
@@ -241,38 +273,48 @@ def _float_model_of(folder: Path) -> str | None:
     return source if source and Path(source).exists() and not source.endswith(".tflite") else None
 
 
-def _check_same_model(reply, digest: bytes, output_sizes: list[int], input_bytes: int, folder: Path,
+def _check_same_model(reply, digest: bytes, output_sizes: list[int], input_sizes: list[int], folder: Path,
                       board: Board) -> None:
     expected = digest[:8]
     flash = f"flash this build: edgekit flash --board {board.id} --build-dir {folder}"
     if reply.sha256_prefix != expected:
         raise DeviceError(f"the device runs another model (sha256 {reply.sha256_prefix.hex()}...) than "
                           f"{folder / 'model.tflite'} (sha256 {expected.hex()}...)", [flash])
-    if reply.input_bytes != input_bytes or [t.size for t in reply.outputs] != output_sizes:
-        raise DeviceError(f"the device's tensors ({reply.input_bytes} input bytes, outputs "
-                          f"{[t.size for t in reply.outputs]}) differ from the model's ({input_bytes}, {output_sizes})",
-                          [flash])
+    device_inputs, device_outputs = [t.size for t in reply.inputs], [t.size for t in reply.outputs]
+    if device_inputs != input_sizes or device_outputs != output_sizes:
+        raise DeviceError(f"the device's tensors (input bytes {device_inputs}, output bytes {device_outputs}) differ "
+                          f"from the model's ({input_sizes}, {output_sizes})", [flash])
 
 
-def _accuracy(y: np.ndarray, x: np.ndarray, host_raw: np.ndarray, device_raw: np.ndarray, tensor,
-              float_path: str | None, notes: list[str]) -> Accuracy:
+def _accuracies(data: Dataset, host_raw: list[np.ndarray], device_raw: list[np.ndarray], tensors,
+                float_path: str | None, notes: list[str]) -> list[Accuracy | None]:
+    """Per output, its quality on the device, on the host TFLM and (when the float model is known and
+    runs) in float, against that output's labels; None for an output without labels."""
     from edgekit.quantization import score
 
-    name, device_score = score(y, host.dequantize_values(device_raw, tensor))
-    _, host_score = score(y, host.dequantize_values(host_raw, tensor))
-    float_score = None
+    labelled = [j for j, y in enumerate(data.labels) if y is not None and j < len(tensors)]
+    results: list[Accuracy | None] = [None] * len(tensors)
+    if not labelled:
+        return results
+    float_out = None
     if float_path:
         try:
             from edgekit.loading import load_model
 
             loaded = load_model(float_path)
             batch = loaded.batch_size or 256
-            float_out = np.concatenate([np.asarray(loaded.call(x[i:i + batch].astype(np.float32)))
-                                        for i in range(0, len(x), batch)])
-            float_score = score(y, float_out)[1]
+            parts = [[np.asarray(o) for o in loaded.call_many([x[i:i + batch].astype(np.float32) for x in data.inputs])]
+                     for i in range(0, len(data), batch)]
+            float_out = [np.concatenate([p[j] for p in parts]) for j in range(len(parts[0]))]
         except Exception as exc:  # noqa: BLE001 - the float figure is extra; the device check stands without it
             notes.append(f"the float model {float_path} could not be run ({type(exc).__name__}: "
                          f"{(str(exc).splitlines() or [''])[0][:160]})")
     else:
         notes.append("no float model known (pass --float-model): float accuracy not measured")
-    return Accuracy(name, device_score, host_score, float_score)
+    for j in labelled:
+        y, tensor = data.labels[j], tensors[j]
+        name, device_score = score(y, host.dequantize_values(device_raw[j], tensor))
+        _, host_score = score(y, host.dequantize_values(host_raw[j], tensor))
+        float_score = score(y, float_out[j])[1] if float_out is not None and j < len(float_out) else None
+        results[j] = Accuracy(name, device_score, host_score, float_score)
+    return results

@@ -17,13 +17,15 @@ from edgekit.cli import MODEL_PATH
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path),
               help="Output folder (default: edgekit-build/<board>).")
 @click.option("--runtime", type=click.Choice(RUNTIMES),
-              help="Inference runtime in the firmware (default: the board's; edgekit on the emulated boards).")
+              help="Inference runtime in the firmware (default: the board's; edgekit on the emulated boards, where tflm "
+                   "needs --tflm-dir).")
 @click.option("--template", "-t", help="Firmware template (default: the board's own).")
 @click.option("--rep-data", metavar="DATA", help="Representative data, to quantize a float model first.")
 @click.option("--offline-plan", is_flag=True, help="Write edgekit's activation plan into the model (smaller arena).")
 @click.option("--arena-size", type=click.IntRange(min=1), metavar="BYTES", help="Tensor arena (default: estimated).")
-@click.option("--tflm-dir", type=click.Path(path_type=Path, file_okay=False), help="TFLM tree for bare-metal boards.")
-@click.option("--selftest-data", metavar="DATA", help="Boot self-test inputs: the first samples of DATA.")
+@click.option("--tflm-dir", type=click.Path(path_type=Path, file_okay=False), help="TFLM tree (create_tflm_tree.py output) for bare-metal and emulated boards.")
+@click.option("--selftest-data", metavar="DATA",
+              help="Boot self-test inputs: the first samples of DATA (x, or x_0, x_1, ... for several inputs).")
 @click.option("--selftest-samples", type=click.IntRange(min=1), default=1, show_default=True,
               help="How many samples the boot self-test checks against the host TFLM.")
 @click.option("--force", is_flag=True, help="Replace project files edited since the last build.")

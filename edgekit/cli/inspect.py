@@ -23,7 +23,32 @@ def _quant(t: TensorInfo) -> str:
     return f"scale {q.scales[0]:.6g}, zero point {q.zero_points[0]}"
 
 
-def _print(info: ModelInfo, source: str, problems: list[str], show_tensors: bool) -> None:
+def engine_verdicts(model: bytes, info: ModelInfo) -> dict[str, list[str]]:
+    """Per engine (``tflm``: TFLM at HEAD, ``edgekit``: edgekit's runtime), why it cannot run the model;
+    an empty list means it runs it. The edgekit runtime's verdict comes from generating its C (no
+    compiler needed), so a parameter it refuses is found too."""
+    from edgekit import tflm_ops
+    from edgekit.codegen import runtime_context, unsupported_ops
+    from edgekit.errors import ModelError
+
+    shared = compatibility_problems(info, io_type=None)
+    tflm = shared + tflm_ops.op_problems(info, tflm_ops.snapshot("tflm-tree"))
+    missing = [op for op in unsupported_ops(info) if not op.startswith("CUSTOM:")]
+    edgekit = shared + [f"op {op} is not in the edgekit runtime" for op in missing]
+    if not edgekit:
+        try:
+            runtime_context(model, info)
+        except ModelError as exc:
+            edgekit.append(str(exc).removeprefix("Model: ").split("\nThings to try:")[0])
+    return {"tflm": tflm, "edgekit": edgekit}
+
+
+def _engine_line(problems: list[str]) -> str:
+    return "runs it" if not problems else "does not run it: " + "; ".join(p.split(". Fix:")[0] for p in problems)
+
+
+def _print(info: ModelInfo, source: str, problems: list[str], show_tensors: bool,
+           engines: dict[str, list[str]]) -> None:
     console = Console()
     summary = Table(title=f"edgekit inspect: {source}", show_header=False, title_justify="left")
     summary.add_column(style="bold")
@@ -37,6 +62,8 @@ def _print(info: ModelInfo, source: str, problems: list[str], show_tensors: bool
     for role, tensors in (("input", info.input_tensors), ("output", info.output_tensors)):
         for t in tensors:
             summary.add_row(role, f"'{t.name}' {t.dtype} {list(t.shape)}; {_quant(t)}")
+    summary.add_row("TFLM", _engine_line(engines["tflm"]))
+    summary.add_row("edgekit runtime", _engine_line(engines["edgekit"]))
     summary.add_row("verdict", "runs on TFLM as a full-integer model" if not problems else f"{len(problems)} problem(s)")
     console.print(summary)
     if show_tensors:
@@ -57,12 +84,14 @@ def _print(info: ModelInfo, source: str, problems: list[str], show_tensors: bool
 @click.option("--tensors", "show_tensors", is_flag=True, help="List every tensor.")
 @click.option("--json", "as_json", is_flag=True, help="Print the model and the verdict as JSON.")
 def command(model: Path, io_type: str, show_tensors: bool, as_json: bool) -> None:
-    """Show the ops, tensors, sizes, MACs and I/O quantization of a .tflite MODEL, and whether TFLM can run it.
+    """Show the ops, tensors, sizes, MACs and I/O quantization of a .tflite MODEL, and whether each engine
+    (TFLM, the edgekit runtime) runs it.
 
     Exits 1 when the model has a problem (each printed with its fix).
     """
-    _, info = read_model_file(model)
+    data, info = read_model_file(model)
     problems = compatibility_problems(info, io_type)
+    engines = engine_verdicts(data, info)
     if as_json:
         import json
 
@@ -70,9 +99,10 @@ def command(model: Path, io_type: str, show_tensors: bool, as_json: bool) -> Non
 
         data = as_dict(info)
         data.update(ops=list(info.ops), total_macs=info.total_macs, constant_bytes=info.constant_bytes,
-                    problems=problems, compatible=not problems)
+                    problems=problems, compatible=not problems,
+                    engines={name: {"runs": not found, "problems": found} for name, found in engines.items()})
         click.echo(json.dumps(data, indent=2))
     else:
-        _print(info, str(model), problems, show_tensors)
+        _print(info, str(model), problems, show_tensors, engines)
     if problems:
         raise click.exceptions.Exit(1)

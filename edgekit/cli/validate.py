@@ -12,7 +12,8 @@ import click
 @click.option("--board", "-b", required=True, help="Board id or alias.")
 @click.option("--port", "-p", help="Serial port (default: the one USB serial device; an emulated board is started).")
 @click.option("--test-data", required=True, metavar="DATA",
-              help="Test samples (.npy, .npz with x and y, an image folder, module:function); labels give accuracy.")
+              help="Test samples (.npy, .npz with x and y, an image folder, module:function; several inputs: "
+                   "x_0, x_1, ... and y or y_0, y_1, ...); labels give accuracy, per output.")
 @click.option("--n", "count", type=click.IntRange(min=1), default=100, show_default=True, help="How many samples.")
 @click.option("--build-dir", type=click.Path(path_type=Path), help="Output folder of `edgekit build` "
               "(default: edgekit-build/<board>).")
@@ -48,10 +49,14 @@ def command(ctx: click.Context, board: str, port: str | None, test_data: str, co
                    f"({result.exact_match_rate:.1%}), max difference {result.max_abs_diff} LSB")
         if result.mismatched_samples:
             click.echo(f"  differing samples: {', '.join(map(str, result.mismatched_samples))}")
-        if result.accuracy:
-            a = result.accuracy
-            click.echo(f"  {a.name} of output 0: device {figure(a.device, a.name)}, host int8 "
-                       f"{figure(a.host_int8, a.name)}, float {figure(a.float_model, a.name)}")
+        for output in result.outputs:
+            if len(result.outputs) > 1:
+                click.echo(f"  output {output.index} ({output.dtype}): {output.identical}/{result.samples} identical"
+                           + (f", max difference {output.max_abs_diff} LSB" if output.max_abs_diff else ""))
+            if output.accuracy:
+                a = output.accuracy
+                click.echo(f"  {a.name} of output {output.index}: device {figure(a.device, a.name)}, host int8 "
+                           f"{figure(a.host_int8, a.name)}, float {figure(a.float_model, a.name)}")
         click.echo(f"  latency: mean {result.latency_us_mean:,.0f} µs, min {result.latency_us_min:,}, "
                    f"max {result.latency_us_max:,} ({result.latency_note})")
         link = f"{result.retries} retries, {result.damaged_replies} damaged replies, {result.resets} resets"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgekit.datasets import calibration_warnings, fit_to_input, load_dataset, Dataset
+from edgekit.datasets import calibration_warnings, fit_to_input, fit_to_inputs, load_dataset, Dataset
 from edgekit.errors import DataError
 
 SHAPE = (1, 8, 8, 1)
@@ -114,3 +114,50 @@ def test_warnings_for_few_samples_and_mismatched_ranges():
     wider = Dataset(_images(low=-0.5, high=1.5), None, "test")
     assert any("beyond the calibrated range" in w for w in calibration_warnings(Dataset(_images(), None, "r"), wider))
     assert calibration_warnings(Dataset(_images(), None, "r"), Dataset(_images(seed=1), None, "t")) == []
+
+
+def test_an_npz_with_numbered_arrays_gives_one_input_per_x_and_labels_per_y(tmp_path):
+    rng = np.random.default_rng(0)
+    x0, x1 = rng.normal(size=(7, 6)), rng.normal(size=(7, 4, 4))
+    y0, y1 = rng.integers(0, 3, size=7), rng.normal(size=(7, 1))
+    np.savez(tmp_path / "multi.npz", x_0=x0, x_1=x1, y_0=y0, y_1=y1)
+    data = load_dataset(str(tmp_path / "multi.npz"))
+    assert len(data.inputs) == 2 and len(data.labels) == 2 and len(data) == 7
+    fitted = fit_to_inputs(data, [(1, 6), (1, 4, 4, 1)], "test", outputs=2)
+    assert [x.shape for x in fitted.inputs] == [(7, 6), (7, 4, 4, 1)]  # a trailing channel of 1 is added
+    assert np.array_equal(fitted.labels[1], y1) and np.array_equal(fitted.x, x0.astype(np.float32))
+    assert [x.shape[0] for x in fitted.take(3).inputs] == [3, 3] and len(fitted.take(3).labels[0]) == 3
+    # one label array 'y' scores the first output
+    np.savez(tmp_path / "plain_y.npz", x_0=x0, x_1=x1, y=y0)
+    assert load_dataset(str(tmp_path / "plain_y.npz")).labels[0] is not None
+
+
+@pytest.mark.parametrize("arrays, shapes, message", [
+    ({"x": np.zeros((4, 6))}, [(1, 6), (1, 3)], "holds one input array, but the model has 2 inputs"),
+    ({"x_0": np.zeros((4, 6)), "x_1": np.zeros((4, 3))}, [(1, 6)], "holds 2 input arrays, but the model has 1 input"),
+    ({"x_0": np.zeros((4, 6)), "x_1": np.zeros((4, 5))}, [(1, 6), (1, 3)], r"input x_1\)': samples have shape \[5\]"),
+    ({"x_0": np.zeros((4, 6)), "x_1": np.zeros((3, 3))}, [(1, 6), (1, 3)], "x_0 4, x_1 3"),
+    ({"x_0": np.zeros((4, 6)), "x_2": np.zeros((4, 3))}, [(1, 6), (1, 3)], "has no 'x_1'"),
+    ({"x_0": np.zeros((4, 6)), "x_1": np.full((4, 3), "a")}, [(1, 6), (1, 3)], "input x_1.*must be numbers"),
+    ({"x_0": np.zeros((4, 6)), "x_1": np.full((4, 3), np.nan)}, [(1, 6), (1, 3)], "input x_1.*NaN"),
+    ({"x_0": np.zeros((4, 6)), "x_1": np.zeros((4, 3)), "y_0": np.zeros(4), "y_1": np.zeros(4), "y_2": np.zeros(4)},
+     [(1, 6), (1, 3)], "labels for 3 outputs"),
+])
+def test_each_input_is_checked_with_a_message_naming_it(tmp_path, arrays, shapes, message):
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(DataError, match=message):
+        fit_to_inputs(load_dataset(str(tmp_path / "bad.npz")), shapes, "test", outputs=2)
+
+
+def test_whole_numbers_beyond_float32_reach_an_integer_input_unchanged():
+    big = np.array([[2**31 - 1, -2**31, 16_777_217]], dtype=np.int64)
+    fitted = fit_to_input(Dataset(big, None, "t"), (1, 3), "test")
+    assert np.array_equal(fitted.x.astype(np.int64), big)
+
+
+def test_calibration_ranges_are_checked_per_input():
+    rng = np.random.default_rng(1)
+    rep = Dataset.of([rng.uniform(0, 1, (150, 3)), rng.uniform(0, 1, (150, 2))], None, "rep")
+    test = Dataset.of([rng.uniform(0, 1, (20, 3)), rng.uniform(0, 255, (20, 2))], None, "test")
+    warnings = calibration_warnings(rep, test)
+    assert len(warnings) == 1 and "values of input x_1 span" in warnings[0]

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from edgekit.errors import DeviceError
 from edgekit.protocol import (TYPE_ERROR, TYPE_INFO_REPLY, TYPE_RUN, TYPE_RUN_REPLY, Device, Frame, FrameReader,
-                              encode_frame, parse_info)
+                              encode_frame, join_inputs, parse_info, split_outputs)
 
 
 class ScriptedLink:
@@ -224,3 +224,27 @@ def test_another_protocol_version_is_named():
     payload = bytes([2, 0, 0, 0]) + bytes(16)
     with pytest.raises(DeviceError, match="protocol version 2"):
         parse_info(payload)
+
+
+def test_a_model_with_several_inputs_and_outputs_is_described_and_run():
+    """Two inputs (int16, int8) and two outputs (int32, int8): the info reply lists each, a run request
+    carries both inputs in order, and the reply is cut back into one piece per output."""
+    payload = bytes([1, 2, 2, 0]) + bytes(8) + struct.pack("<II", 512, 400) \
+        + bytes([3]) + struct.pack("<I", 192) + bytes([1]) + struct.pack("<I", 16) \
+        + bytes([4]) + struct.pack("<I", 8) + bytes([1]) + struct.pack("<I", 3)
+    first_input, second_input = bytes(range(192)), bytes(range(100, 116))
+    first_output, second_output = struct.pack("<ii", -70000, 123456), b"\x7f\x80\x01"
+    dev, link = device([encode_frame(TYPE_INFO_REPLY, payload), run_reply(42, first_output + second_output)])
+    info = dev.info()
+    assert [(t.dtype, t.size) for t in info.inputs] == [("int16", 192), ("int8", 16)]
+    assert [(t.dtype, t.size) for t in info.outputs] == [("int32", 8), ("int8", 3)]
+    assert info.input_bytes == 208 and info.output_bytes == 11
+    latency, outputs = dev.run(join_inputs([first_input, second_input]), info.output_bytes)
+    sent = FrameReader(4096).feed(link.written[-1])
+    assert sent == [Frame(TYPE_RUN, first_input + second_input)]
+    assert latency == 42 and split_outputs(outputs, [t.size for t in info.outputs]) == [first_output, second_output]
+
+
+def test_outputs_that_do_not_add_up_are_refused():
+    with pytest.raises(DeviceError, match=r"10 output bytes, expected 11 \(8 \+ 3\)"):
+        split_outputs(bytes(10), [8, 3])

@@ -14,7 +14,7 @@ import pytest
 
 from edgekit.catalog import load_board
 from edgekit.reader import read_model_file
-from edgekit.render import RenderOptions, list_templates, render_files, render_project
+from edgekit.render import RenderOptions, list_templates, load_template, render_files, render_project
 from tests.conftest import make_tflm_tree, shared_model
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "snapshots"
@@ -29,6 +29,7 @@ TEMPLATE_BOARDS = {
     "edgekit_espidf": "esp32dev",
     "edgekit_arduino": "nano33ble",
     "edgekit_baremetal": "nucleo_f446re",
+    "tflm_emulated": "qemu_m4",
 }
 TREE_MARK = "<TFLM_DIR>"
 
@@ -39,7 +40,7 @@ def test_every_template_has_a_snapshot_board():
 
 def _render(template: str, board: str, tree_parent: Path, **extra) -> dict[str, str]:
     model, info = read_model_file(shared_model("hello_world_int8.tflite"))
-    tree = make_tflm_tree(tree_parent / "tflm") if template == "tflm_baremetal" else None
+    tree = make_tflm_tree(tree_parent / "tflm") if load_template(template).needs_tflm_dir else None
     files, _ = render_files(model, info, load_board(board), RenderOptions(
         template=template, arena_bytes=2048, tflm_dir=tree, model_name="hello_world", **extra))
     # Absolute paths differ between machines (the TFLM tree, edgekit's own platforms): markers instead.

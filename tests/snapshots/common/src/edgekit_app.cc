@@ -42,17 +42,52 @@ bool invoke_timed(uint32_t* elapsed_us) {
   return ok;
 }
 
+// The first values of every output, read in the output's own type.
 void say_first_outputs() {
-  const uint8_t* first = ek_engine_output(0);
-  char values[160] = "";
-  size_t used = 0;
-  for (size_t i = 0; i < kOutputBytes[0] && i < 16u && used < sizeof values; ++i) {
-    int value = kOutputDtypes[0] == EK_DTYPE_INT8 ? static_cast<int8_t>(first[i]) : first[i];
-    int written = snprintf(values + used, sizeof values - used, i ? " %d" : "%d", value);
-    if (written < 0) break;
-    used += static_cast<size_t>(written);
+  for (size_t j = 0; j < MODEL_OUTPUT_COUNT; ++j) {
+    const uint8_t* bytes = ek_engine_output(j);
+    char values[160] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < 16u && used < sizeof values; ++i) {
+      long value = 0;
+      int written = 0;
+      switch (kOutputDtypes[j]) {
+        case EK_DTYPE_INT8: if (i >= kOutputBytes[j]) break; value = static_cast<int8_t>(bytes[i]); written = 1; break;
+        case EK_DTYPE_UINT8: if (i >= kOutputBytes[j]) break; value = bytes[i]; written = 1; break;
+        case EK_DTYPE_INT16: {
+          if (2u * i + 2u > kOutputBytes[j]) break;
+          int16_t v;
+          memcpy(&v, bytes + 2u * i, sizeof v);
+          value = v;
+          written = 1;
+          break;
+        }
+        case EK_DTYPE_INT32: {
+          if (4u * i + 4u > kOutputBytes[j]) break;
+          int32_t v;
+          memcpy(&v, bytes + 4u * i, sizeof v);
+          value = static_cast<long>(v);
+          written = 1;
+          break;
+        }
+        default: {  // float32: printed without printf's float support, which small C libraries leave out
+          if (4u * i + 4u > kOutputBytes[j]) break;
+          float v;
+          memcpy(&v, bytes + 4u * i, sizeof v);
+          char text[32];
+          written = snprintf(values + used, sizeof values - used, i ? " %s" : "%s", ek_real_text(v, text, sizeof text));
+          if (written > 0) used += static_cast<size_t>(written);
+          written = 0;
+          continue;
+        }
+      }
+      if (!written) break;
+      written = snprintf(values + used, sizeof values - used, i ? " %ld" : "%ld", value);
+      if (written < 0) break;
+      used += static_cast<size_t>(written);
+    }
+    ek_say("self-test output %u (first values): %s", static_cast<unsigned>(j), values);
   }
-  ek_say("self-test output 0 (first bytes): %s", values);
 }
 
 // Runs every self-test sample and compares the outputs with the host TFLM's; true when all are identical
