@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 _LAYER_ADVICE = {
     "Rescaling": "move the scaling into your preprocessing, then remove the layer",
     "Normalization": "move the normalization into your preprocessing, then remove the layer",
-    "BatchNormalization": "place it right after a Conv2D/DepthwiseConv2D/Dense so it folds, or remove it",
+    "BatchNormalization": "place it right after a Conv2D/DepthwiseConv2D/Dense without activation so it folds, "
+                          "or remove it",
     "Bidirectional": "use a plain LSTM/GRU, or quantize this model with post-training quantization",
     "Lambda": "replace the Lambda with a built-in layer",
     "TFOpLambda": "replace the raw TensorFlow op with a built-in Keras layer",
@@ -57,49 +58,85 @@ def _import_tfmot():
     return tf_keras, tfmot
 
 
-def to_tf_keras(loaded: LoadedModel) -> Any:
-    """The model as a tf-keras model with the same weights, ready for tfmot.
+def to_tf_keras(loaded: LoadedModel, *, unroll: bool = False, conv1d_as_conv2d: bool = False) -> Any:
+    """The model as a tf-keras model with the same weights, ready for tfmot or for the fused-LSTM route.
 
+    :param unroll: unroll GRU and SimpleRNN layers (TFLite has no fused kernel for them).
+    :param conv1d_as_conv2d: replace Conv1D by its Conv2D form (tfmot cannot wrap Conv1D).
+    The copy is checked: its outputs must equal the model's on a probe input, or nothing is trained.
     :raises QuantizationError: when the model is not a Keras model or uses a feature tf-keras lacks.
     """
+    from edgekit import keras_compat
+
     tf_keras, _ = _import_tfmot()
-    if loaded.kind == "tf_keras":
-        return loaded.model
+    source_model = loaded.model
     if loaded.kind == "saved_model":
         try:
-            return tf_keras.models.load_model(loaded.source, compile=False)
+            source_model = tf_keras.models.load_model(loaded.source, compile=False)
         except Exception as exc:  # noqa: BLE001
             raise QuantizationError(
                 f"QAT needs a Keras model, and '{loaded.source}' is a SavedModel that tf-keras cannot load "
                 f"as one ({type(exc).__name__}).\nThings to try:\n  - pass the .keras or .h5 file the "
                 "SavedModel was exported from\n  - or drop --qat and use post-training quantization"
             ) from exc
-    source_model = loaded.model
+    conv1d = [layer for layer in source_model.layers if type(layer).__name__ == "Conv1D"] if conv1d_as_conv2d else []
+    if loaded.kind != "keras3" and not unroll and not conv1d:
+        return source_model
     try:
-        config = keras3_to_tf_keras(source_model.get_config())
+        config = source_model.get_config()
+        if loaded.kind == "keras3":
+            config = keras3_to_tf_keras(config)
+        changed = keras_compat.unroll_recurrent(config) if unroll else []
+        shapes = {layer.name: (tuple(layer.input.shape[1:]), tuple(layer.output.shape[1:])) for layer in conv1d}
+        replaced = keras_compat.conv1d_as_conv2d(config, shapes) if conv1d else []
         cls = tf_keras.Sequential if type(source_model).__name__ == "Sequential" else tf_keras.Model
         rebuilt = cls.from_config(config)
         for layer in source_model.layers:
-            rebuilt.get_layer(layer.name).set_weights(layer.get_weights())
+            weights = layer.get_weights()
+            if layer.name in replaced:  # the Conv1D kernel [k, in, out] becomes the Conv2D kernel [k, 1, in, out]
+                rebuilt.get_layer(layer.name + keras_compat.CONV1D_CONV2D).set_weights(
+                    [weights[0][:, np.newaxis]] + weights[1:])
+            else:
+                rebuilt.get_layer(layer.name).set_weights(weights)
     except (UntranslatableConfig, Exception) as exc:  # noqa: BLE001 - any failure means "cannot rebuild"
         raise QuantizationError(
-            f"the Keras 3 model '{loaded.source}' cannot be rebuilt in tf-keras for QAT: {exc}\n"
+            f"the model '{loaded.source}' cannot be rebuilt in tf-keras: {exc}\n"
             "Things to try:\n"
             "  - build and train the model with tf-keras (import tf_keras as keras, with TF_USE_LEGACY_KERAS=1 "
             "set before importing TensorFlow) and save it as .h5\n"
             "  - or drop --qat and use post-training quantization"
         ) from exc
+    if changed:
+        log.info("unrolled for TFLite: %s", ", ".join(changed))
+    if replaced:
+        log.info("Conv1D trained in its Conv2D form: %s", ", ".join(replaced))
     # Check the copy: same outputs on a probe batch (deterministic, inference mode).
     probe = np.linspace(-1.0, 1.0, num=int(np.prod(loaded.input_shape)), dtype=np.float32).reshape(loaded.input_shape)
     expected = np.asarray(loaded.call(probe))
     got = np.asarray(rebuilt(probe, training=False))
     if expected.shape != got.shape or not np.allclose(expected, got, rtol=1e-4, atol=1e-5):
         raise QuantizationError(
-            f"the tf-keras rebuild of '{loaded.source}' does not reproduce the model's outputs, so QAT would "
-            "train a different network.\nThings to try:\n  - save the model with tf-keras as .h5\n"
+            f"the tf-keras rebuild of '{loaded.source}' does not reproduce the model's outputs, so it would "
+            "convert or train a different network.\nThings to try:\n  - save the model with tf-keras as .h5\n"
             "  - or drop --qat and use post-training quantization"
         )
     return rebuilt
+
+
+def _folds_into_previous(layer: Any) -> bool:
+    """True for a BatchNormalization right after a linear Conv2D, DepthwiseConv2D or Dense, which tfmot's
+    layout transforms fold (Conv2DBatchNormQuantize, DenseBatchNormQuantize) instead of wrapping."""
+    if type(layer).__name__ not in ("BatchNormalization", "SyncBatchNormalization"):
+        return False
+    try:
+        inbound = layer._inbound_nodes[0].inbound_layers  # noqa: SLF001 - tf-keras has no public accessor
+    except (AttributeError, IndexError):
+        return False
+    inbound = inbound[0] if isinstance(inbound, (list, tuple)) and len(inbound) == 1 else inbound
+    if isinstance(inbound, (list, tuple)) or type(inbound).__name__ not in ("Conv2D", "DepthwiseConv2D", "Dense"):
+        return False
+    activation = getattr(getattr(inbound, "activation", None), "__name__", "linear")
+    return activation == "linear" and len(getattr(inbound, "_outbound_nodes", [None])) == 1
 
 
 def unsupported_layers(model: Any) -> list[tuple[str, str, str]]:
@@ -117,7 +154,7 @@ def unsupported_layers(model: Any) -> list[tuple[str, str, str]]:
             continue
         if hasattr(layer, "layers") and not isinstance(layer, tfmot.quantization.keras.QuantizeWrapper):
             found.append((layer.name, cls, "a model nested in a model: flatten it into one model"))
-        elif not registry.supports(layer):
+        elif not registry.supports(layer) and not _folds_into_previous(layer):
             found.append((layer.name, cls, _LAYER_ADVICE.get(cls, "replace it with a supported layer, or use PTQ")))
     return found
 
@@ -159,7 +196,7 @@ def train_qat(
     if epochs < 1:
         raise QuantizationError("QAT needs at least one training epoch (--epochs 1 or more).")
     tf_keras, tfmot = _import_tfmot()
-    model = to_tf_keras(loaded)
+    model = to_tf_keras(loaded, conv1d_as_conv2d=True)
     refused = unsupported_layers(model)
     if refused:
         lines = "\n".join(f"  - {name} ({cls}): {advice}" for name, cls, advice in refused)

@@ -1,9 +1,11 @@
 """Produce a full-integer ``.tflite`` model and a :class:`~edgekit.records.QuantReport` (the "quantize" stage).
 
 The only stage that imports TensorFlow. Post-training quantization calibrates on representative data;
-quantization-aware training (:mod:`edgekit.qat`) fine-tunes first. Either way the graph is traced with a
-batch of 1 and its variables frozen before conversion, and the result is read back and *proved* full
-integer (:func:`edgekit.compat.check_full_integer`) rather than trusted.
+quantization-aware training (:mod:`edgekit.qat`) fine-tunes first. Conversion and calibration run in a
+child process (:mod:`edgekit.convert_worker`), since TensorFlow's calibrator can die of SIGSEGV; the graph
+is traced with a batch of 1, and the result is read back and *proved* integer
+(:func:`edgekit.compat.check_full_integer`) rather than trusted. ``activations="int16"`` gives TFLite's
+16x8 mode, which only TFLM runs.
 
 The report compares the float model, the int8 model on TensorFlow Lite's reference kernels and the int8
 model on the real TFLM interpreter, and measures each layer's quantization error with TensorFlow's
@@ -12,9 +14,7 @@ QuantizationDebugger.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import os
@@ -27,18 +27,18 @@ import numpy as np
 
 from edgekit import host
 from edgekit.compat import IO_TYPES, check_full_integer
+from edgekit.convert_worker import MAX_CALIBRATION_SAMPLES
 from edgekit.datasets import Dataset, calibration_warnings, fit_to_input, load_dataset
 from edgekit.errors import EdgekitError, InterpreterCrash, ModelError, QuantizationError
-from edgekit.loading import quiet_native_stderr
 from edgekit.reader import ModelInfo, read_model, read_model_file
 from edgekit.records import LayerError, Metric, QuantReport
 
 log = logging.getLogger(__name__)
 
-#: Samples the representative generator feeds the calibrator at most (more adds time, not accuracy).
-MAX_CALIBRATION_SAMPLES = 1000
-#: Samples used for the per-layer error report and, without test data, for the TFLite/TFLM agreement.
+#: Samples used, without test data, for the TFLite/TFLM agreement.
 DEBUG_SAMPLES = 100
+#: Activation types: int8, or int16 for TFLite's 16x8 mode (int16 activations, int8 weights).
+ACTIVATION_TYPES = ("int8", "int16")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,7 @@ def quantize(
     custom_objects: dict[str, Any] | None = None,
     batch_size: int = 32,
     learning_rate: float = 1e-4,
+    activations: str = "int8",
 ) -> QuantizeResult:
     """Quantize a float model to a full-integer TFLite model, and report what it cost.
 
@@ -78,10 +79,17 @@ def quantize(
     :param io_type: type of the model's input and output tensors: ``int8``, ``uint8`` or ``float32``.
     :param image_range: pixel scaling for image folders (``0-1``, ``0-255``, ``-1-1``).
     :param layer_errors: measure each layer's quantization error (adds a few seconds).
+    :param activations: ``int8``, or ``int16`` for TFLite's 16x8 mode (int16 activations, int8 weights; the
+        I/O is then int16 or float32). The report then also scores the plain int8 model for comparison.
     :raises EdgekitError: with the problem and the fix, for any bad input or failed conversion.
     """
     if io_type not in IO_TYPES:
         raise QuantizationError(f"unknown I/O type '{io_type}'; choose one of {', '.join(IO_TYPES)}.")
+    if activations not in ACTIVATION_TYPES:
+        raise QuantizationError(f"unknown activation type '{activations}'; choose int8 or int16.")
+    if activations == "int16" and io_type == "uint8":
+        raise QuantizationError("16x8 models take int16 or float32 input, not uint8.\nThings to try:\n"
+                                "  - drop --io-type uint8 (int16 I/O is used), or pass --io-type float32")
     started = time.perf_counter()
     if isinstance(model, (str, Path)) and not Path(model).exists():
         # Said before TensorFlow is imported: a typo should cost milliseconds, not seconds.
@@ -94,13 +102,9 @@ def quantize(
             "  - pass --rep-data with a few hundred real input samples (.npy, .npz, an image folder, or "
             "package.module:function); edgekit never calibrates on random data"
         )
-    if qat:
-        from edgekit.qat import prefer_legacy_keras
-
-        prefer_legacy_keras()
     from edgekit.loading import import_tensorflow, load_model
 
-    tf = import_tensorflow()
+    import_tensorflow()
     loaded = load_model(model, custom_objects=custom_objects)
     if not loaded.input_dtype.startswith("float"):
         raise QuantizationError(
@@ -114,44 +118,60 @@ def quantize(
                             loaded.input_shape, "test")
     warnings = calibration_warnings(rep, test)
 
-    float_call = loaded.call
-    target_call = float_call
+    train = None
     if qat:
         if train_data is None:
             raise QuantizationError(
                 "QAT needs labelled training data.\nThings to try:\n  - pass --train-data with inputs under "
                 "'x' and labels under 'y', or drop --qat"
             )
-        from edgekit.qat import train_qat
-
         train = fit_to_input(load_dataset(train_data, input_shape=loaded.input_shape, image_range=image_range),
                              loaded.input_shape, "training")
-        trained = train_qat(loaded, train, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate)
-        target_call = lambda x: trained(x, training=False)  # noqa: E731
+        if train.y is None:
+            raise QuantizationError(
+                f"QAT needs labelled training data, and '{train.source}' has no labels.\nThings to try:\n"
+                "  - save the training data with numpy.savez(path, x=inputs, y=labels)"
+            )
 
-    log.info("converting %s to a full-integer model (%s I/O)", loaded.source, io_type)
-    float_fn = _frozen_function(tf, float_call, loaded.input_shape)
-    target_fn = float_fn if target_call is float_call else _frozen_function(tf, target_call, loaded.input_shape)
-    float_bytes = _convert(tf, float_fn, None, None)
-    int8_bytes = _convert(tf, target_fn, rep.x, io_type)
-    info = read_model(int8_bytes, source="converted model")
-    check_full_integer(info, io_type, source="converted model")
+    log.info("converting %s to a full-integer model (%s I/O, %s activations)", loaded.source, io_type, activations)
+    from edgekit.convert_worker import RECURRENT_VIA_TF_KERAS, ConversionRequest, convert_in_child, layer_classes
 
-    metric, agreement, max_diff, run_warnings = _evaluate(
-        int8_bytes, info, test, rep, float_outputs=lambda x: _batched(float_call, x, loaded.batch_size)
+    classes = layer_classes(loaded.model) if loaded.is_keras else ()
+    converted = convert_in_child(
+        ConversionRequest(
+            model=str(model) if isinstance(model, (str, Path)) else loaded.model, rep_x=rep.x, io_type=io_type,
+            activations=activations, custom_objects=custom_objects, qat=qat,
+            train_x=train.x if train is not None else None, train_y=train.y if train is not None else None,
+            epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+            # TensorFlow's QuantizationDebugger re-calibrates a float graph; it cannot read fake-quant nodes.
+            debug_x=(test.x if test is not None else rep.x) if layer_errors and not qat else None,
+            single_thread=bool(set(classes) & set(RECURRENT_VIA_TF_KERAS)),
+        ),
+        loaded.source, classes,
     )
+    float_bytes, int8_bytes = converted.float_tflite, converted.tflite
+    warnings += list(converted.warnings)
+    info = read_model(int8_bytes, source="converted model")
+    check_integer_model(info, io_type, activations)
+    float_outputs = lambda x: _batched(loaded.call, x, loaded.batch_size)  # noqa: E731
+    metric, agreement, max_diff, run_warnings = _evaluate(int8_bytes, info, test, rep, float_outputs=float_outputs)
     warnings += run_warnings
+    extra: dict[str, Any] = {"activations": activations, "engine": engine_for(activations),
+                             "conversion_route": converted.route}
+    if converted.rewrites:
+        extra["rewrites"] = list(converted.rewrites)
+    if converted.int8_tflite is not None:  # 16x8: score the plain int8 model too, so the report compares
+        int8_info = read_model(converted.int8_tflite, source="int8 comparison model")
+        int8_metric, _, _, _ = _evaluate(converted.int8_tflite, int8_info, test, rep, float_outputs=float_outputs)
+        extra["int8_bytes"] = len(converted.int8_tflite)
+        extra["int8_metric"] = None if int8_metric is None else {
+            "name": int8_metric.name, "int8_tflite": int8_metric.int8_tflite, "int8_tflm": int8_metric.int8_tflm}
+    if len(int8_bytes) >= len(float_bytes):
+        warnings.append(size_warning(len(float_bytes), info))
     layers: tuple[LayerError, ...] = ()
     if layer_errors and qat:
-        # TensorFlow's QuantizationDebugger re-calibrates a float graph; it cannot read fake-quant nodes.
         warnings.append("per-layer error is measured for post-training quantization only; run without --qat to see it")
-    elif layer_errors:
-        try:
-            layers = _layer_errors(tf, target_fn, rep.x, test.x if test is not None else rep.x)
-        except Exception as exc:  # noqa: BLE001 - the debugger is a diagnostic; losing it is not fatal
-            first_line = (str(exc).splitlines() or [""])[0][:200]
-            message = f"per-layer error could not be measured ({type(exc).__name__}: {first_line})"
-            warnings.append(message)
+    layers = tuple(LayerError(**row) for row in converted.layers)
     report = QuantReport(
         source=loaded.source,
         mode="qat" if qat else "ptq",
@@ -167,6 +187,7 @@ def quantize(
         layers=layers,
         warnings=tuple(warnings),
         seconds=time.perf_counter() - started,
+        extra=extra,
     )
     return _finish(QuantizeResult(int8_bytes, info, report))
 
@@ -196,52 +217,35 @@ def _pass_through(path: Path, test_data: Any, io_type: str, image_range: str, st
     return _finish(QuantizeResult(data, info, report))
 
 
-def _frozen_function(tf, call: Callable[[Any], Any], input_shape: tuple[int, ...]):
-    """Trace ``call`` with a batch of 1 and fold its variables into constants.
+def check_integer_model(info: ModelInfo, io_type: str, activations: str) -> None:
+    """Prove the converted model integer with the I/O asked for (16x8 models: int16 or float32 I/O).
 
-    Keras 3 variables are not tracked by the TFLite converter, so a traced Keras 3 model would convert
-    with READ_VARIABLE ops and no weights; freezing makes the graph self-contained for every model kind.
+    :raises ModelError: naming the float ops or the I/O tensors of the wrong type.
     """
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    if activations == "int8":
+        check_full_integer(info, io_type, source="converted model")
+        return
+    check_full_integer(info, None, source="converted model")
+    wanted = "FLOAT32" if io_type == "float32" else "INT16"
+    wrong = [t.name for t in info.input_tensors + info.output_tensors if t.dtype != wanted]
+    if wrong:
+        raise ModelError("converted model", f"16x8 inputs and outputs must be {wanted}, but {', '.join(wrong)} are not.")
 
-    spec = tf.TensorSpec(input_shape, tf.float32)
-    concrete = tf.function(lambda x: call(x)).get_concrete_function(spec)
-    return convert_variables_to_constants_v2(concrete)
+
+def engine_for(activations: str) -> str:
+    """Which engine runs a model with these activations: edgekit's runtime runs int8 models only."""
+    return "TFLM or edgekit's runtime" if activations == "int8" else "TFLM (edgekit's runtime has no 16x8 kernels)"
 
 
-def _convert(tf, function, rep_x: np.ndarray | None, io_type: str | None) -> bytes:
-    """Convert a frozen function: float when ``rep_x`` is None, full integer otherwise."""
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
-    if rep_x is not None:
-        samples = rep_x[:MAX_CALIBRATION_SAMPLES]
-
-        def representative():
-            for sample in samples:
-                yield [sample[np.newaxis].astype(np.float32)]
-
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = {"int8": tf.int8, "uint8": tf.uint8, "float32": tf.float32}[io_type]
-        converter.inference_output_type = converter.inference_input_type
-    import warnings as py_warnings
-
-    try:
-        with quiet_native_stderr(), py_warnings.catch_warnings():
-            py_warnings.simplefilter("ignore")
-            return converter.convert()
-    except Exception as exc:  # noqa: BLE001 - ConverterError, RuntimeError, ValueError
-        text = str(exc).strip()
-        detail = "\n".join(text.splitlines()[:8]) if text else type(exc).__name__
-        hints = []
-        if "not supported" in text or "neither a custom op nor a flex op" in text:
-            hints.append("an op in the model has no int8 kernel in TFLite: replace that layer, or keep it out of the model")
-        if "READ_VARIABLE" in text or "variable" in text.lower():
-            hints.append("the model holds state (variables updated at run time); export a stateless inference model")
-        message = f"the TFLite converter failed: {detail}"
-        if hints:
-            message += "\nThings to try:\n" + "\n".join(f"  - {h}" for h in hints)
-        raise QuantizationError(message) from exc
+def size_warning(float_bytes: int, info: ModelInfo) -> str:
+    """Why an integer model is not smaller than its float twin: its weights are too few to pay for the
+    quantization parameters and the extra tensors an integer graph carries."""
+    weights = info.constant_bytes
+    return (f"the integer model ({info.size_bytes:,} B) is not smaller than the float one ({float_bytes:,} B): "
+            f"its weights are only {weights:,} B, so the per-tensor scales and zero points, the int32 biases and "
+            "the extra tensors of the integer graph (LSTM intermediates and gate parameters, unrolled time "
+            "steps) cost more than the 4x saving on weights. Flash is not saved; the integer kernels are what "
+            "a microcontroller needs.")
 
 
 def _batched(call: Callable[[Any], Any], x: np.ndarray, fixed_batch: int | None) -> np.ndarray:
@@ -320,75 +324,6 @@ def score(labels: np.ndarray, outputs: np.ndarray) -> tuple[str, float]:
     if truth is not None:
         return "accuracy", float(np.mean(outputs.reshape(len(outputs), -1).argmax(axis=-1) == truth))
     return "mse", float(np.mean((outputs.reshape(labels.shape) - labels) ** 2)) if outputs.size == labels.size else float("nan")
-
-
-def _layer_errors(tf, function, rep_x: np.ndarray, debug_x: np.ndarray) -> tuple[LayerError, ...]:
-    """Per-layer SQNR from TensorFlow's QuantizationDebugger: output power over quantization-noise power.
-
-    The debugger runs each quantized op on the same (quantized) inputs as its float twin, so the error of
-    a layer is its own, not the sum of everything upstream: the worst layers are the ones to fix.
-    """
-    import warnings as py_warnings
-
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    calibration = rep_x[:MAX_CALIBRATION_SAMPLES]
-    debug = debug_x[:DEBUG_SAMPLES]
-    converter.representative_dataset = lambda: ([s[np.newaxis]] for s in calibration)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-
-    def signal_power(_float_values: np.ndarray, quant_values: np.ndarray, scale: float, zero_point: int) -> float:
-        """Mean square of the int8 layer output, dequantized.
-
-        Only the quantized values are used: the float twin the debugger hands over can be stale or
-        uninitialised for some tensors (seen on the logits before a softmax), while its NumericVerify
-        differences, which give the noise power (``mean_squared_error``), are computed inside the op.
-        """
-        dequantized = (np.asarray(quant_values, dtype=np.float64) - zero_point) * scale
-        return float(np.mean(np.square(dequantized)))
-
-    with quiet_native_stderr(), py_warnings.catch_warnings():
-        py_warnings.simplefilter("ignore")
-        debugger = tf.lite.experimental.QuantizationDebugger(
-            converter=converter,
-            debug_dataset=lambda: ([s[np.newaxis]] for s in debug),
-            debug_options=tf.lite.experimental.QuantizationDebugOptions(
-                layer_direct_compare_metrics={"signal_power": signal_power}
-            ),
-        )
-        debugger.run()
-    # The CSV dump is the debugger's public output: one row per quantized op output.
-    dump = io.StringIO()
-    debugger.layer_statistics_dump(dump)
-    dump.seek(0)
-    return tuple(
-        LayerError(
-            op=row["op_name"],
-            tensor=row["tensor_name"].split(";")[0],
-            sqnr_db=_sqnr_db(_as_float(row.get("signal_power")), _as_float(row.get("mean_squared_error"))),
-            max_abs_error=_as_float(row.get("max_abs_error")),
-            scale=_as_float(row.get("scale")),
-        )
-        for row in csv.DictReader(dump)
-    )
-
-
-def _sqnr_db(signal_power: float, noise_power: float) -> float:
-    """10*log10(signal / noise), with the edge cases spelled out (exact layers are +inf dB)."""
-    if not (np.isfinite(signal_power) and np.isfinite(noise_power)):
-        return float("nan")
-    if noise_power <= 0.0:
-        return float("inf")
-    if signal_power <= 0.0:
-        return float("-inf")
-    return 10.0 * float(np.log10(signal_power / noise_power))
-
-
-def _as_float(text: str | None) -> float:
-    try:
-        return float(text) if text not in (None, "") else float("nan")
-    except ValueError:
-        return float("nan")
 
 
 def write_model(path: str | Path, data: bytes, force: bool = False) -> Path:

@@ -23,6 +23,9 @@ from edgekit.datasets import IMAGE_RANGES
               help="QAT learning rate.")
 @click.option("--io-type", type=click.Choice(IO_TYPES), default="int8", show_default=True,
               help="Type of the model's input and output tensors.")
+@click.option("--activations", type=click.Choice(["int8", "int16"]), default="int8", show_default=True,
+              help="int16: TFLite's 16x8 mode (int16 activations, int8 weights; int16 I/O), for accuracy-sensitive "
+                   "models; only TFLM runs it, and the report compares it with int8.")
 @click.option("--image-range", type=click.Choice(sorted(IMAGE_RANGES)), default="0-1", show_default=True,
               help="Pixel scaling for image folders.")
 @click.option("--no-layer-report", is_flag=True, help="Skip the per-layer quantization error (faster).")
@@ -30,21 +33,17 @@ from edgekit.datasets import IMAGE_RANGES
 @click.option("-f", "--force", is_flag=True, help="Replace OUTPUT if it exists.")
 def command(model: Path, rep_data: str | None, output: Path, test_data: str | None, qat: bool,
             train_data: str | None, epochs: int, learning_rate: float, io_type: str, image_range: str,
-            no_layer_report: bool, as_json: bool, force: bool) -> None:
+            no_layer_report: bool, as_json: bool, force: bool, activations: str) -> None:
     """Quantize MODEL (SavedModel dir, .keras, .h5, or an int8 .tflite to check) to a full-integer .tflite."""
     from edgekit.quantization import check_output_path, quant_report_bytes, quantize, report_path_for, write_model
 
     # Refuse before minutes of conversion, not after; write_model checks again at the end.
     check_output_path(output, force)
     check_output_path(report_path_for(output), force)
-    if qat:
-        # tfmot needs tf-keras; this must be set before TensorFlow is first imported.
-        from edgekit.qat import prefer_legacy_keras
-
-        prefer_legacy_keras()
     result = quantize(
         str(model), rep_data, test_data=test_data, qat=qat, train_data=train_data, epochs=epochs,
         io_type=io_type, image_range=image_range, layer_errors=not no_layer_report, learning_rate=learning_rate,
+        activations=activations,
     )
     write_model(output, result.tflite, force=force)
     write_model(report_path_for(output), quant_report_bytes(result.report, result.tflite), force=force)
@@ -54,4 +53,20 @@ def command(model: Path, rep_data: str | None, output: Path, test_data: str | No
         click.echo(report.to_json(result.report))
     else:
         report.print_quant_report(result.report)
+        _print_conversion_notes(result.report.extra)
         click.echo(f"wrote {output} ({len(result.tflite):,} bytes) and its report {report_path_for(output)}")
+
+
+def _print_conversion_notes(extra: dict) -> None:
+    """What the report table does not show: the engine, rewrites, and the int8 vs 16x8 comparison."""
+    if extra.get("engine"):
+        click.echo(f"runs on: {extra['engine']}")
+    for line in extra.get("rewrites", []):
+        click.echo(f"rewritten for TFLM: {line} (float outputs checked equal)")
+    int8 = extra.get("int8_metric")
+    if int8:
+        from edgekit.report import figure
+
+        click.echo(f"int8 (8x8) for comparison: {extra.get('int8_bytes', 0):,} B, {int8['name']} "
+                   f"{figure(int8['int8_tflite'], int8['name'])} on TFLite, "
+                   f"{figure(int8['int8_tflm'], int8['name'])} on TFLM")
