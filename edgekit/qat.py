@@ -36,6 +36,11 @@ _LAYER_ADVICE = {
 }
 
 
+#: Layers that only move or pick values (the output's scale is the input's) and that tfmot's registry
+#: leaves out; edgekit annotates them with tfmot's own NoOpQuantizeConfig, as tfmot does MaxPooling2D.
+_VALUE_PRESERVING = ("MaxPooling1D", "MaxPooling3D", "RepeatVector", "UpSampling1D", "UpSampling3D")
+
+
 def prefer_legacy_keras() -> None:
     """Ask TensorFlow for tf-keras as ``tf.keras``: only effective before TensorFlow is first imported."""
     if "tensorflow" not in sys.modules:
@@ -154,7 +159,7 @@ def unsupported_layers(model: Any) -> list[tuple[str, str, str]]:
             continue
         if hasattr(layer, "layers") and not isinstance(layer, tfmot.quantization.keras.QuantizeWrapper):
             found.append((layer.name, cls, "a model nested in a model: flatten it into one model"))
-        elif not registry.supports(layer) and not _folds_into_previous(layer):
+        elif not registry.supports(layer) and not _folds_into_previous(layer) and cls not in _VALUE_PRESERVING:
             found.append((layer.name, cls, _LAYER_ADVICE.get(cls, "replace it with a supported layer, or use PTQ")))
     return found
 
@@ -205,7 +210,7 @@ def train_qat(
             "Things to try:\n  - change those layers as suggested, or drop --qat to use post-training quantization"
         )
     try:
-        quantized = tfmot.quantization.keras.quantize_model(model)
+        quantized = _quantize_model(tf_keras, tfmot, model)
     except Exception as exc:  # noqa: BLE001 - tfmot raises ValueError/RuntimeError with its own wording
         raise QuantizationError(f"tensorflow-model-optimization could not wrap the model for QAT: {exc}") from exc
     task, loss, metrics = _loss_for(model, train.y, loaded.output_shape, train.x[:8])
@@ -216,6 +221,27 @@ def train_qat(
         callbacks=[_ProgressLogger(tf_keras, epochs)],
     )
     return quantized
+
+
+def _quantize_model(tf_keras: Any, tfmot: Any, model: Any) -> Any:
+    """tfmot's quantize_model, with the value-preserving layers its registry lacks annotated as no-ops."""
+    if not any(type(layer).__name__ in _VALUE_PRESERVING for layer in model.layers):
+        return tfmot.quantization.keras.quantize_model(model)
+    from tensorflow_model_optimization.python.core.quantization.keras.default_8bit.default_8bit_quantize_configs import (
+        NoOpQuantizeConfig,
+    )
+
+    keras_q = tfmot.quantization.keras
+
+    def annotate(layer):
+        if type(layer).__name__ in _VALUE_PRESERVING:
+            return keras_q.quantize_annotate_layer(layer, quantize_config=NoOpQuantizeConfig())
+        return layer
+
+    # clone_model reuses the layers the function returns, so the weights come along.
+    annotated = keras_q.quantize_annotate_model(tf_keras.models.clone_model(model, clone_function=annotate))
+    with keras_q.quantize_scope({"NoOpQuantizeConfig": NoOpQuantizeConfig}):
+        return keras_q.quantize_apply(annotated)
 
 
 class _ProgressLogger:

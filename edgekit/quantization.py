@@ -156,7 +156,7 @@ def quantize(
     float_outputs = lambda x: _batched(loaded.call, x, loaded.batch_size)  # noqa: E731
     metric, agreement, max_diff, run_warnings = _evaluate(int8_bytes, info, test, rep, float_outputs=float_outputs)
     warnings += run_warnings
-    extra: dict[str, Any] = {"activations": activations, "engine": engine_for(activations),
+    extra: dict[str, Any] = {"activations": activations, "engine": engine_for(activations, info),
                              "conversion_route": converted.route}
     if converted.rewrites:
         extra["rewrites"] = list(converted.rewrites)
@@ -232,9 +232,14 @@ def check_integer_model(info: ModelInfo, io_type: str, activations: str) -> None
         raise ModelError("converted model", f"16x8 inputs and outputs must be {wanted}, but {', '.join(wrong)} are not.")
 
 
-def engine_for(activations: str) -> str:
-    """Which engine runs a model with these activations: edgekit's runtime runs int8 models only."""
-    return "TFLM or edgekit's runtime" if activations == "int8" else "TFLM (edgekit's runtime has no 16x8 kernels)"
+def engine_for(activations: str, info: ModelInfo) -> str:
+    """Which engine runs the model: TFLM always; edgekit's runtime for int8 models whose ops it has kernels for."""
+    if activations != "int8":
+        return "TFLM (edgekit's runtime has no 16x8 kernels)"
+    from edgekit.runtime_ops import supported_ops
+
+    missing = sorted(set(info.ops) - supported_ops())
+    return f"TFLM (edgekit's runtime lacks {', '.join(missing)})" if missing else "TFLM or edgekit's runtime"
 
 
 def size_warning(float_bytes: int, info: ModelInfo) -> str:
