@@ -175,7 +175,7 @@ def quantize(
     report = QuantReport(
         source=loaded.source,
         mode="qat" if qat else "ptq",
-        io_type=io_type,
+        io_type="int16" if activations == "int16" and io_type != "float32" else io_type,
         float_bytes=len(float_bytes),
         int8_bytes=len(int8_bytes),
         ops=info.ops,
@@ -245,12 +245,13 @@ def engine_for(activations: str, info: ModelInfo) -> str:
 def size_warning(float_bytes: int, info: ModelInfo) -> str:
     """Why an integer model is not smaller than its float twin: its weights are too few to pay for the
     quantization parameters and the extra tensors an integer graph carries."""
-    weights = info.constant_bytes
+    quantized = sum(1 for t in info.tensors if t.quantization is not None)
+    reason = (f"its weights are only {info.constant_bytes:,} B, so the scales and zero points of its {quantized} "
+              "quantized tensors and the int32 biases cost more than the 4x saving on weights")
+    if "UNIDIRECTIONAL_SEQUENCE_LSTM" in info.ops:
+        reason += "; an integer LSTM also carries gate intermediates and effective-scale tensors a float one has not"
     return (f"the integer model ({info.size_bytes:,} B) is not smaller than the float one ({float_bytes:,} B): "
-            f"its weights are only {weights:,} B, so the per-tensor scales and zero points, the int32 biases and "
-            "the extra tensors of the integer graph (LSTM intermediates and gate parameters, unrolled time "
-            "steps) cost more than the 4x saving on weights. Flash is not saved; the integer kernels are what "
-            "a microcontroller needs.")
+            f"{reason}. Flash is not saved here; the integer kernels are what a microcontroller needs.")
 
 
 def _batched(call: Callable[[Any], Any], x: np.ndarray, fixed_batch: int | None) -> np.ndarray:
