@@ -97,8 +97,7 @@ class ConversionResult:
 # --------------------------------------------------------------------------------------------------
 
 
-def convert_in_child(request: ConversionRequest, source: str, layer_classes: tuple[str, ...] = (),
-                     timeout_s: float | None = None) -> ConversionResult:
+def convert_in_child(request: ConversionRequest, source: str, layer_classes: tuple[str, ...] = ()) -> ConversionResult:
     """Run the conversion in a child process with a temporary folder of its own, removed afterwards.
 
     :param source: the model's name for messages.
@@ -117,21 +116,20 @@ def convert_in_child(request: ConversionRequest, source: str, layer_classes: tup
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         command = [sys.executable, "-m", "edgekit.convert_worker", str(tmp / "request.json"), str(reply)]
         tail: collections.deque[str] = collections.deque(maxlen=40)
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE, text=True, errors="replace", env=env)
-        try:
-            assert process.stderr is not None
-            for line in process.stderr:  # relay the child's log records as they come; keep the rest
-                if line.startswith(_LOG_MARKER):
-                    level, _, message = line[len(_LOG_MARKER):].rstrip("\n").partition(" ")
-                    log.log(int(level) if level.isdigit() else logging.INFO, "%s", message.replace("\\n", "\n"))
-                elif line.strip():
-                    tail.append(line.rstrip("\n"))
-            returncode = process.wait(timeout=timeout_s)
-        except BaseException:
-            process.kill()  # Ctrl-C or a timeout: no orphan converter left running
-            process.wait()
-            raise
+        with subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True, errors="replace", env=env) as process:
+            try:
+                assert process.stderr is not None
+                for line in process.stderr:  # relay the child's log records as they come; keep the rest
+                    if line.startswith(_LOG_MARKER):
+                        level, _, message = line[len(_LOG_MARKER):].rstrip("\n").partition(" ")
+                        log.log(int(level) if level.isdigit() else logging.INFO, "%s", message.replace("\\n", "\n"))
+                    elif line.strip():
+                        tail.append(line.rstrip("\n"))
+                returncode = process.wait()
+            except BaseException:
+                process.kill()  # Ctrl-C: no orphan converter left running
+                raise
         phase = (reply / "phase").read_text().strip() if (reply / "phase").exists() else "starting"
         if (reply / "error.json").exists():
             raise _child_error(json.loads((reply / "error.json").read_text()))
@@ -351,9 +349,9 @@ def _convert(options: dict[str, Any], folder: Path, reply: Path) -> None:
     function = _traced_function(tf, call, loaded.input_shape, frozen=trackable is None)
     _phase(reply, "float")
     float_bytes = convert_function(tf, function, trackable, None, None)
+    _phase(reply, "calibrating")
     if os.environ.get(CRASH_FOR_TESTS) == "1":
         os.kill(os.getpid(), signal.SIGSEGV)  # test-only: die exactly as TensorFlow's calibrator does
-    _phase(reply, "calibrating")
     io_type = options["io_type"]
     activations = options["activations"]
     tflite = convert_function(tf, function, trackable, rep_x, io_type, activations)

@@ -3,8 +3,12 @@
 tfmot wraps tf-keras (Keras 2) layers only, while TensorFlow 2.16+ gives Keras 3 by default; the
 documented fix is ``TF_USE_LEGACY_KERAS=1`` set before TensorFlow is imported. edgekit sets it when it
 can and, for a Keras 3 model, rebuilds the same architecture in tf-keras from its config
-(:mod:`edgekit.keras_compat`) and copies the weights layer by layer. Layers tfmot cannot wrap are listed
-before any training starts.
+(:mod:`edgekit.keras_compat`) and copies the weights layer by layer. Conv1D, which tfmot cannot wrap,
+trains in its Conv2D form (Reshape -> Conv2D with a ``(k, 1)`` kernel -> Reshape, weights carried over);
+a BatchNormalization right after a linear Conv2D/DepthwiseConv2D/Dense is left to tfmot, which folds it;
+value-preserving layers its registry lacks (MaxPooling1D, ...) are annotated as no-ops. The copy's outputs
+are checked equal to the model's before training, and only layers tfmot truly cannot wrap are listed,
+all at once, before any training starts. Training runs in the conversion child (:mod:`edgekit.convert_worker`).
 """
 
 from __future__ import annotations
@@ -47,19 +51,31 @@ def prefer_legacy_keras() -> None:
         os.environ["TF_USE_LEGACY_KERAS"] = "1"
 
 
-def _import_tfmot():
+def check_qat_tools() -> None:
+    """Refuse QAT at once, in edgekit's own process, when tf-keras or tfmot is missing (training happens
+    later, in the conversion child, where a missing package would cost a TensorFlow start-up to find out).
+
+    :raises ToolNotFound: naming the package and how to install it.
+    """
+    import importlib.util
+
     try:
-        import tf_keras
+        import tf_keras  # noqa: F401
     except ImportError as exc:
         raise ToolNotFound(
             "tf-keras (needed for quantization-aware training)",
             "pip install tf-keras==<your TensorFlow version>, e.g. tf-keras==2.21.*; or drop --qat to use "
             "post-training quantization",
         ) from exc
-    try:
-        import tensorflow_model_optimization as tfmot
-    except ImportError as exc:
-        raise ToolNotFound("tensorflow-model-optimization", "pip install tensorflow-model-optimization") from exc
+    if importlib.util.find_spec("tensorflow_model_optimization") is None:
+        raise ToolNotFound("tensorflow-model-optimization", "pip install tensorflow-model-optimization")
+
+
+def _import_tfmot():
+    check_qat_tools()
+    import tf_keras
+    import tensorflow_model_optimization as tfmot
+
     return tf_keras, tfmot
 
 

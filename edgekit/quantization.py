@@ -120,6 +120,9 @@ def quantize(
 
     train = None
     if qat:
+        from edgekit.qat import check_qat_tools
+
+        check_qat_tools()
         if train_data is None:
             raise QuantizationError(
                 "QAT needs labelled training data.\nThings to try:\n  - pass --train-data with inputs under "

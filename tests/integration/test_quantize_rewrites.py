@@ -18,13 +18,13 @@ def test_upsampling2d_rewrite_keeps_float_outputs_equal(tmp_path):
     keras.utils.set_random_seed(1)
     inputs = keras.Input((5, 7, 3))
     hidden = keras.layers.Conv2D(4, 3, padding="same")(inputs)
-    up = keras.layers.UpSampling2D((2, 3))(hidden)
-    model = keras.Model(inputs, keras.layers.Conv2D(2, 1)(up))
+    up = keras.layers.UpSampling2D((2, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 1)(up(hidden)))
     probe = np.random.default_rng(0).normal(size=(4, 5, 7, 3)).astype(np.float32)
 
     rewritten, done, warnings = rewrite_for_tflm(model, probe)
 
-    assert done == ["UpSampling2D 'up_sampling2d' -> Resizing(10, 21, nearest)"] and warnings == []
+    assert done == [f"UpSampling2D '{up.name}' -> Resizing(10, 21, nearest)"] and warnings == []
     assert [type(layer).__name__ for layer in rewritten.layers].count("Resizing") == 1
     assert np.array_equal(np.asarray(model(probe)), np.asarray(rewritten(probe)))
 
@@ -47,7 +47,8 @@ def test_an_upsampling2d_model_converts_and_runs_on_tflm(tmp_path):
     result = quantize(str(model), str(tmp_path / "calib.npz"), test_data=str(tmp_path / "test.npz"), layer_errors=False)
 
     assert "RESIZE_NEAREST_NEIGHBOR" in result.info.ops and "TILE" not in result.info.ops
-    assert result.report.extra["rewrites"] == ["UpSampling2D 'up_sampling2d' -> Resizing(16, 16, nearest)"]
+    [rewrite] = result.report.extra["rewrites"]  # Keras numbers layer names per session: match the rest
+    assert rewrite.startswith("UpSampling2D 'up_sampling2d") and rewrite.endswith("-> Resizing(16, 16, nearest)")
     metric = result.report.metric
     assert metric.int8_tflm is not None and metric.int8_tflm >= metric.float_model - 0.02, metric
     assert result.report.tflite_tflm_agreement >= 0.99
