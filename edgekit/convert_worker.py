@@ -315,6 +315,7 @@ def _convert(options: dict[str, Any], folder: Path, reply: Path) -> None:
         )
     warnings: list[str] = []
     rewrites: list[str] = []
+    extra: dict[str, Any] = {}
     route = "keras"
     trackable = None
     call: Callable[[Any], Any] = loaded.call
@@ -341,6 +342,7 @@ def _convert(options: dict[str, Any], folder: Path, reply: Path) -> None:
         from edgekit.qat import to_tf_keras
 
         copy = to_tf_keras(loaded, unroll=True)
+        extra["unrolled"] = sorted(set(classes) & {"GRU", "SimpleRNN"})
         trackable = _fixed_batch_model(copy, loaded.input_shape)
         call = lambda x: trackable(x, training=False)  # noqa: E731
         route = "tf-keras (recurrent)"
@@ -371,7 +373,7 @@ def _convert(options: dict[str, Any], folder: Path, reply: Path) -> None:
             warnings.append(f"per-layer error could not be measured ({type(exc).__name__}: {first_line})")
     _phase(reply, "done")
     (reply / "result.json").write_text(json.dumps({
-        "layers": layers, "warnings": warnings, "rewrites": rewrites, "route": route,
+        "layers": layers, "warnings": warnings, "rewrites": rewrites, "route": route, "extra": extra,
     }))
 
 

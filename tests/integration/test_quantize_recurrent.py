@@ -33,7 +33,7 @@ def test_an_lstm_converts_ten_times_to_identical_bytes_that_tflm_runs(tmp_path):
     in_tensor, out_tensor = host.io_tensors(info)
     tflm = host.run_tflm(runs[0], host.quantize_values(test_x, in_tensor))
     accuracy = float(np.mean(host.dequantize_values(tflm, out_tensor).argmax(-1) == test_y))
-    assert accuracy > 0.6, accuracy  # three classes: chance is 1/3
+    assert accuracy >= 0.9, accuracy  # the float model scores about 0.99; chance is 1/3
 
 
 def test_a_gru_quantizes_unrolled_and_scores_like_float_on_tflm(tmp_path):
