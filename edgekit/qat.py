@@ -35,6 +35,9 @@ _LAYER_ADVICE = {
                           "or remove it",
     "Bidirectional": "use a plain LSTM/GRU, or quantize this model with post-training quantization",
     "Lambda": "replace the Lambda with a built-in layer",
+    "LSTM": "tfmot has no 8-bit QAT for recurrent layers; use post-training quantization (drop --qat)",
+    "GRU": "tfmot has no 8-bit QAT for recurrent layers; use post-training quantization (drop --qat)",
+    "SimpleRNN": "tfmot has no 8-bit QAT for recurrent layers; use post-training quantization (drop --qat)",
     "TFOpLambda": "replace the raw TensorFlow op with a built-in Keras layer",
     "SlicingOpLambda": "replace the slicing with a Cropping or Reshape layer",
 }
