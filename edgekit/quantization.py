@@ -176,7 +176,6 @@ def quantize(
             "name": int8_metric.name, "int8_tflite": int8_metric.int8_tflite, "int8_tflm": int8_metric.int8_tflm}
     if len(int8_bytes) >= len(float_bytes):
         warnings.append(size_warning(len(float_bytes), info, tuple(converted.extra.get("unrolled", ()))))
-    layers: tuple[LayerError, ...] = ()
     if layer_errors and qat:
         warnings.append("per-layer error is measured for post-training quantization only; run without --qat to see it")
     layers = tuple(LayerError(**row) for row in converted.layers)
