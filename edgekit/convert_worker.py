@@ -339,18 +339,33 @@ def _convert(options: dict[str, Any], folder: Path, reply: Path) -> None:
     elif set(classes) & set(RECURRENT_VIA_TF_KERAS):
         # Keras 3's LSTM lowers to a while loop; tf-keras's carries the fused-LSTM annotation. GRU and
         # SimpleRNN have no fused kernel and are unrolled instead.
-        from edgekit.qat import to_tf_keras
-
-        copy = to_tf_keras(loaded, unroll=True)
+        trackable, call = _recurrent_copy(loaded, ("GRU", "SimpleRNN"))
         extra["unrolled"] = sorted(set(classes) & {"GRU", "SimpleRNN"})
-        trackable = _fixed_batch_model(copy, loaded.input_shape)
-        call = lambda x: trackable(x, training=False)  # noqa: E731
         route = "tf-keras (recurrent)"
         log.info("recurrent model: converting through tf-keras (LSTM fused, GRU/SimpleRNN unrolled)")
 
     function = _traced_function(tf, call, loaded.input_shape, frozen=trackable is None)
     _phase(reply, "float")
     float_bytes = convert_function(tf, function, trackable, None, None)
+    # QAT graphs carry fake-quant nodes that a float conversion treats differently: checked for PTQ only.
+    difference = None if options["qat"] else float_difference(tf, float_bytes, call, rep_x[:32])
+    if difference is not None and "LSTM" in classes and route == "tf-keras (recurrent)":
+        # Seen on a trained LSTM: the fused UNIDIRECTIONAL_SEQUENCE_LSTM computes something else than the
+        # Keras layer. Unrolled, the LSTM is plain FULLY_CONNECTED/LOGISTIC/TANH/MUL ops, checked again below.
+        warnings.append(f"TensorFlow's fused LSTM does not reproduce the float model (largest output difference "
+                        f"{difference:.3g}), so the LSTM is unrolled instead: full int8, checked against the float model, but larger")
+        trackable, call = _recurrent_copy(loaded, ("GRU", "SimpleRNN", "LSTM"))
+        extra["unrolled"] = sorted(set(classes) & {"GRU", "SimpleRNN", "LSTM"})
+        function = _traced_function(tf, call, loaded.input_shape, frozen=False)
+        float_bytes = convert_function(tf, function, trackable, None, None)
+        difference = float_difference(tf, float_bytes, call, rep_x[:32])
+    if difference is not None:
+        raise QuantizationError(
+            f"the float .tflite that TensorFlow's converter made of '{loaded.source}' does not reproduce the model "
+            f"(largest output difference {difference:.3g}), so its integer twin would be wrong too.\nThings to try:\n"
+            "  - see the README section 'Layers that lower badly'\n"
+            "  - report it with the model: the converter mis-lowers one of its layers"
+        )
     _phase(reply, "calibrating")
     if os.environ.get(CRASH_FOR_TESTS) == "1":
         os.kill(os.getpid(), signal.SIGSEGV)  # test-only: die exactly as TensorFlow's calibrator does
@@ -375,6 +390,34 @@ def _convert(options: dict[str, Any], folder: Path, reply: Path) -> None:
     (reply / "result.json").write_text(json.dumps({
         "layers": layers, "warnings": warnings, "rewrites": rewrites, "route": route, "extra": extra,
     }))
+
+
+def _recurrent_copy(loaded: Any, unroll: tuple[str, ...]) -> tuple[Any, Callable[[Any], Any]]:
+    """The tf-keras copy of a recurrent model with a batch fixed at 1, and how to call it."""
+    from edgekit.qat import to_tf_keras
+
+    model = _fixed_batch_model(to_tf_keras(loaded, unroll=unroll), loaded.input_shape)
+    return model, lambda x: model(x, training=False)
+
+
+def float_difference(tf, float_bytes: bytes, call: Callable[[Any], Any], samples: np.ndarray) -> float | None:
+    """The largest difference between the float .tflite's outputs and the model's on ``samples``, or None
+    when they agree (within float rounding: 1e-3 of the output range)."""
+    import warnings as py_warnings
+
+    with py_warnings.catch_warnings():
+        py_warnings.simplefilter("ignore")
+        interpreter = tf.lite.Interpreter(model_content=float_bytes)
+    interpreter.allocate_tensors()
+    source, sink = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+    worst, scale = 0.0, 0.0
+    for sample in samples:
+        interpreter.set_tensor(source, sample[np.newaxis].astype(np.float32))
+        interpreter.invoke()
+        expected = np.asarray(call(sample[np.newaxis].astype(np.float32)), dtype=np.float64)
+        worst = max(worst, float(np.max(np.abs(interpreter.get_tensor(sink).astype(np.float64) - expected))))
+        scale = max(scale, float(np.max(np.abs(expected))))
+    return worst if worst > 1e-3 * max(scale, 1.0) else None
 
 
 def layer_classes(model: Any) -> tuple[str, ...]:

@@ -82,10 +82,10 @@ def _import_tfmot():
     return tf_keras, tfmot
 
 
-def to_tf_keras(loaded: LoadedModel, *, unroll: bool = False, conv1d_as_conv2d: bool = False) -> Any:
+def to_tf_keras(loaded: LoadedModel, *, unroll: tuple[str, ...] = (), conv1d_as_conv2d: bool = False) -> Any:
     """The model as a tf-keras model with the same weights, ready for tfmot or for the fused-LSTM route.
 
-    :param unroll: unroll GRU and SimpleRNN layers (TFLite has no fused kernel for them).
+    :param unroll: recurrent layer classes to unroll (TFLite has no fused kernel for GRU and SimpleRNN).
     :param conv1d_as_conv2d: replace Conv1D by its Conv2D form (tfmot cannot wrap Conv1D).
     The copy is checked: its outputs must equal the model's on a probe input, or nothing is trained.
     :raises QuantizationError: when the model is not a Keras model or uses a feature tf-keras lacks.
@@ -110,7 +110,7 @@ def to_tf_keras(loaded: LoadedModel, *, unroll: bool = False, conv1d_as_conv2d: 
         config = source_model.get_config()
         if loaded.kind == "keras3":
             config = keras3_to_tf_keras(config)
-        changed = keras_compat.unroll_recurrent(config) if unroll else []
+        changed = keras_compat.unroll_recurrent(config, unroll) if unroll else []
         shapes = {layer.name: (tuple(layer.input.shape[1:]), tuple(layer.output.shape[1:])) for layer in conv1d}
         replaced = keras_compat.conv1d_as_conv2d(config, shapes) if conv1d else []
         cls = tf_keras.Sequential if type(source_model).__name__ == "Sequential" else tf_keras.Model
