@@ -34,7 +34,8 @@ LOWERS_BADLY: tuple[LayerAdvice, ...] = (
     LayerAdvice("UpSampling2D (nearest)", "Keras 3 lowers it to RESHAPE + TILE; TFLM has no TILE kernel",
                 "rewritten to Resizing(interpolation='nearest'), which converts to RESIZE_NEAREST_NEIGHBOR", True),
     LayerAdvice("LSTM", "Keras 3 lowers it to a WHILE loop on which TensorFlow's calibrator crashes (SIGSEGV)",
-                "converted through its tf-keras copy, whose LSTM becomes one UNIDIRECTIONAL_SEQUENCE_LSTM", True),
+                "converted through its tf-keras copy, whose LSTM becomes one UNIDIRECTIONAL_SEQUENCE_LSTM; when that "
+                "fused op does not reproduce the float model (seen on a trained LSTM), the LSTM is unrolled", True),
     LayerAdvice("GRU, SimpleRNN", "no fused TFLite kernel; the WHILE loop they lower to crashes the calibrator",
                 "converted through the tf-keras copy with unroll=True: one FULLY_CONNECTED/LOGISTIC/TANH chain "
                 "per time step (larger flash, fine for short sequences)", True),

@@ -50,13 +50,13 @@ def sequences(count: int = 400, steps: int = 12, channels: int = 4) -> tuple[np.
     return x.astype(np.float32), labels.astype(np.int64)
 
 
-def recurrent_classifier(folder: Path, layer: str = "LSTM", epochs: int = 20) -> Path:
+def recurrent_classifier(folder: Path, layer: str = "LSTM", epochs: int = 20, learning_rate: float = 1e-2) -> Path:
     """A Keras 3 ``LSTM`` (or ``GRU``) sequence classifier (about 99 % accurate on its test split)."""
     keras = _keras()
     x, y = sequences()
     model = keras.Sequential([keras.Input(x.shape[1:]), getattr(keras.layers, layer)(12),
                               keras.layers.Dense(3, activation="softmax")])
-    return _save(folder, layer.lower(), model, x, y, 300, epochs, learning_rate=1e-2)
+    return _save(folder, layer.lower(), model, x, y, 300, epochs, learning_rate=learning_rate)
 
 
 def digits_8x8() -> tuple[np.ndarray, np.ndarray]:
