@@ -35,7 +35,8 @@ LOWERS_BADLY: tuple[LayerAdvice, ...] = (
                 "rewritten to Resizing(interpolation='nearest'), which converts to RESIZE_NEAREST_NEIGHBOR", True),
     LayerAdvice("LSTM", "Keras 3 lowers it to a WHILE loop on which TensorFlow's calibrator crashes (SIGSEGV)",
                 "converted through its tf-keras copy, whose LSTM becomes one UNIDIRECTIONAL_SEQUENCE_LSTM; when that "
-                "fused op does not reproduce the float model (seen on a trained LSTM), the LSTM is unrolled", True),
+                "fused op does not reproduce the float model (measured: 99 % -> 31 % accuracy on a trained LSTM), the "
+                "LSTM is unrolled; an unrolled LSTM that does not come out full integer is refused", True),
     LayerAdvice("GRU, SimpleRNN", "no fused TFLite kernel; the WHILE loop they lower to crashes the calibrator",
                 "converted through the tf-keras copy with unroll=True: one FULLY_CONNECTED/LOGISTIC/TANH chain "
                 "per time step (larger flash, fine for short sequences)", True),

@@ -1,8 +1,9 @@
 """Keras LSTM and GRU classifiers become full-integer models that the TFLM interpreter runs.
 
 LSTM goes through its tf-keras copy with a fixed batch, so the converter emits one fused
-UNIDIRECTIONAL_SEQUENCE_LSTM (Keras 3's own LSTM lowers to a loop that crashes the calibrator); GRU
-has no fused kernel and is unrolled. Conversion runs single-threaded so that the bytes repeat exactly.
+UNIDIRECTIONAL_SEQUENCE_LSTM (Keras 3's own LSTM lowers to a loop that crashes the calibrator), unless
+that fused op does not reproduce the float model, as on this trained classifier: then it is unrolled.
+GRU has no fused kernel and is always unrolled. Conversion runs single-threaded so that the bytes repeat exactly.
 """
 
 from __future__ import annotations
@@ -51,19 +52,3 @@ def test_a_gru_quantizes_unrolled_and_scores_like_float_on_tflm(tmp_path):
     assert metric.int8_tflm is not None and metric.int8_tflm >= metric.float_model - 0.05, metric
     assert result.report.extra["conversion_route"] == "tf-keras (recurrent)"
 
-
-def test_a_briefly_trained_lstm_converts_to_the_fused_kernel_that_follows_the_float_model(tmp_path):
-    model = recurrent_classifier(tmp_path, "LSTM", epochs=4, learning_rate=1e-3)
-    with np.load(tmp_path / "calib.npz") as calib, np.load(tmp_path / "test.npz") as test:
-        rep_x, test_x = calib["x"], test["x"]
-    result = convert_in_child(ConversionRequest(model=str(model), rep_x=rep_x, single_thread=True), str(model))
-    info = read_model(result.tflite)
-    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in info.ops and "FULLY_CONNECTED" in info.ops
-    check_full_integer(info, "int8")
-    import keras
-
-    in_tensor, out_tensor = host.io_tensors(info)
-    tflm = host.dequantize_values(host.run_tflm(result.tflite, host.quantize_values(test_x, in_tensor)), out_tensor)
-    expected = np.asarray(keras.models.load_model(model)(test_x))
-    # within a few output steps of the float model on average (the int8 softmax step is 1/256)
-    assert float(np.mean(np.abs(tflm - expected))) < 4 * out_tensor.quantization.scales[0]
