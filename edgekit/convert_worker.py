@@ -112,7 +112,9 @@ def convert_in_child(request: ConversionRequest, source: str, layer_classes: tup
         reply = tmp / "reply"
         reply.mkdir()
         _write_request(request, tmp)
-        env = dict(os.environ, TMPDIR=str(scratch), TEMP=str(scratch), TMP=str(scratch))
+        # PYTHONHASHSEED: graph building iterates over sets of names, and the converter's output (which
+        # ops it quantizes, in which order) followed their random order from run to run.
+        env = dict(os.environ, TMPDIR=str(scratch), TEMP=str(scratch), TMP=str(scratch), PYTHONHASHSEED="0")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         command = [sys.executable, "-m", "edgekit.convert_worker", str(tmp / "request.json"), str(reply)]
         tail: collections.deque[str] = collections.deque(maxlen=40)
