@@ -86,6 +86,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=40, help="float training epochs (sine trains 8x as many)")
     parser.add_argument("--qat-epochs", type=int, default=3)
     parser.add_argument("--only", choices=("examples", "new"), help="run one of the two tables")
+    parser.add_argument("--model", action="append", help="with --only new: just these rows (lstm, gru, conv, conv1d)")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -95,7 +96,7 @@ def main() -> None:
     from edgekit.quantization import quantize
 
     if args.only != "examples":
-        _new_models(args.qat_epochs)
+        _new_models(args.qat_epochs, args.model)
     if args.only == "new":
         return
     rows = []
@@ -130,7 +131,7 @@ def main() -> None:
           f"({args.qat_epochs} epochs); time is wall time of edgekit.quantize including evaluation.")
 
 
-def _new_models(qat_epochs: int) -> None:
+def _new_models(qat_epochs: int, only: list[str] | None = None) -> None:
     """Size, float/PTQ/QAT/16x8 quality and time for the recurrent, UpSampling2D+BN and Conv1D models."""
     from edgekit.errors import EdgekitError
     from edgekit.quantization import quantize
@@ -142,6 +143,8 @@ def _new_models(qat_epochs: int) -> None:
               ("conv1d", make.conv1d_classifier, True))
     table = [("model", "float B", "int8 B", "16x8 B", "ops", "float", "PTQ", "QAT", "16x8", "PTQ s", "QAT s", "16x8 s")]
     for label, maker, try_qat in makers:
+        if only and label.split()[0].split("+")[0] not in only:
+            continue
         with tempfile.TemporaryDirectory(prefix="edgekit-bench-") as tmp:
             folder = Path(tmp)
             path = str(maker(folder))
