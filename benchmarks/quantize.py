@@ -3,7 +3,11 @@
 Trains the example models from their own builders (examples/*/prepare.py), then runs edgekit.quantize
 in PTQ and in QAT mode on each, and prints one table. Nothing is read from or written to the repository.
 
-Run: .venv/bin/python benchmarks/quantize.py [--epochs N] [--qat-epochs N]
+A second table covers the models issue 13 made quantizable (built by tests/integration/quantize_models.py):
+an LSTM and a GRU classifier, a Conv2D+BatchNorm CNN with UpSampling2D, and a Conv1D classifier, each in
+PTQ, QAT (where tfmot can wrap it) and 16x8 mode.
+
+Run: .venv/bin/python benchmarks/quantize.py [--epochs N] [--qat-epochs N] [--only examples|new]
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=40, help="float training epochs (sine trains 8x as many)")
     parser.add_argument("--qat-epochs", type=int, default=3)
+    parser.add_argument("--only", choices=("examples", "new"), help="run one of the two tables")
+    parser.add_argument("--model", action="append", help="with --only new: just these rows (lstm, gru, conv, conv1d)")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
@@ -89,6 +95,10 @@ def main() -> None:
     import_tensorflow()
     from edgekit.quantization import quantize
 
+    if args.only != "examples":
+        _new_models(args.qat_epochs, args.model)
+    if args.only == "new":
+        return
     rows = []
     with tempfile.TemporaryDirectory(prefix="edgekit-bench-") as tmp:
         for label, path, data in _prepare(Path(tmp), args.epochs):
@@ -119,6 +129,54 @@ def main() -> None:
         print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths)))
     print("\nratio = float .tflite bytes / int8 .tflite bytes; QAT column is int8 on TFLite after QAT "
           f"({args.qat_epochs} epochs); time is wall time of edgekit.quantize including evaluation.")
+
+
+def _new_models(qat_epochs: int, only: list[str] | None = None) -> None:
+    """Size, float/PTQ/QAT/16x8 quality and time for the recurrent, UpSampling2D+BN and Conv1D models."""
+    from edgekit.errors import EdgekitError
+    from edgekit.quantization import quantize
+    from tests.integration import quantize_models as make
+
+    makers = (("lstm", lambda f: make.recurrent_classifier(f, "LSTM"), True),
+              ("gru (unrolled)", lambda f: make.recurrent_classifier(f, "GRU"), True),
+              ("conv+bn+upsampling2d", lambda f: make.conv_batchnorm(f, upsample=True), True),
+              ("conv1d", make.conv1d_classifier, True))
+    table = [("model", "float B", "int8 B", "16x8 B", "ops", "float", "PTQ", "QAT", "16x8", "PTQ s", "QAT s", "16x8 s")]
+    for label, maker, try_qat in makers:
+        if only and label.split()[0].split("+")[0] not in only:
+            continue
+        with tempfile.TemporaryDirectory(prefix="edgekit-bench-") as tmp:
+            folder = Path(tmp)
+            path = str(maker(folder))
+            common = dict(test_data=str(folder / "test.npz"), layer_errors=False)
+            calib = str(folder / "calib.npz")
+            timed = {}
+            for mode, kwargs in (("ptq", {}), ("qat", dict(qat=True, train_data=str(folder / "train.npz"),
+                                                            epochs=qat_epochs, learning_rate=1e-3)),
+                                 ("16x8", dict(activations="int16"))):
+                if mode == "qat" and not try_qat:
+                    continue
+                started = time.perf_counter()
+                try:
+                    timed[mode] = (quantize(path, calib, **common, **kwargs), time.perf_counter() - started)
+                except EdgekitError as exc:
+                    print(f"{label} {mode}: {str(exc).splitlines()[0]}")
+            ptq = timed["ptq"][0].report
+            metric = ptq.metric
+
+            def quality(mode: str) -> str:
+                return _fmt(timed[mode][0].report.metric.int8_tflm, metric.name) if mode in timed else "-"
+
+            table.append((label, f"{ptq.float_bytes:,}", f"{ptq.int8_bytes:,}",
+                          f"{timed['16x8'][0].report.int8_bytes:,}" if "16x8" in timed else "-",
+                          " ".join(op.lower() for op in ptq.ops)[:60], _fmt(metric.float_model, metric.name),
+                          quality("ptq"), quality("qat"), quality("16x8"),
+                          *(f"{timed[m][1]:.1f}" if m in timed else "-" for m in ("ptq", "qat", "16x8"))))
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        print("  ".join(str(cell).rjust(width) for cell, width in zip(row, widths)))
+    print("\nquality = accuracy of the integer model on the TFLM interpreter (float: the Keras model) on the "
+          "test split; time is wall time of edgekit.quantize including evaluation on TFLite and TFLM.\n")
 
 
 if __name__ == "__main__":

@@ -123,3 +123,77 @@ def _node_refs(refs: Any) -> Any:
     if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):
         return [refs]
     return refs
+
+
+def unroll_recurrent(config: dict[str, Any], classes: tuple[str, ...] = ("GRU", "SimpleRNN")) -> list[str]:
+    """Set ``unroll=True`` on the recurrent layers of a tf-keras model config, in place.
+
+    TFLite has no fused kernel for GRU or SimpleRNN, and TensorFlow's calibrator crashes on the WHILE
+    loop they lower to; unrolled, they become plain FULLY_CONNECTED/LOGISTIC/TANH chains per time step.
+    Returns the names of the layers changed (inside ``Bidirectional`` wrappers too).
+    """
+    changed = []
+    for layer in config.get("layers", []):
+        cfg = layer.get("config", {})
+        targets = [(layer.get("class_name"), cfg)]
+        for key in ("layer", "backward_layer"):  # Bidirectional wraps its recurrent layers
+            if isinstance(cfg.get(key), dict):
+                targets.append((cfg[key].get("class_name"), cfg[key].get("config", {})))
+        for class_name, inner in targets:
+            if class_name in classes and not inner.get("unroll"):
+                inner["unroll"] = True
+                changed.append(inner.get("name", class_name))
+        if layer.get("class_name") in ("Sequential", "Functional", "Model"):
+            changed += unroll_recurrent(cfg, classes)
+    return changed
+
+
+#: Suffixes of the layers that stand in for a Conv1D named N in its Conv2D form.
+CONV1D_EXPAND, CONV1D_CONV2D = "_as2d_expand", "_as2d_conv"
+
+
+def conv1d_as_conv2d(config: dict[str, Any], shapes: dict[str, tuple[tuple[int, ...], tuple[int, ...]]]) -> list[str]:
+    """Replace each Conv1D of a tf-keras model config by Reshape -> Conv2D -> Reshape, in place.
+
+    tfmot has no quantize config for Conv1D, while Conv1D on ``[steps, channels]`` is Conv2D with a
+    ``(k, 1)`` kernel on ``[steps, 1, channels]``. The Conv2D is named ``N + CONV1D_CONV2D`` (its kernel is
+    the Conv1D kernel with an axis inserted) and the closing Reshape keeps the name ``N``, so every layer
+    that read the Conv1D reads the same tensor as before.
+
+    :param shapes: per Conv1D name, its ``(input shape, output shape)`` without the batch dimension.
+    :returns: the names of the Conv1D layers replaced.
+    :raises UntranslatableConfig: for causal padding, groups or channels-first data (no Conv2D twin here).
+    """
+    sequential = "input_layers" not in config
+    layers: list[dict[str, Any]] = []
+    replaced = []
+    for layer in config.get("layers", []):
+        if layer.get("class_name") != "Conv1D":
+            layers.append(layer)
+            continue
+        cfg = layer["config"]
+        name = cfg["name"]
+        if cfg.get("padding") == "causal" or cfg.get("groups", 1) != 1 or cfg.get("data_format") == "channels_first":
+            raise UntranslatableConfig(f"Conv1D '{name}' uses causal padding, groups or channels_first, "
+                                       "which its Conv2D form cannot express")
+        (steps, channels), (out_steps, filters) = shapes[name]
+        one = lambda value: [int(value[0] if isinstance(value, (list, tuple)) else value), 1]  # noqa: E731
+        conv = {k: v for k, v in cfg.items() if k not in ("groups",)}
+        conv.update(name=name + CONV1D_CONV2D, kernel_size=one(cfg["kernel_size"]), strides=one(cfg["strides"]),
+                    dilation_rate=one(cfg.get("dilation_rate", 1)), data_format="channels_last")
+        base = {"trainable": cfg.get("trainable", True), "dtype": cfg.get("dtype", "float32")}
+        chain = [
+            {"class_name": "Reshape", "config": {**base, "name": name + CONV1D_EXPAND,
+                                                 "target_shape": [steps, 1, channels]}},
+            {"class_name": "Conv2D", "config": conv},
+            {"class_name": "Reshape", "config": {**base, "name": name, "target_shape": [out_steps, filters]}},
+        ]
+        if not sequential:
+            chain[0]["name"], chain[1]["name"], chain[2]["name"] = name + CONV1D_EXPAND, name + CONV1D_CONV2D, name
+            chain[0]["inbound_nodes"] = layer.get("inbound_nodes", [])
+            chain[1]["inbound_nodes"] = [[[name + CONV1D_EXPAND, 0, 0, {}]]]
+            chain[2]["inbound_nodes"] = [[[name + CONV1D_CONV2D, 0, 0, {}]]]
+        layers += chain
+        replaced.append(name)
+    config["layers"] = layers
+    return replaced

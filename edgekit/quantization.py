@@ -27,6 +27,7 @@ import numpy as np
 
 from edgekit import host
 from edgekit.compat import IO_TYPES, check_full_integer
+from edgekit.convert_worker import MAX_CALIBRATION_SAMPLES
 from edgekit.datasets import Dataset, calibration_warnings, fit_to_inputs, load_dataset
 from edgekit.errors import EdgekitError, InterpreterCrash, ModelError, QuantizationError
 from edgekit.loading import quiet_native_stderr
@@ -36,9 +37,10 @@ from edgekit.records import LayerError, Metric, QuantReport
 log = logging.getLogger(__name__)
 
 #: Samples the representative generator feeds the calibrator at most (more adds time, not accuracy).
-MAX_CALIBRATION_SAMPLES = 1000
 #: Samples used for the per-layer error report and, without test data, for the TFLite/TFLM agreement.
 DEBUG_SAMPLES = 100
+#: Activation types: int8, or int16 (TFLite's 16x8 mode).
+ACTIVATION_TYPES = ("int8", "int16")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def quantize(
     seed: int = 0,
     strategy: str | None = None,
     checkpoint_dir: str | Path | None = None,
+    activations: str = "int8",
 ) -> QuantizeResult:
     """Quantize a float model to a full-integer TFLite model, and report what it cost.
 
@@ -86,6 +89,8 @@ def quantize(
         TFRecords, tf.data functions and image folders are streamed (:mod:`edgekit.streaming`).
     :param strategy: QAT under ``tf.distribute``: ``"mirrored"`` or ``"multiworker"`` (:mod:`edgekit.distributed`).
     :param checkpoint_dir: QAT checkpoints each epoch here and resumes from them after a failure.
+    :param activations: ``int8``, or ``int16`` for TFLite's 16x8 mode (int16 activations, int8 weights; the
+        I/O is then int16 or float32). The report then also scores the plain int8 model for comparison.
     :raises EdgekitError: with the problem and the fix, for any bad input or failed conversion.
     """
     if io_type not in IO_TYPES:
@@ -102,6 +107,8 @@ def quantize(
             "  - pass --rep-data with a few hundred real input samples (.npy, .npz, an image folder, or "
             "package.module:function); edgekit never calibrates on random data"
         )
+    if activations not in ACTIVATION_TYPES:
+        raise QuantizationError(f"unknown activation type '{activations}'; choose one of {', '.join(ACTIVATION_TYPES)}")
     if qat:
         from edgekit.qat import prefer_legacy_keras
 
@@ -111,7 +118,7 @@ def quantize(
     tf = import_tensorflow()
     from edgekit import distributed  # before anything else TensorFlow does: a strategy configures the process
 
-    dist = distributed.start(strategy) if qat else None
+    dist = distributed.start(strategy) if qat else None  # None without a strategy
     loaded = load_model(model, custom_objects=custom_objects)
     if not loaded.input_dtype.startswith("float"):
         raise QuantizationError(
@@ -139,7 +146,7 @@ def quantize(
     warnings = calibration_warnings(rep, test)
 
     float_call = loaded.call_many
-    target_call = float_call
+    train = None
     if qat:
         if train_data is None:
             raise QuantizationError(
@@ -151,39 +158,101 @@ def quantize(
                 f"QAT trains models with one input and one output; this one has {len(shapes)} and {outputs}.\n"
                 "Things to try:\n  - quantize it without --qat (post-training quantization takes several "
                 "inputs and outputs)")
-        from edgekit.qat import train_qat
-
+        from edgekit.qat import check_qat_tools
         from edgekit.streaming import open_training
 
+        check_qat_tools()
         train = open_training(train_data, loaded.input_shape, image_range)  # a stream, or arrays in memory
-        trained = train_qat(loaded, train, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-                            strategy=dist, strategy_name=strategy, checkpoint_dir=checkpoint_dir)
-        target_call = lambda xs: [trained(xs[0], training=False)]  # noqa: E731
+        if isinstance(train, Dataset) and train.y is None:
+            raise QuantizationError(
+                f"QAT needs labelled training data, and '{train.source}' has no labels.\nThings to try:\n"
+                "  - save the training data with numpy.savez(path, x=inputs, y=labels)"
+            )
+    # Two routes. A model with one input and one output converts in a child process (edgekit.convert_worker),
+    # where a crash of TensorFlow's calibrator costs only the child, with the recurrent-network and rewrite
+    # handling and the 16x8 mode; several inputs or outputs, and QAT under a tf.distribute strategy or on
+    # streamed data, convert in this process.
+    in_child = len(shapes) == 1 and outputs == 1 and not (
+        qat and (dist is not None or checkpoint_dir is not None or not isinstance(train, Dataset)))
+    if activations != "int8" and not in_child:
+        raise QuantizationError(
+            "--activations int16 converts models with one input and one output, trained in one process.\n"
+            "Things to try:\n  - drop --activations int16, or --strategy/--checkpoint-dir and streamed training data")
+    float_outputs = lambda xs: _batched(float_call, xs, loaded.batch_size)  # noqa: E731
+    extra: dict[str, Any] = {"activations": activations}
+    if in_child:
+        from edgekit.convert_worker import (RECURRENT_VIA_TF_KERAS, ConversionRequest, convert_in_child,
+                                            layer_classes)
 
-    log.info("converting %s to a full-integer model (%s I/O)", loaded.source, io_type)
-    float_fn = _frozen_function_many(tf, float_call, shapes)
-    target_fn = float_fn if target_call is float_call else _frozen_function_many(tf, target_call, shapes)
-    float_bytes = _convert(tf, float_fn, None, None)
-    int8_bytes = _convert(tf, target_fn, rep.inputs, io_type)
-    info = read_model(int8_bytes, source="converted model")
-    check_full_integer(info, io_type, source="converted model")
-    _check_io_order(info, shapes, outputs)
+        log.info("converting %s to a full-integer model (%s I/O, %s activations)", loaded.source, io_type,
+                 activations)
+        classes = layer_classes(loaded.model) if loaded.is_keras else ()
+        converted = convert_in_child(
+            ConversionRequest(
+                model=str(model) if isinstance(model, (str, Path)) else loaded.model, rep_x=rep.x, io_type=io_type,
+                activations=activations, custom_objects=custom_objects, qat=qat,
+                train_x=train.x if train is not None else None, train_y=train.y if train is not None else None,
+                epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                # TensorFlow's QuantizationDebugger re-calibrates a float graph; it cannot read fake-quant nodes.
+                debug_x=(test.x if test is not None else rep.x) if layer_errors and not qat else None,
+                single_thread=bool(set(classes) & set(RECURRENT_VIA_TF_KERAS)),
+            ),
+            loaded.source, classes,
+        )
+        float_bytes, int8_bytes = converted.float_tflite, converted.tflite
+        warnings += list(converted.warnings)
+        info = read_model(int8_bytes, source="converted model")
+        check_integer_model(info, io_type, activations)
+        layers = tuple(LayerError(**row) for row in converted.layers)
+        extra["conversion_route"] = converted.route
+        if converted.rewrites:
+            extra["rewrites"] = list(converted.rewrites)
+        if converted.int8_tflite is not None:  # 16x8: score the plain int8 model too, so the report compares
+            int8_info = read_model(converted.int8_tflite, source="int8 comparison model")
+            int8_metrics, _, _, _ = _evaluate(converted.int8_tflite, int8_info, test, rep, float_outputs=float_outputs)
+            int8_metric = int8_metrics[0] if int8_metrics else None
+            extra["int8_bytes"] = len(converted.int8_tflite)
+            extra["int8_metric"] = None if int8_metric is None else {
+                "name": int8_metric.name, "int8_tflite": int8_metric.int8_tflite, "int8_tflm": int8_metric.int8_tflm}
+        unrolled = tuple(converted.extra.get("unrolled", ()))
+    else:
+        target_call = float_call
+        if qat:
+            from edgekit.qat import train_qat
 
-    metrics, agreement, max_diff, run_warnings = _evaluate(
-        int8_bytes, info, test, rep, float_outputs=lambda xs: _batched(float_call, xs, loaded.batch_size)
-    )
+            trained = train_qat(loaded, train, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                                strategy=dist, strategy_name=strategy, checkpoint_dir=checkpoint_dir)
+            target_call = lambda xs: [trained(xs[0], training=False)]  # noqa: E731
+        log.info("converting %s to a full-integer model (%s I/O) in this process", loaded.source, io_type)
+        float_fn = _frozen_function_many(tf, float_call, shapes)
+        target_fn = float_fn if target_call is float_call else _frozen_function_many(tf, target_call, shapes)
+        float_bytes = _convert(tf, float_fn, None, None)
+        int8_bytes = _convert(tf, target_fn, rep.inputs, io_type)
+        info = read_model(int8_bytes, source="converted model")
+        check_full_integer(info, io_type, source="converted model")
+        _check_io_order(info, shapes, outputs)
+        layers = ()
+        if layer_errors and not qat:
+            try:
+                layers = _layer_errors(tf, target_fn, rep.inputs, test.inputs if test is not None else rep.inputs)
+            except Exception as exc:  # noqa: BLE001 - the debugger is a diagnostic; losing it is not fatal
+                first_line = (str(exc).splitlines() or [""])[0][:200]
+                warnings.append(f"per-layer error could not be measured ({type(exc).__name__}: {first_line})")
+        extra["conversion_route"] = "in-process"
+        unrolled = ()
+    extra["engine"] = engine_for(activations, info)
+
+    metrics, agreement, max_diff, run_warnings = _evaluate(int8_bytes, info, test, rep, float_outputs=float_outputs)
     warnings += run_warnings
-    layers: tuple[LayerError, ...] = ()
+    if "UNIDIRECTIONAL_SEQUENCE_LSTM" in info.ops and agreement is not None and agreement < 1.0:
+        # Measured: on integer LSTMs TFLM follows the float model closely and TFLite's reference kernel
+        # does not, so the TFLM figures are the ones that hold on a device.
+        warnings.append("TFLite's reference integer LSTM kernel computes differently from TFLM's; trust the TFLM "
+                        "figures, which are what a microcontroller computes")
+    if len(int8_bytes) >= len(float_bytes):
+        warnings.append(size_warning(len(float_bytes), info, unrolled))
     if layer_errors and qat:
-        # TensorFlow's QuantizationDebugger re-calibrates a float graph; it cannot read fake-quant nodes.
         warnings.append("per-layer error is measured for post-training quantization only; run without --qat to see it")
-    elif layer_errors:
-        try:
-            layers = _layer_errors(tf, target_fn, rep.inputs, test.inputs if test is not None else rep.inputs)
-        except Exception as exc:  # noqa: BLE001 - the debugger is a diagnostic; losing it is not fatal
-            first_line = (str(exc).splitlines() or [""])[0][:200]
-            message = f"per-layer error could not be measured ({type(exc).__name__}: {first_line})"
-            warnings.append(message)
     report = QuantReport(
         source=loaded.source,
         mode="qat" if qat else "ptq",
@@ -200,6 +269,7 @@ def quantize(
         warnings=tuple(warnings),
         seconds=time.perf_counter() - started,
         output_metrics=tuple(metrics) if len(metrics) > 1 else (),
+        extra=extra,
     )
     return _finish(QuantizeResult(int8_bytes, info, report))
 
@@ -229,6 +299,46 @@ def _pass_through(path: Path, test_data: Any, io_type: str, image_range: str, st
         seconds=time.perf_counter() - started, output_metrics=tuple(metrics) if len(metrics) > 1 else (),
     )
     return _finish(QuantizeResult(data, info, report))
+
+
+def check_integer_model(info: ModelInfo, io_type: str, activations: str) -> None:
+    """Prove the converted model integer with the I/O asked for (16x8 models: int16 or float32 I/O).
+
+    :raises ModelError: naming the float ops or the I/O tensors of the wrong type.
+    """
+    if activations == "int8":
+        check_full_integer(info, io_type, source="converted model")
+        return
+    check_full_integer(info, None, source="converted model")
+    wanted = "FLOAT32" if io_type == "float32" else "INT16"
+    wrong = [t.name for t in info.input_tensors + info.output_tensors if t.dtype != wanted]
+    if wrong:
+        raise ModelError("converted model", f"16x8 inputs and outputs must be {wanted}, but {', '.join(wrong)} are not.")
+
+
+def engine_for(activations: str, info: ModelInfo) -> str:
+    """Which engine runs the model: TFLM always; edgekit's runtime for int8 models whose ops it has kernels for."""
+    if activations != "int8":
+        return "TFLM (edgekit's runtime has no 16x8 kernels)"
+    from edgekit.runtime_ops import supported_ops
+
+    missing = sorted(set(info.ops) - supported_ops())
+    return f"TFLM (edgekit's runtime lacks {', '.join(missing)})" if missing else "TFLM or edgekit's runtime"
+
+
+def size_warning(float_bytes: int, info: ModelInfo, unrolled: tuple[str, ...] = ()) -> str:
+    """Why an integer model is not smaller than its float twin: its weights are too few to pay for the
+    quantization parameters and the extra tensors an integer graph carries."""
+    quantized = sum(1 for t in info.tensors if t.quantization is not None)
+    reason = (f"its weights are only {info.constant_bytes:,} B, so the scales and zero points of its {quantized} "
+              "quantized tensors and the int32 biases cost more than the 4x saving on weights")
+    if "UNIDIRECTIONAL_SEQUENCE_LSTM" in info.ops:
+        reason += "; an integer LSTM also carries gate intermediates and effective-scale tensors a float one has not"
+    if unrolled:
+        reason += (f"; the unrolled {', '.join(unrolled)} repeats its gate ops for every time step, each with its "
+                   "own quantization parameters")
+    return (f"the integer model ({info.size_bytes:,} B) is not smaller than the float one ({float_bytes:,} B): "
+            f"{reason}. Flash is not saved here; the integer kernels are what a microcontroller needs.")
 
 
 def _frozen_function(tf, call: Callable[[Any], Any], input_shape: tuple[int, ...]):

@@ -26,6 +26,9 @@ from edgekit.datasets import IMAGE_RANGES
               help="QAT learning rate.")
 @click.option("--io-type", type=click.Choice(IO_TYPES), default="int8", show_default=True,
               help="Type of the model's input and output tensors.")
+@click.option("--activations", type=click.Choice(["int8", "int16"]), default="int8", show_default=True,
+              help="int16: TFLite's 16x8 mode (int16 activations, int8 weights; int16 I/O), for accuracy-sensitive "
+                   "models; only TFLM runs it, and the report compares it with int8.")
 @click.option("--image-range", type=click.Choice(sorted(IMAGE_RANGES)), default="0-1", show_default=True,
               help="Pixel scaling for image folders.")
 @click.option("--no-layer-report", is_flag=True, help="Skip the per-layer quantization error (faster).")
@@ -42,7 +45,7 @@ from edgekit.datasets import IMAGE_RANGES
 def command(model: Path, rep_data: str | None, output: Path, test_data: str | None, qat: bool,
             train_data: str | None, epochs: int, learning_rate: float, io_type: str, image_range: str,
             no_layer_report: bool, rep_samples: int, seed: int, strategy: str | None, checkpoint_dir: Path | None,
-            as_json: bool, force: bool) -> None:
+            as_json: bool, force: bool, activations: str) -> None:
     """Quantize MODEL (SavedModel dir, .keras, .h5, or an int8 .tflite to check) to a full-integer .tflite."""
     from edgekit.quantization import check_output_path, quant_report_bytes, quantize, report_path_for, write_model
 
@@ -52,14 +55,15 @@ def command(model: Path, rep_data: str | None, output: Path, test_data: str | No
     if (strategy or checkpoint_dir) and not qat:
         raise click.UsageError("--strategy and --checkpoint-dir apply to training: add --qat")
     if qat:
-        # tfmot needs tf-keras; this must be set before TensorFlow is first imported.
+        # tfmot needs tf-keras (QAT under a strategy or on streamed data trains in this process): set before
+        # TensorFlow is first imported
         from edgekit.qat import prefer_legacy_keras
 
         prefer_legacy_keras()
     result = quantize(
         str(model), rep_data, test_data=test_data, qat=qat, train_data=train_data, epochs=epochs,
         io_type=io_type, image_range=image_range, layer_errors=not no_layer_report, learning_rate=learning_rate,
-        rep_samples=rep_samples, seed=seed, strategy=strategy, checkpoint_dir=checkpoint_dir,
+        rep_samples=rep_samples, seed=seed, strategy=strategy, checkpoint_dir=checkpoint_dir, activations=activations,
     )
     from edgekit.distributed import is_chief
 
@@ -74,4 +78,20 @@ def command(model: Path, rep_data: str | None, output: Path, test_data: str | No
         click.echo(report.to_json(result.report))
     else:
         report.print_quant_report(result.report)
+        _print_conversion_notes(result.report.extra)
         click.echo(f"wrote {output} ({len(result.tflite):,} bytes) and its report {report_path_for(output)}")
+
+
+def _print_conversion_notes(extra: dict) -> None:
+    """What the report table does not show: the engine, rewrites, and the int8 vs 16x8 comparison."""
+    if extra.get("engine"):
+        click.echo(f"runs on: {extra['engine']}")
+    for line in extra.get("rewrites", []):
+        click.echo(f"rewritten for TFLM: {line} (float outputs checked equal)")
+    int8 = extra.get("int8_metric")
+    if int8:
+        from edgekit.report import figure
+
+        click.echo(f"int8 (8x8) for comparison: {extra.get('int8_bytes', 0):,} B, {int8['name']} "
+                   f"{figure(int8['int8_tflite'], int8['name'])} on TFLite, "
+                   f"{figure(int8['int8_tflm'], int8['name'])} on TFLM")
