@@ -109,6 +109,9 @@ def quantize(
         )
     if activations not in ACTIVATION_TYPES:
         raise QuantizationError(f"unknown activation type '{activations}'; choose one of {', '.join(ACTIVATION_TYPES)}")
+    if activations == "int16" and io_type == "uint8":
+        raise QuantizationError("16x8 models take int16 or float32 I/O, not uint8.\nThings to try:\n"
+                                "  - pass --io-type int8 (int16 I/O with --activations int16) or float32")
     if qat:
         from edgekit.qat import prefer_legacy_keras
 
@@ -256,7 +259,7 @@ def quantize(
     report = QuantReport(
         source=loaded.source,
         mode="qat" if qat else "ptq",
-        io_type=io_type,
+        io_type="int16" if activations == "int16" and io_type != "float32" else io_type,
         float_bytes=len(float_bytes),
         int8_bytes=len(int8_bytes),
         ops=info.ops,
