@@ -230,6 +230,7 @@ bool ek_app_setup(bool will_serve) {
   ek_say("%s on %s with %s", "hello_world", EK_BOARD_ID, EK_ENGINE_NAME);
   if (!ek_engine_setup()) return false;
   g_selftest_passed = run_selftest();
+  ek_engine_reset();  // the self-test advanced any state tensors; the host's samples start from fresh ones
   // A run frame's payload is read straight into the input tensor: no second copy of the input in RAM.
   ek_parser_init(&g_parser, ek_engine_input(0), MODEL_INPUT_TOTAL_BYTES);
   if (will_serve) ek_say("ready: protocol v%u", static_cast<unsigned>(EK_PROTOCOL_VERSION));

@@ -34,6 +34,8 @@ const uint8_t* ek_engine_output(size_t index) {
 
 bool ek_engine_invoke() { return ek_model_invoke() == 0; }
 
+void ek_engine_reset() { ek_model_reset(); }
+
 uint32_t ek_engine_arena_bytes() { return EK_MODEL_ARENA_BYTES; }
 
 uint32_t ek_engine_arena_used() { return EK_MODEL_ARENA_BYTES; }

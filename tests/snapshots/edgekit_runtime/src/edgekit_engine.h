@@ -19,6 +19,9 @@ uint8_t* ek_engine_input(size_t index);
 const uint8_t* ek_engine_output(size_t index);
 /* Runs the model once; false when the engine reports an error. */
 bool ek_engine_invoke();
+/* Puts the state tensors (SVDF, LSTM memory) back where they start, after the self-test: the samples a host
+ * sends then run as they do on a fresh interpreter there. */
+void ek_engine_reset();
 uint32_t ek_engine_arena_bytes();
 uint32_t ek_engine_arena_used();
 

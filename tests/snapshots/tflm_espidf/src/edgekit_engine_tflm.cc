@@ -146,6 +146,8 @@ const uint8_t* ek_engine_output(size_t index) { return g_interpreter->output(ind
 
 bool ek_engine_invoke() { return g_interpreter->Invoke() == kTfLiteOk; }
 
+void ek_engine_reset() { g_interpreter->Reset(); }
+
 uint32_t ek_engine_arena_bytes() { return static_cast<uint32_t>(kArenaSize); }
 
 uint32_t ek_engine_arena_used() { return static_cast<uint32_t>(g_interpreter->arena_used_bytes()); }
