@@ -171,16 +171,18 @@ def quantize(
                 f"QAT needs labelled training data, and '{train.source}' has no labels.\nThings to try:\n"
                 "  - save the training data with numpy.savez(path, x=inputs, y=labels)"
             )
-    # Two routes. A model with one input and one output converts in a child process (edgekit.convert_worker),
-    # where a crash of TensorFlow's calibrator costs only the child, with the recurrent-network and rewrite
-    # handling and the 16x8 mode; several inputs or outputs, and QAT under a tf.distribute strategy or on
-    # streamed data, convert in this process.
-    in_child = len(shapes) == 1 and outputs == 1 and not (
+    # Two routes. A model file with one input and one output converts in a child process
+    # (edgekit.convert_worker), where a crash of TensorFlow's calibrator costs only the child, with the
+    # recurrent-network and rewrite handling and the 16x8 mode. An in-memory model (its Lambda layers' Python
+    # code does not survive a trip through a file), several inputs or outputs, and QAT under a tf.distribute
+    # strategy or on streamed data convert in this process.
+    in_child = isinstance(model, (str, Path)) and len(shapes) == 1 and outputs == 1 and not (
         qat and (dist is not None or checkpoint_dir is not None or not isinstance(train, Dataset)))
     if activations != "int8" and not in_child:
         raise QuantizationError(
-            "--activations int16 converts models with one input and one output, trained in one process.\n"
-            "Things to try:\n  - drop --activations int16, or --strategy/--checkpoint-dir and streamed training data")
+            "--activations int16 converts model files with one input and one output, trained in one process.\n"
+            "Things to try:\n  - save the model and give its path, or drop --activations int16, --strategy, "
+            "--checkpoint-dir or streamed training data")
     float_outputs = lambda xs: _batched(float_call, xs, loaded.batch_size)  # noqa: E731
     extra: dict[str, Any] = {"activations": activations}
     if in_child:

@@ -82,6 +82,21 @@ static inline uint32_t ek_sadd16(uint32_t a, uint32_t b) {
 }
 #endif
 
+/* Leading zero bits of x, 32 for zero (TFLM's CountLeadingZeros). */
+static inline int ek_count_leading_zeros(uint32_t x) {
+#if defined(__GNUC__)
+  return x ? __builtin_clz(x) : 32;
+#else
+  int count = 0;
+  if (x == 0) return 32;
+  while (!(x & 0x80000000u)) {
+    x <<= 1;
+    ++count;
+  }
+  return count;
+#endif
+}
+
 static inline int32_t ek_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
 static inline int32_t ek_min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
 

@@ -3,12 +3,9 @@
 #include "ek_div.h"
 #include "ek_fixedpoint.h"
 
-/* Leading zeros of a 32-bit value, 32 for zero (TFLM's CountLeadingZeros). */
-static inline int32_t count_leading_zeros(uint32_t x) { return x ? __builtin_clz(x) : 32; }
-
 /* Redundant sign bits of x, 31 for zero (TFLM's CountLeadingSignBits). */
 static inline int32_t count_leading_sign_bits(int32_t x) {
-  return count_leading_zeros((uint32_t)(x < 0 ? ~x : x)) - 1;
+  return ek_count_leading_zeros((uint32_t)(x < 0 ? ~x : x)) - 1;
 }
 
 /* gemmlowp's RoundingDivideByPOT as TFLM runs it with the exponents DIV produces, which may exceed 31
@@ -28,7 +25,7 @@ static inline int32_t div_value(const ek_binary_params* p, int32_t x, int32_t y)
     divisor = -divisor;
   }
   /* TFLM's GetReciprocal(divisor, 31, &recip_shift): 1 / divisor as (1 / (1 + f)) * 2^-recip_shift */
-  const int32_t headroom_plus_one = count_leading_zeros((uint32_t)divisor);
+  const int32_t headroom_plus_one = ek_count_leading_zeros((uint32_t)divisor);
   const int32_t recip_shift = 31 - headroom_plus_one;
   const uint32_t normalised = headroom_plus_one < 32 ? (uint32_t)divisor << headroom_plus_one : 0u;
   const int32_t reciprocal = ek_one_over_one_plus_x_for_x_in_0_1((int32_t)(normalised - (1u << 31)));

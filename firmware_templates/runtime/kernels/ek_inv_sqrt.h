@@ -10,21 +10,6 @@
 extern "C" {
 #endif
 
-/* Leading zero bits of x (32 for 0). */
-static inline int ek_count_leading_zeros(uint32_t x) {
-#if defined(__GNUC__)
-  return x ? __builtin_clz(x) : 32;
-#else
-  int count = 0;
-  if (x == 0) return 32;
-  while (!(x & 0x80000000u)) {
-    x <<= 1;
-    ++count;
-  }
-  return count;
-#endif
-}
-
 /* 1 / sqrt(input) for input >= 0 as TFLM computes it with kReverseShift = -1: the result is
  * MultiplyByQuantizedMultiplier(v, *multiplier, *shift) ~ v / sqrt(input). Inputs 0 and 1 give the
  * largest multiplier, as TFLM's. */

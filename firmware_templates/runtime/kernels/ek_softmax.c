@@ -2,16 +2,6 @@
 #include "ek_softmax.h"
 #include "ek_fixedpoint.h"
 
-static int count_leading_zeros(uint32_t x) {
-  int count = 0;
-  if (x == 0) return 32;
-  while (!(x & 0x80000000u)) {
-    x <<= 1;
-    ++count;
-  }
-  return count;
-}
-
 /* One body for both output types: int8 (zero point -128, scale 1/256) or int16 (zero point -32768, scale
  * 1/65536); TFLM's template differs only in the output width. */
 static void softmax_s8(const ek_softmax_params* p, const int8_t* input, int8_t* out8, int16_t* out16) {
@@ -31,7 +21,7 @@ static void softmax_s8(const ek_softmax_params* p, const int8_t* input, int8_t* 
       }
     }
     /* reciprocal of the sum (GetReciprocal with 12 integer bits) */
-    const int headroom_plus_one = count_leading_zeros((uint32_t)sum_of_exps);
+    const int headroom_plus_one = ek_count_leading_zeros((uint32_t)sum_of_exps);
     const int num_bits_over_unit = 12 - headroom_plus_one;
     const int32_t shifted_sum_minus_one =
         (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - (1u << 31));
