@@ -214,7 +214,10 @@ def _numbered_arrays(arrays: dict[str, np.ndarray], label: str) -> Dataset | Non
         match = _NUMBERED.match(name)
         if match:
             found[match.group(1)][int(match.group(2))] = name
-    if not found["x"] or "x" in arrays:
+    if "x" in arrays:  # one input; numbered labels y_0, y_1, ... still score several outputs
+        if not found["y"] or "y" in arrays or found["x"]:
+            return None
+    elif not found["x"]:
         return None
     for kind, numbers in found.items():
         missing = sorted(set(range(max(numbers, default=-1) + 1)) - set(numbers))
@@ -223,12 +226,12 @@ def _numbered_arrays(arrays: dict[str, np.ndarray], label: str) -> Dataset | Non
                                    f"'{kind}_{missing[0]}'.",
                             [f"save one array per model {'input' if kind == 'x' else 'output'}, numbered from 0 "
                              "in the model's order"])
-    inputs = [arrays[found["x"][n]] for n in sorted(found["x"])]
+    inputs = [arrays[found["x"][n]] for n in sorted(found["x"])] if found["x"] else [arrays["x"]]
     if found["y"]:
         labels: list[np.ndarray | None] = [arrays[found["y"][n]] for n in sorted(found["y"])]
     else:
         labels = [arrays["y"]] if "y" in arrays else [None]
-    for name, array in [(found["x"][n], a) for n, a in enumerate(inputs)] + \
+    for name, array in [(found["x"].get(n, "x"), a) for n, a in enumerate(inputs)] + \
             [(f"y_{n}" if found["y"] else "y", a) for n, a in enumerate(labels) if a is not None]:
         if array.ndim == 0:
             raise DataError(label, f"array '{name}' is a single number, not one entry per sample.")

@@ -134,9 +134,9 @@ def check_model(path: str, board_ids: tuple[str, ...], template: str | None = No
     from edgekit.errors import EdgekitError
     from edgekit.reader import read_model_file
 
-    data = Path(path).read_bytes()
+    data = b""
     try:
-        data, info = read_model_file(path)
+        data, info = read_model_file(path)  # a missing or unreadable file is a ModelError, named in the verdict
         figures = model_figures(data, info, offline_plan, use_cache)
         reports = []
         for board in board_ids:

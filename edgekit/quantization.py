@@ -107,6 +107,8 @@ def quantize(
             "  - pass --rep-data with a few hundred real input samples (.npy, .npz, an image folder, or "
             "package.module:function); edgekit never calibrates on random data"
         )
+    if not 1 <= rep_samples <= MAX_CALIBRATION_SAMPLES:  # TensorFlow's calibration takes up to this many
+        raise QuantizationError(f"rep_samples must be 1 to {MAX_CALIBRATION_SAMPLES}, not {rep_samples}.")
     if activations not in ACTIVATION_TYPES:
         raise QuantizationError(f"unknown activation type '{activations}'; choose one of {', '.join(ACTIVATION_TYPES)}")
     if activations == "int16" and io_type == "uint8":

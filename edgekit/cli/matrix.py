@@ -19,8 +19,10 @@ def check_many(models: tuple[Path, ...], board: str | None, all_boards: bool, te
 
     if bool(board) == all_boards:
         raise click.UsageError("give either --board BOARD or --all-boards")
+    if all_boards and template:
+        raise click.UsageError("--template names one board's template; give it with --board, not --all-boards")
     boards = [b.id for b in list_boards()] if all_boards else [load_board(board).id]
-    verdicts = check_models([str(m) for m in models], boards, template if not all_boards else None, offline_plan,
+    verdicts = check_models([str(m) for m in models], boards, template, offline_plan,
                             jobs)
     if as_json:
         click.echo(json.dumps([{"model": v.model, "sha256": v.sha256, "fits_any": v.fits_any, "cached": v.cached,

@@ -32,7 +32,7 @@ from edgekit.datasets import IMAGE_RANGES
 @click.option("--image-range", type=click.Choice(sorted(IMAGE_RANGES)), default="0-1", show_default=True,
               help="Pixel scaling for image folders.")
 @click.option("--no-layer-report", is_flag=True, help="Skip the per-layer quantization error (faster).")
-@click.option("--rep-samples", type=click.IntRange(min=1), default=1000, show_default=True,
+@click.option("--rep-samples", type=click.IntRange(min=1, max=1000), default=1000, show_default=True,
               help="Calibrate on a seeded random sample of this many representative samples (data of any size "
                    "streams: TFRecord files, tf.data functions, image folders).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the calibration sample.")

@@ -161,3 +161,11 @@ def test_calibration_ranges_are_checked_per_input():
     test = Dataset.of([rng.uniform(0, 1, (20, 3)), rng.uniform(0, 255, (20, 2))], None, "test")
     warnings = calibration_warnings(rep, test)
     assert len(warnings) == 1 and "values of input x_1 span" in warnings[0]
+
+
+def test_one_input_with_numbered_labels_keeps_a_label_array_per_output(tmp_path):
+    """``x`` with ``y_0``, ``y_1``: a one-input model with two outputs, each output scored on its labels."""
+    path = tmp_path / "data.npz"
+    np.savez(path, x=np.zeros((5, 3), np.float32), y_0=np.arange(5), y_1=np.ones(5))
+    data = load_dataset(path)
+    assert len(data.inputs) == 1 and [label.shape for label in data.labels] == [(5,), (5,)]
