@@ -409,7 +409,9 @@ def _hints(report_checks: list[CheckResult], board: Board, template: FirmwareTem
         from edgekit.render import load_template
 
         other = "tflm" if template.runtime == "edgekit" else "edgekit"
-        if any(load_template(name).runtime == other for name in board.templates):
+        # an op neither engine has (a custom op) is not fixed by switching engines: no advice to switch
+        neither = any("custom op '" in c.detail for c in report_checks if c.name == "runtime")
+        if not neither and any(load_template(name).runtime == other for name in board.templates):
             hints.append(f"or try the other engine: `edgekit check MODEL --board {board.id} --runtime {other}`")
         hints.append("`edgekit check MODEL --all-boards` shows both engines' verdicts for every board")
     return hints

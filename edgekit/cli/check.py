@@ -78,7 +78,7 @@ class Verdict:
             return self.reason
         runtime_check = next(c for c in self.report.checks if c.name == "runtime")
         if not runtime_check.ok:
-            ops = re.findall(r"\bop (\w+) is not supported", runtime_check.detail)
+            ops = re.findall(r"\bop (\w+) is not (?:supported by|in) the edgekit runtime", runtime_check.detail)
             if ops:
                 return f"cannot run {', '.join(dict.fromkeys(ops))}"
             first = runtime_check.detail.split(";")[0].split(". ")[0]

@@ -53,8 +53,8 @@ def test_validate_digits_on_qemu_m4_100_of_100_identical(digits_build, digits, r
     accuracy = result["accuracy"]
     assert accuracy["name"] == "accuracy" and accuracy["device"] == accuracy["host_int8"] > 0.85
     assert accuracy["float_model"] is not None  # found through the quantization report
-    # latency measured by the device: the digits CNN is a few million instructions under -icount shift=0
-    assert 1_000 < result["latency_us_min"] <= result["latency_us_mean"] <= result["latency_us_max"] < 100_000
+    # about a million instructions (949 µs with this round's kernels); a broken clock reads 0 or billions
+    assert 300 < result["latency_us_min"] <= result["latency_us_mean"] <= result["latency_us_max"] < 100_000
     assert json.loads((digits_build / "validation.json").read_text())["identical"] == 100
     page = (digits_build / "report.html").read_text()
     assert "100 of 100 identical" in page and 'data-chart="validation-accuracy"' in page

@@ -37,15 +37,16 @@ def test_check_takes_runtime(run_cli):
     code, out, err = run_cli("check", shared_model("kws_ref_model.tflite"), "-b", "nucleo_f446re", "--runtime", "tflm",
                              "--json")
     assert code == 0 and json.loads(out)["template"] == "tflm_baremetal"
-    code, out, err = run_cli("check", shared_model("kws_ref_model.tflite"), "-b", "qemu_m4", "--runtime", "tflm")
-    assert code == 1 and "no tflm firmware template for qemu_m4" in err and "Traceback" not in err
+    code, out, err = run_cli("check", shared_model("kws_ref_model.tflite"), "-b", "qemu_rv32", "--runtime", "tflm")
+    assert code == 1 and "no tflm firmware template for qemu_rv32" in err and "Traceback" not in err
 
 
 def test_hint_names_only_an_engine_the_board_has(run_cli, tflm_only_model):
     code, out, err = run_cli("check", tflm_only_model, "-b", "qemu_m4")
     assert code == 1
-    assert "problem: runtime: op REVERSE_V2 is not supported by the edgekit runtime" in err
-    assert "--runtime tflm`" not in err and "--all-boards` shows both engines" in err
+    # qemu_m4's TFLM is the user's own tree: the advice says so, and both engines are a command away
+    assert "problem: runtime: op REVERSE_V2 is not in the edgekit runtime; TFLM runs it" in err
+    assert "--tflm-dir TREE" in err and "--all-boards` shows both engines" in err
     code, out, err = run_cli("check", tflm_only_model, "-b", "nucleo_f446re", "--runtime", "edgekit")
     assert code == 1 and "`edgekit check MODEL --board nucleo_f446re --runtime tflm`" in err
 
@@ -58,7 +59,9 @@ def test_all_boards_shows_every_board_with_both_engines(run_cli, tflm_only_model
     rows = {line.split()[0]: line for line in lines[1:]}
     assert set(rows) == {b.id for b in list_boards()}
     assert re.search(r"fits\??\s+flash", rows["nucleo_f446re"]) and "cannot run REVERSE_V2" in rows["nucleo_f446re"]
-    assert "no tflm template" in rows["qemu_m4"] and "cannot run REVERSE_V2" in rows["qemu_m4"]
+    # qemu_m4 runs TFLM from the user's tree; qemu_rv32 has no TFLM template at all
+    assert re.search(r"fits\??\s+flash", rows["qemu_m4"]) and "cannot run REVERSE_V2" in rows["qemu_m4"]
+    assert "no tflm template" in rows["qemu_rv32"] and "cannot run REVERSE_V2" in rows["qemu_rv32"]
 
     code, out, err = run_cli("check", tflm_only_model, "--all-boards", "--json")
     verdicts = json.loads(out)
