@@ -27,7 +27,8 @@ import numpy as np
 
 from edgekit import host
 from edgekit.compat import IO_TYPES, check_full_integer
-from edgekit.convert_worker import MAX_CALIBRATION_SAMPLES
+# the SQNR of a layer and the debugger's CSV numbers are read once, in the conversion child's module
+from edgekit.convert_worker import MAX_CALIBRATION_SAMPLES, _as_float, _sqnr_db
 from edgekit.datasets import Dataset, calibration_warnings, fit_to_inputs, load_dataset
 from edgekit.errors import EdgekitError, InterpreterCrash, ModelError, QuantizationError
 from edgekit.loading import quiet_native_stderr
@@ -567,24 +568,6 @@ def _layer_errors(tf, function, rep_inputs: tuple[np.ndarray, ...],
         )
         for row in csv.DictReader(dump)
     )
-
-
-def _sqnr_db(signal_power: float, noise_power: float) -> float:
-    """10*log10(signal / noise), with the edge cases spelled out (exact layers are +inf dB)."""
-    if not (np.isfinite(signal_power) and np.isfinite(noise_power)):
-        return float("nan")
-    if noise_power <= 0.0:
-        return float("inf")
-    if signal_power <= 0.0:
-        return float("-inf")
-    return 10.0 * float(np.log10(signal_power / noise_power))
-
-
-def _as_float(text: str | None) -> float:
-    try:
-        return float(text) if text not in (None, "") else float("nan")
-    except ValueError:
-        return float("nan")
 
 
 def write_model(path: str | Path, data: bytes, force: bool = False) -> Path:
