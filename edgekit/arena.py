@@ -22,11 +22,11 @@ import itertools
 from dataclasses import dataclass
 from random import Random
 
-import flatbuffers
 import numpy as np
 
 from edgekit.errors import ModelError
 from edgekit.host import HostArena, measure_tflm_arena
+from edgekit.model_metadata import with_metadata
 from edgekit.reader import ModelInfo, read_model
 
 #: TFLM aligns every arena buffer to this (MicroArenaBufferAlignment()).
@@ -253,44 +253,13 @@ def with_offline_plan(model: bytes, plan: MemoryPlan) -> bytes:
     :raises ModelError: for a model with several subgraphs (the format concatenates their tensors; edgekit
         plans one).
     """
-    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
-
-    tree = schema.ModelT.InitFromObj(schema.Model.GetRootAs(model, 0))
-    if len(tree.subgraphs) != 1:
+    info = read_model(model)
+    if info.subgraph_count != 1:
         raise ModelError(None, "an offline memory plan is written for single-subgraph models only")
-    offsets = np.full(len(tree.subgraphs[0].tensors), -1, dtype="<i4")
+    offsets = np.full(len(info.tensors), -1, dtype="<i4")
     for tensor, offset in plan.offsets:
         offsets[tensor] = offset
     payload = np.concatenate([np.array([1, 1, len(offsets)], dtype="<i4"), offsets]).tobytes()
-    buffer = schema.BufferT()
-    buffer.data = np.frombuffer(payload, dtype=np.uint8)
-    tree.buffers.append(buffer)
-    metadata = [m for m in (tree.metadata or []) if _name(m.name) != OFFLINE_PLAN_METADATA]
-    entry = schema.MetadataT()
-    entry.name = OFFLINE_PLAN_METADATA.encode()
-    entry.buffer = len(tree.buffers) - 1
-    tree.metadata = [*metadata, entry]
-    builder = _AlignedBuilder(len(model) + len(payload) + 1024)
-    builder.Finish(tree.Pack(builder), file_identifier=b"TFL3")
-    planned = bytes(builder.Output())
+    planned = with_metadata(model, OFFLINE_PLAN_METADATA, payload)
     read_model(planned)  # the result must read back; a ModelError here would be a bug
     return planned
-
-
-class _AlignedBuilder(flatbuffers.Builder):
-    """Writes every byte vector (tensor data) 16-byte aligned, as TFLite's converter does, so int32 biases
-    and CMSIS-NN's word loads stay aligned in the repacked model."""
-
-    def CreateNumpyVector(self, x):  # noqa: N802 - flatbuffers' own name
-        if x.dtype.itemsize == 1 and x.size >= 16:
-            self.StartVector(1, x.size, 16)
-            payload = x.tobytes(order="C")
-            self.head = self.head - len(payload)
-            self.Bytes[self.head:self.head + len(payload)] = payload
-            self.vectorNumElems = x.size
-            return self.EndVector()
-        return super().CreateNumpyVector(x)
-
-
-def _name(value: bytes | str | None) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else (value or "")

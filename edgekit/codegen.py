@@ -207,6 +207,8 @@ def runtime_context(model: bytes, info: ModelInfo) -> dict:
         "state_fills": [{"offset": o, "size": n, "value": v} for o, n, v in generated.state_fills],
         "state_offset": generated.state_region[0],
         "state_bytes": generated.state_region[1],
+        # a stateless recurrent model (edgekit.model_metadata.RESET_STATE): fresh state for every inference
+        "reset_each_inference": info.resets_state_each_inference and generated.state_region[1] > 0,
         "headers": sorted(name for name in kernel_sources(()) if name != "ek_common.h"),
         "input_offsets": [offsets[i] for i in info.inputs],
         "output_offsets": [offsets[i] for i in info.outputs],

@@ -346,11 +346,14 @@ def _convert(options: dict[str, Any], folder: Path, reply: Path) -> None:
         route = "tf-keras (recurrent)"
         log.info("recurrent model: converting through tf-keras (LSTM fused, GRU/SimpleRNN unrolled)")
 
+    # A stateless LSTM's fused op keeps its state in variable tensors, which TFLite carries from one
+    # inference to the next: the model is checked, and marked to be run, with the state reset before each.
+    reset_state = route == "tf-keras (recurrent)" and not stateful_layers(loaded.model)
     function = _traced_function(tf, call, loaded.input_shape, frozen=trackable is None)
     _phase(reply, "float")
     float_bytes = convert_function(tf, function, trackable, None, None)
     # QAT graphs carry fake-quant nodes that a float conversion treats differently: checked for PTQ only.
-    difference = None if options["qat"] else float_difference(tf, float_bytes, call, rep_x[:32])
+    difference = None if options["qat"] else float_difference(tf, float_bytes, call, rep_x[:32], reset_state)
     if difference is not None and "LSTM" in classes and route == "tf-keras (recurrent)":
         # Seen on a trained LSTM: the fused UNIDIRECTIONAL_SEQUENCE_LSTM computes something else than the
         # Keras layer. Unrolled, the LSTM is plain FULLY_CONNECTED/LOGISTIC/TANH/MUL ops, checked again below.
@@ -360,7 +363,7 @@ def _convert(options: dict[str, Any], folder: Path, reply: Path) -> None:
         extra["unrolled"] = sorted(set(classes) & {"GRU", "SimpleRNN", "LSTM"})
         function = _traced_function(tf, call, loaded.input_shape, frozen=False)
         float_bytes = convert_function(tf, function, trackable, None, None)
-        difference = float_difference(tf, float_bytes, call, rep_x[:32])
+        difference = float_difference(tf, float_bytes, call, rep_x[:32], reset_state)
     if difference is not None:
         raise QuantizationError(
             f"the float .tflite that TensorFlow's converter made of '{loaded.source}' does not reproduce the model "
@@ -374,12 +377,13 @@ def _convert(options: dict[str, Any], folder: Path, reply: Path) -> None:
     io_type = options["io_type"]
     activations = options["activations"]
     tflite = convert_function(tf, function, trackable, rep_x, io_type, activations)
-    (reply / "float.tflite").write_bytes(float_bytes)
-    (reply / "model.tflite").write_bytes(tflite)
+    mark = _state_marker(reset_state)
+    (reply / "float.tflite").write_bytes(mark(float_bytes))
+    (reply / "model.tflite").write_bytes(mark(tflite))
     if activations == "int16":
         _phase(reply, "calibrating-int8")
         int8_io = "float32" if io_type == "float32" else "int8"
-        (reply / "int8.tflite").write_bytes(convert_function(tf, function, trackable, rep_x, int8_io, "int8"))
+        (reply / "int8.tflite").write_bytes(mark(convert_function(tf, function, trackable, rep_x, int8_io, "int8")))
     layers: list[dict[str, Any]] = []
     if "debug_x" in arrays:
         _phase(reply, "layer-errors")
@@ -402,9 +406,35 @@ def _recurrent_copy(loaded: Any, unroll: tuple[str, ...]) -> tuple[Any, Callable
     return model, lambda x: model(x, training=False)
 
 
-def float_difference(tf, float_bytes: bytes, call: Callable[[Any], Any], samples: np.ndarray) -> float | None:
+def _state_marker(reset_state: bool) -> Callable[[bytes], bytes]:
+    """What to do to each converted model: mark the ones whose variable tensors hold a stateless layer's
+    state (:data:`edgekit.model_metadata.RESET_STATE`), leave the others as they are."""
+    from edgekit.model_metadata import RESET_STATE, with_metadata
+    from edgekit.reader import read_model
+
+    def mark(model: bytes) -> bytes:
+        if not reset_state or not any(t.is_variable for t in read_model(model).tensors):
+            return model
+        return with_metadata(model, RESET_STATE, b"1")
+
+    return mark
+
+
+def stateful_layers(model: Any) -> list[str]:
+    """Names of the layers of a Keras model that keep their state between calls (``stateful=True``)."""
+    found = []
+    for layer in getattr(model, "layers", []):
+        if getattr(layer, "stateful", False):
+            found.append(layer.name)
+        found += stateful_layers(layer)
+    return found
+
+
+def float_difference(tf, float_bytes: bytes, call: Callable[[Any], Any], samples: np.ndarray,
+                     reset_state: bool = False) -> float | None:
     """The largest difference between the float .tflite's outputs and the model's on ``samples``, or None
-    when they agree (within float rounding: 1e-3 of the output range)."""
+    when they agree (within float rounding: 1e-3 of the output range). With ``reset_state``, the .tflite's
+    variable tensors are reset before each sample, as the model's stateless layers start every call afresh."""
     import warnings as py_warnings
 
     with py_warnings.catch_warnings():
@@ -414,6 +444,8 @@ def float_difference(tf, float_bytes: bytes, call: Callable[[Any], Any], samples
     source, sink = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
     worst, scale = 0.0, 0.0
     for sample in samples:
+        if reset_state:
+            interpreter.reset_all_variables()
         interpreter.set_tensor(source, sample[np.newaxis].astype(np.float32))
         interpreter.invoke()
         expected = np.asarray(call(sample[np.newaxis].astype(np.float32)), dtype=np.float64)
@@ -459,13 +491,28 @@ def _traced_function(tf, call: Callable[[Any], Any], input_shape: tuple[int, ...
     return convert_variables_to_constants_v2(concrete)
 
 
-def _converter(tf, function, trackable, rep_x: np.ndarray | None, io_type: str | None, activations: str):
+#: Samples for the converter: one array (a one-input model) or one array per input, in input order.
+Samples = "np.ndarray | tuple[np.ndarray, ...]"
+
+
+def representative(samples: np.ndarray | tuple[np.ndarray, ...], count: int) -> Callable[[], Any]:
+    """The converter's representative (or debug) dataset: for each of the first ``count`` samples, a list
+    with one batch of 1 per model input, in input order."""
+    arrays = [x[:count] for x in ((samples,) if isinstance(samples, np.ndarray) else samples)]
+
+    def generate():
+        for n in range(len(arrays[0])):
+            yield [x[n][np.newaxis].astype(np.float32) for x in arrays]
+
+    return generate
+
+
+def _converter(tf, function, trackable, rep_x: Samples | None, io_type: str | None, activations: str):
     converter = tf.lite.TFLiteConverter.from_concrete_functions([function], trackable)
     if rep_x is None:
         return converter
-    samples = rep_x[:MAX_CALIBRATION_SAMPLES]
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = lambda: ([s[np.newaxis].astype(np.float32)] for s in samples)
+    converter.representative_dataset = representative(rep_x, MAX_CALIBRATION_SAMPLES)
     if activations == "int16":
         converter.target_spec.supported_ops = [tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
         integer = tf.int16  # 16x8 models take and give int16 (or float32)
@@ -478,9 +525,12 @@ def _converter(tf, function, trackable, rep_x: np.ndarray | None, io_type: str |
     return converter
 
 
-def convert_function(tf, function, trackable, rep_x: np.ndarray | None, io_type: str | None,
+def convert_function(tf, function, trackable, rep_x: Samples | None, io_type: str | None,
                      activations: str = "int8") -> bytes:
-    """Convert a traced function: float when ``rep_x`` is None, full integer otherwise.
+    """Convert a traced function: float when ``rep_x`` is None, full integer otherwise, calibrated on
+    ``rep_x`` (one array, or one per input). ``trackable`` holds the function's variables (None when it is
+    frozen). Used by the child and, for the models that convert in edgekit's own process, by
+    :mod:`edgekit.quantization`.
 
     :raises QuantizationError: with the converter's own words and what to try.
     """
@@ -509,7 +559,7 @@ def convert_function(tf, function, trackable, rep_x: np.ndarray | None, io_type:
         raise QuantizationError(message) from exc
 
 
-def layer_errors(tf, function, trackable, rep_x: np.ndarray, debug_x: np.ndarray,
+def layer_errors(tf, function, trackable, rep_x: Samples, debug_x: Samples,
                  activations: str = "int8") -> list[dict[str, Any]]:
     """Per-layer SQNR from TensorFlow's QuantizationDebugger: output power over quantization-noise power.
 
@@ -522,7 +572,6 @@ def layer_errors(tf, function, trackable, rep_x: np.ndarray, debug_x: np.ndarray
     from edgekit.loading import quiet_native_stderr
 
     converter = _converter(tf, function, trackable, rep_x, None, activations)
-    debug = debug_x[:DEBUG_SAMPLES]
 
     def signal_power(_float_values: np.ndarray, quant_values: np.ndarray, scale: float, zero_point: int) -> float:
         """Mean square of the integer layer output, dequantized.
@@ -538,7 +587,7 @@ def layer_errors(tf, function, trackable, rep_x: np.ndarray, debug_x: np.ndarray
         py_warnings.simplefilter("ignore")
         debugger = tf.lite.experimental.QuantizationDebugger(
             converter=converter,
-            debug_dataset=lambda: ([s[np.newaxis].astype(np.float32)] for s in debug),
+            debug_dataset=representative(debug_x, DEBUG_SAMPLES),
             debug_options=tf.lite.experimental.QuantizationDebugOptions(
                 layer_direct_compare_metrics={"signal_power": signal_power}
             ),

@@ -89,7 +89,8 @@ def _library(model: bytes, info: ModelInfo, fmt: str, runtime: str, model_name: 
         "engine_is_tflm": runtime == "tflm",
         "model": {"comment": cgen.c_comment(model_name), "name_literal_body": cgen.c_string(model_name)[1:-1],
                   "symbol": cgen.c_identifier(model_name), "size": len(model), "sha256": info.sha256,
-                  "initializer": cgen.bytes_to_c_initializer(model)},
+                  "initializer": cgen.bytes_to_c_initializer(model),
+                  "reset_each_inference": info.resets_state_each_inference},
         "inputs": [_tensor_context(info, t, "input", i) for i, t in enumerate(info.input_tensors)],
         "outputs": [_tensor_context(info, t, "output", i) for i, t in enumerate(info.output_tensors)],
     }

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from edgekit.errors import InterpreterCrash
+from edgekit.model_metadata import resets_state_each_inference
 from edgekit.reader import ModelInfo, TensorInfo, numpy_dtype
 
 #: Seconds one TFLM child process may take before it is stopped.
@@ -63,7 +64,7 @@ def run_tflite(model: bytes, inputs: np.ndarray) -> np.ndarray:
 
 def run_tflite_tensors(model: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
     """Run a model with any number of inputs and outputs on TensorFlow Lite's reference kernels, one
-    sample at a time.
+    sample at a time (state tensors reset before each when the model asks for it).
 
     :param inputs: one array per input tensor (model order), each ``[N, *shape[1:]]`` in its dtype.
     :returns: one array per output tensor (model order), each ``[N, *shape[1:]]``.
@@ -82,7 +83,10 @@ def run_tflite_tensors(model: bytes, inputs: list[np.ndarray]) -> list[np.ndarra
     in_indices = [d["index"] for d in interpreter.get_input_details()]
     out_indices = [d["index"] for d in interpreter.get_output_details()]
     outputs: list[list[np.ndarray]] = [[] for _ in out_indices]
+    reset_each_sample = resets_state_each_inference(model)  # a stateless recurrent model, as on the device
     for n in range(len(inputs[0])):
+        if reset_each_sample:
+            interpreter.reset_all_variables()
         for index, array in zip(in_indices, inputs):
             interpreter.set_tensor(index, array[n][np.newaxis])
         interpreter.invoke()

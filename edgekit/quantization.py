@@ -12,9 +12,7 @@ QuantizationDebugger.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import os
@@ -28,18 +26,15 @@ import numpy as np
 from edgekit import host
 from edgekit.compat import IO_TYPES, check_full_integer
 # the SQNR of a layer and the debugger's CSV numbers are read once, in the conversion child's module
-from edgekit.convert_worker import MAX_CALIBRATION_SAMPLES, _as_float, _sqnr_db
+from edgekit.convert_worker import DEBUG_SAMPLES, MAX_CALIBRATION_SAMPLES, convert_function
+from edgekit.convert_worker import layer_errors as measure_layer_errors
 from edgekit.datasets import Dataset, calibration_warnings, fit_to_inputs, load_dataset
 from edgekit.errors import EdgekitError, InterpreterCrash, ModelError, QuantizationError
-from edgekit.loading import quiet_native_stderr
 from edgekit.reader import ModelInfo, read_model, read_model_file
 from edgekit.records import LayerError, Metric, QuantReport
 
 log = logging.getLogger(__name__)
 
-#: Samples the representative generator feeds the calibrator at most (more adds time, not accuracy).
-#: Samples used for the per-layer error report and, without test data, for the TFLite/TFLM agreement.
-DEBUG_SAMPLES = 100
 #: Activation types: int8, or int16 (TFLite's 16x8 mode).
 ACTIVATION_TYPES = ("int8", "int16")
 
@@ -234,15 +229,16 @@ def quantize(
         log.info("converting %s to a full-integer model (%s I/O) in this process", loaded.source, io_type)
         float_fn = _frozen_function_many(tf, float_call, shapes)
         target_fn = float_fn if target_call is float_call else _frozen_function_many(tf, target_call, shapes)
-        float_bytes = _convert(tf, float_fn, None, None)
-        int8_bytes = _convert(tf, target_fn, rep.inputs, io_type)
+        float_bytes = convert_function(tf, float_fn, None, None, None)
+        int8_bytes = convert_function(tf, target_fn, None, rep.inputs, io_type)
         info = read_model(int8_bytes, source="converted model")
         check_full_integer(info, io_type, source="converted model")
         _check_io_order(info, shapes, outputs)
         layers = ()
         if layer_errors and not qat:
             try:
-                layers = _layer_errors(tf, target_fn, rep.inputs, test.inputs if test is not None else rep.inputs)
+                rows = measure_layer_errors(tf, target_fn, None, rep.inputs, test.inputs if test is not None else rep.inputs)
+                layers = tuple(LayerError(**row) for row in rows)
             except Exception as exc:  # noqa: BLE001 - the debugger is a diagnostic; losing it is not fatal
                 first_line = (str(exc).splitlines() or [""])[0][:200]
                 warnings.append(f"per-layer error could not be measured ({type(exc).__name__}: {first_line})")
@@ -349,19 +345,11 @@ def size_warning(float_bytes: int, info: ModelInfo, unrolled: tuple[str, ...] = 
             f"{reason}. Flash is not saved here; the integer kernels are what a microcontroller needs.")
 
 
-def _frozen_function(tf, call: Callable[[Any], Any], input_shape: tuple[int, ...]):
-    """Trace ``call`` (one input tensor in, one output out) with a batch of 1 and fold its variables into
-    constants.
-
-    Keras 3 variables are not tracked by the TFLite converter, so a traced Keras 3 model would convert
-    with READ_VARIABLE ops and no weights; freezing makes the graph self-contained for every model kind.
-    """
-    return _frozen_function_many(tf, lambda xs: [call(xs[0])], (input_shape,))
-
-
 def _frozen_function_many(tf, call: Callable[[list[Any]], list[Any]], input_shapes: tuple[tuple[int, ...], ...]):
-    """:func:`_frozen_function` for a model with any number of inputs and outputs: ``call`` takes one
-    tensor per input and returns one per output. The traced function's arguments are the inputs in order
+    """Trace ``call`` with a batch of 1 and fold its variables into constants (Keras 3 variables are not
+    tracked by the TFLite converter, so a traced Keras 3 model would convert with READ_VARIABLE ops and no
+    weights; freezing makes the graph self-contained). ``call`` takes one tensor per input and returns one
+    per output. The traced function's arguments are the inputs in order
     and it returns a tuple of the outputs in order; the converter keeps both orders (checked after
     conversion by :func:`_check_io_order`)."""
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
@@ -384,50 +372,6 @@ def _check_io_order(info: ModelInfo, input_shapes: tuple[tuple[int, ...], ...], 
             f"the converted model's inputs {got} and {len(info.outputs)} outputs do not match the float model's "
             f"{[list(s) for s in input_shapes]} and {outputs} outputs; edgekit cannot tell which data array feeds "
             "which input.\nThings to try:\n  - report this model to edgekit's developers")
-
-
-def _convert(tf, function, rep_inputs: tuple[np.ndarray, ...] | None, io_type: str | None) -> bytes:
-    """Convert a frozen function: float when ``rep_inputs`` is None, full integer otherwise, calibrated on
-    one array of samples per input."""
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
-    if rep_inputs is not None:
-        representative = _representative(rep_inputs, MAX_CALIBRATION_SAMPLES)
-
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = {"int8": tf.int8, "uint8": tf.uint8, "float32": tf.float32}[io_type]
-        converter.inference_output_type = converter.inference_input_type
-    import warnings as py_warnings
-
-    try:
-        with quiet_native_stderr(), py_warnings.catch_warnings():
-            py_warnings.simplefilter("ignore")
-            return converter.convert()
-    except Exception as exc:  # noqa: BLE001 - ConverterError, RuntimeError, ValueError
-        text = str(exc).strip()
-        detail = "\n".join(text.splitlines()[:8]) if text else type(exc).__name__
-        hints = []
-        if "not supported" in text or "neither a custom op nor a flex op" in text:
-            hints.append("an op in the model has no int8 kernel in TFLite: replace that layer, or keep it out of the model")
-        if "READ_VARIABLE" in text or "variable" in text.lower():
-            hints.append("the model holds state (variables updated at run time); export a stateless inference model")
-        message = f"the TFLite converter failed: {detail}"
-        if hints:
-            message += "\nThings to try:\n" + "\n".join(f"  - {h}" for h in hints)
-        raise QuantizationError(message) from exc
-
-
-def _representative(inputs: tuple[np.ndarray, ...], count: int) -> Callable[[], Any]:
-    """The converter's representative dataset: for each of the first ``count`` samples, a list with one
-    batch of 1 per model input, in input order."""
-    samples = [x[:count] for x in inputs]
-
-    def generate():
-        for n in range(len(samples[0])):
-            yield [x[n][np.newaxis].astype(np.float32) for x in samples]
-
-    return generate
 
 
 def _batched(call: Callable[[list[Any]], list[Any]], xs: tuple[np.ndarray, ...] | list[np.ndarray],
@@ -518,56 +462,6 @@ def score(labels: np.ndarray, outputs: np.ndarray) -> tuple[str, float]:
     if truth is not None:
         return "accuracy", float(np.mean(outputs.reshape(len(outputs), -1).argmax(axis=-1) == truth))
     return "mse", float(np.mean((outputs.reshape(labels.shape) - labels) ** 2)) if outputs.size == labels.size else float("nan")
-
-
-def _layer_errors(tf, function, rep_inputs: tuple[np.ndarray, ...],
-                  debug_inputs: tuple[np.ndarray, ...]) -> tuple[LayerError, ...]:
-    """Per-layer SQNR from TensorFlow's QuantizationDebugger: output power over quantization-noise power.
-
-    The debugger runs each quantized op on the same (quantized) inputs as its float twin, so the error of
-    a layer is its own, not the sum of everything upstream: the worst layers are the ones to fix.
-    """
-    import warnings as py_warnings
-
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([function])
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = _representative(rep_inputs, MAX_CALIBRATION_SAMPLES)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-
-    def signal_power(_float_values: np.ndarray, quant_values: np.ndarray, scale: float, zero_point: int) -> float:
-        """Mean square of the int8 layer output, dequantized.
-
-        Only the quantized values are used: the float twin the debugger hands over can be stale or
-        uninitialised for some tensors (seen on the logits before a softmax), while its NumericVerify
-        differences, which give the noise power (``mean_squared_error``), are computed inside the op.
-        """
-        dequantized = (np.asarray(quant_values, dtype=np.float64) - zero_point) * scale
-        return float(np.mean(np.square(dequantized)))
-
-    with quiet_native_stderr(), py_warnings.catch_warnings():
-        py_warnings.simplefilter("ignore")
-        debugger = tf.lite.experimental.QuantizationDebugger(
-            converter=converter,
-            debug_dataset=_representative(debug_inputs, DEBUG_SAMPLES),
-            debug_options=tf.lite.experimental.QuantizationDebugOptions(
-                layer_direct_compare_metrics={"signal_power": signal_power}
-            ),
-        )
-        debugger.run()
-    # The CSV dump is the debugger's public output: one row per quantized op output.
-    dump = io.StringIO()
-    debugger.layer_statistics_dump(dump)
-    dump.seek(0)
-    return tuple(
-        LayerError(
-            op=row["op_name"],
-            tensor=row["tensor_name"].split(";")[0],
-            sqnr_db=_sqnr_db(_as_float(row.get("signal_power")), _as_float(row.get("mean_squared_error"))),
-            max_abs_error=_as_float(row.get("max_abs_error")),
-            scale=_as_float(row.get("scale")),
-        )
-        for row in csv.DictReader(dump)
-    )
 
 
 def write_model(path: str | Path, data: bytes, force: bool = False) -> Path:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from edgekit.errors import ModelError
+from edgekit.model_metadata import RESET_STATE
 
 # The generated schema is a plain Python module inside the tflite-micro wheel; importing it does not
 # load the TFLM interpreter extension.
@@ -113,6 +114,12 @@ class ModelInfo:
     op_versions: tuple[tuple[str, int], ...]  # (op, highest version used), sorted by op name
     metadata_names: tuple[str, ...]
     description: str
+
+    @property
+    def resets_state_each_inference(self) -> bool:
+        """True when the variable tensors hold a stateless recurrent layer's state and are reset before
+        every inference (:data:`edgekit.model_metadata.RESET_STATE`)."""
+        return RESET_STATE in self.metadata_names
 
     @property
     def ops(self) -> tuple[str, ...]:

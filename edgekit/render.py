@@ -469,6 +469,7 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
             "sha256_prefix": [int(info.sha256[i:i + 2], 16) for i in range(0, 16, 2)],
             "initializer": cgen.bytes_to_c_initializer(model),
             "crc32": f"0x{zlib.crc32(model):08x}u",
+            "reset_each_inference": info.resets_state_each_inference,
         },
         "ops": ops,
         "inputs": [_tensor_context(info, t, "input", i) for i, t in enumerate(info.input_tensors)],

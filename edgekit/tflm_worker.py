@@ -132,16 +132,23 @@ def main(argv: list[str]) -> int:
 
 
 def _run(model: bytes, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """Every sample of ``inputs`` (one array per input tensor) through a fresh interpreter, in order."""
+    """Every sample of ``inputs`` (one array per input tensor) through a fresh interpreter, in order; the
+    state tensors carry from one sample to the next unless the model asks for a reset before each."""
     from tflite_micro.python.tflite_micro import runtime
 
+    from edgekit.model_metadata import resets_state_each_inference
+
     interpreter = runtime.Interpreter.from_bytes(model, arena_size=max(_ARENA_FLOOR, 10 * len(model)))
+    # A stateless recurrent model's state tensors start from zero for every sample, as on the device.
+    reset_each_sample = resets_state_each_inference(model)
     output_count = _output_count(interpreter)
     outputs: list[list[np.ndarray]] = [[] for _ in range(output_count)]
     # A sample is the tensor without its leading batch dimension of 1, or the whole tensor when that
     # dimension is not 1 (a model traced with another batch size).
     shapes = [tuple(interpreter.get_input_details(index)["shape"]) for index in range(len(inputs))]
     for sample in range(len(inputs[0])):
+        if reset_each_sample:
+            interpreter.reset()
         for index, tensor in enumerate(inputs):
             interpreter.set_input(np.reshape(tensor[sample], shapes[index]), index)
         interpreter.invoke()

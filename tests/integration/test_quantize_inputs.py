@@ -66,11 +66,11 @@ def test_callable_and_image_folder_sources(cnn_model, digits, tmp_path, monkeypa
 
 def test_hybrid_tflite_is_refused(keras_model, tmp_path):
     from edgekit.loading import import_tensorflow, quiet_native_stderr
-    from edgekit.quantization import _frozen_function
+    from edgekit.quantization import _frozen_function_many
 
     tf = import_tensorflow()
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [_frozen_function(tf, lambda x: keras_model(x, training=False), (1, 28, 28, 1))])
+        [_frozen_function_many(tf, lambda xs: [keras_model(xs[0], training=False)], ((1, 28, 28, 1),))])
     converter.optimizations = [tf.lite.Optimize.DEFAULT]  # no representative data: dynamic range
     with quiet_native_stderr():
         (tmp_path / "hybrid.tflite").write_bytes(converter.convert())

@@ -144,7 +144,9 @@ uint8_t* ek_engine_input(size_t index) { return g_interpreter->input(index)->dat
 
 const uint8_t* ek_engine_output(size_t index) { return g_interpreter->output(index)->data.uint8; }
 
-bool ek_engine_invoke() { return g_interpreter->Invoke() == kTfLiteOk; }
+bool ek_engine_invoke() {
+  return g_interpreter->Invoke() == kTfLiteOk;
+}
 
 void ek_engine_reset() { g_interpreter->Reset(); }
 
