@@ -137,9 +137,12 @@ def quantize(
         if test_data is not None:
             test = fit_to_inputs(load_sample(test_data, loaded.input_shape, None, seed, image_range, "test",
                                              sample_arrays=False), shapes, "test", outputs)
-    else:  # several inputs: arrays x_0, x_1, ... in memory, checked input by input
-        rep = fit_to_inputs(load_dataset(rep_data, input_shape=loaded.input_shape, image_range=image_range),
-                            shapes, "representative", outputs)
+    else:  # several inputs: arrays x_0, x_1, ... in memory, checked input by input, then a seeded sample
+        from edgekit.streaming import sample_loaded
+
+        rep = sample_loaded(fit_to_inputs(load_dataset(rep_data, input_shape=loaded.input_shape,
+                                                       image_range=image_range), shapes, "representative", outputs),
+                            rep_samples, seed)
         test = None
         if test_data is not None:
             test = fit_to_inputs(load_dataset(test_data, input_shape=loaded.input_shape, image_range=image_range),

@@ -345,11 +345,16 @@ def load_sample(source: Any, input_shape: tuple[int, ...], size: int | None, see
 
 
 def sample_loaded(data: Dataset, size: int, seed: int = DEFAULT_SEED) -> Dataset:
-    """The same seeded sample of an in-memory data set as :func:`load_sample` takes of a stream."""
+    """The same seeded sample of an in-memory data set as :func:`load_sample` takes of a stream, of every
+    input and label array alike (a model with several inputs keeps its samples whole)."""
     if len(data) <= size:
         return data
-    x, y, _ = reservoir_sample(array_batches(data), size, seed)
-    return Dataset(x, y, data.source)
+    # The reservoir's draws depend only on sample positions, so sampling the positions picks exactly the
+    # samples a stream of the same data would give, and one choice serves every array.
+    positions = Dataset(np.arange(len(data)), None, data.source)
+    chosen, _, _ = reservoir_sample(array_batches(positions), size, seed)
+    labels = tuple(None if y is None else y[chosen] for y in data.labels)
+    return Dataset.of(tuple(x[chosen] for x in data.inputs), labels, data.source)
 
 
 def open_training(source: Any, input_shape: tuple[int, ...], image_range: str = "0-1"):

@@ -54,3 +54,20 @@ def test_arrays_are_sampled_exactly_like_a_stream_of_them():
 def test_a_sample_size_below_one_is_refused():
     with pytest.raises(DataError, match="at least 1"):
         reservoir_sample(_stream(10), 0)
+
+
+def test_several_inputs_are_sampled_together_with_their_labels():
+    count = 3000
+    first = np.arange(count, dtype=np.float32)[:, None]
+    second = (np.arange(count) * 10).astype(np.float32)[:, None, None]
+    labels = (np.arange(count) % 7, np.arange(count) * 2)
+    sampled = sample_loaded(Dataset.of((first, second), labels, "two inputs"), 500, seed=3)
+
+    positions = sampled.inputs[0][:, 0].astype(np.int64)
+    assert len(positions) == 500 and positions.max() >= 2000  # a sample of the whole set, not its start
+    np.testing.assert_array_equal(sampled.inputs[1][:, 0, 0], positions * 10)
+    np.testing.assert_array_equal(sampled.labels[0], positions % 7)
+    np.testing.assert_array_equal(sampled.labels[1], positions * 2)
+    # the same samples as the one-input path (and a stream of the same data) picks
+    alone = sample_loaded(Dataset(first, labels[0], "one input"), 500, seed=3)
+    np.testing.assert_array_equal(alone.x, sampled.x)
