@@ -367,14 +367,31 @@ def _frozen_function_many(tf, call: Callable[[list[Any]], list[Any]], input_shap
 
 def _check_io_order(info: ModelInfo, input_shapes: tuple[tuple[int, ...], ...], outputs: int) -> None:
     """The converted model has the float model's inputs and outputs, in the same order and shapes: the
-    data's x_0, x_1, ... and y_0, y_1, ... are matched to tensors by position."""
+    data's x_0, x_1, ... and y_0, y_1, ... are matched to tensors by position.
+
+    The traced function names its arguments ``input_0``, ``input_1``, ... and TensorFlow names its results
+    ``Identity``, ``Identity_1``, ...; the converter keeps those names, so where the converted tensors carry
+    them the order is checked by name (two inputs of one shape could otherwise swap unseen), else by shape.
+    """
     got = [tuple(t.shape) for t in info.input_tensors]
+    in_names = [_io_name(t.name) for t in info.input_tensors]
+    out_names = [_io_name(t.name) for t in info.output_tensors]
+    want_in = [f"input_{i}" for i in range(len(input_shapes))]
+    want_out = ["Identity"] + [f"Identity_{j}" for j in range(1, outputs)]
+    named = (set(in_names) == set(want_in) and set(out_names) == set(want_out)) if len(got) > 1 or outputs > 1 else False
     if len(got) != len(input_shapes) or len(info.outputs) != outputs or \
-            any(g[1:] != tuple(w[1:]) for g, w in zip(got, input_shapes)):
+            any(g[1:] != tuple(w[1:]) for g, w in zip(got, input_shapes)) or \
+            (named and (in_names != want_in or out_names != want_out)):
         raise QuantizationError(
-            f"the converted model's inputs {got} and {len(info.outputs)} outputs do not match the float model's "
-            f"{[list(s) for s in input_shapes]} and {outputs} outputs; edgekit cannot tell which data array feeds "
-            "which input.\nThings to try:\n  - report this model to edgekit's developers")
+            f"the converted model's inputs {got} ({', '.join(in_names)}) and {len(info.outputs)} outputs "
+            f"({', '.join(out_names)}) do not match the float model's {[list(s) for s in input_shapes]} and "
+            f"{outputs} outputs in order; edgekit cannot tell which data array feeds which input.\n"
+            "Things to try:\n  - report this model to edgekit's developers")
+
+
+def _io_name(name: str) -> str:
+    """A converted input or output tensor's name without the converter's signature prefix and port."""
+    return name.removeprefix("serving_default_").split(":")[0]
 
 
 def _batched(call: Callable[[list[Any]], list[Any]], xs: tuple[np.ndarray, ...] | list[np.ndarray],

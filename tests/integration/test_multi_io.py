@@ -126,3 +126,29 @@ def test_validate_refuses_data_with_one_input_array_for_two_inputs(two_by_two_bu
     assert code == 1
     assert "holds one input array, but the model has 2 inputs" in err and "x_0, x_1" in err
     assert "Traceback" not in err
+
+
+def test_swapped_inputs_of_one_shape_are_caught_by_name():
+    """Two inputs of the same shape: a shape check alone would not notice them swapped."""
+    import dataclasses
+
+    from edgekit.convert_worker import convert_function
+    from edgekit.errors import QuantizationError
+    from edgekit.loading import import_tensorflow
+    from edgekit.quantization import _check_io_order, _frozen_function_many
+    from edgekit.reader import read_model
+
+    tf = import_tensorflow()
+    import keras
+
+    a, b = keras.Input((4,)), keras.Input((4,))
+    model = keras.Model([a, b], [keras.layers.Dense(3)(b), keras.layers.Dense(3)(keras.layers.Add()([a, b]))])
+    shapes = ((1, 4), (1, 4))
+    rng = np.random.default_rng(0)
+    rep = (rng.random((20, 4), dtype=np.float32), rng.random((20, 4), dtype=np.float32))
+    info = read_model(convert_function(tf, _frozen_function_many(tf, model, shapes), None, rep, "int8"))
+    _check_io_order(info, shapes, 2)
+    with pytest.raises(QuantizationError, match="in order"):
+        _check_io_order(dataclasses.replace(info, inputs=info.inputs[::-1]), shapes, 2)
+    with pytest.raises(QuantizationError, match="in order"):
+        _check_io_order(dataclasses.replace(info, outputs=info.outputs[::-1]), shapes, 2)
