@@ -247,7 +247,7 @@ def quantize(
                 warnings.append(f"per-layer error could not be measured ({type(exc).__name__}: {first_line})")
         extra["conversion_route"] = "in-process"
         unrolled = ()
-    extra["engine"] = engine_for(activations, info)
+    extra["engine"] = engine_for(activations, int8_bytes, info)
 
     metrics, agreement, max_diff, run_warnings = _evaluate(int8_bytes, info, test, rep, float_outputs=float_outputs)
     warnings += run_warnings
@@ -323,14 +323,22 @@ def check_integer_model(info: ModelInfo, io_type: str, activations: str) -> None
         raise ModelError("converted model", f"16x8 inputs and outputs must be {wanted}, but {', '.join(wrong)} are not.")
 
 
-def engine_for(activations: str, info: ModelInfo) -> str:
-    """Which engine runs the model: TFLM always; edgekit's runtime for int8 models whose ops it has kernels for."""
+def engine_for(activations: str, model: bytes, info: ModelInfo) -> str:
+    """Which engine runs the model: TFLM always; edgekit's runtime for int8 models it generates code for.
+
+    The runtime's own code generator decides, so the answer is the one ``edgekit check`` gives: an op it
+    lacks, and an op it has but not with these parameters or tensor types, both keep the model on TFLM.
+    """
     if activations != "int8":
         return "TFLM (edgekit's runtime has no 16x8 kernels)"
-    from edgekit.runtime_ops import supported_ops
+    from edgekit.codegen import generate
 
-    missing = sorted(set(info.ops) - supported_ops())
-    return f"TFLM (edgekit's runtime lacks {', '.join(missing)})" if missing else "TFLM or edgekit's runtime"
+    try:
+        generate(model, info)
+    except ModelError as exc:
+        reason = str(exc).removeprefix("Model: ").splitlines()[0].split("; use --runtime")[0]
+        return f"TFLM (edgekit's runtime: {reason})"
+    return "TFLM or edgekit's runtime"
 
 
 def size_warning(float_bytes: int, info: ModelInfo, unrolled: tuple[str, ...] = ()) -> str:

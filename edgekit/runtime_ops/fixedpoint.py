@@ -11,6 +11,9 @@ import numpy as np
 from edgekit.errors import ModelError
 from edgekit.reader import OperatorInfo, TensorInfo
 
+#: TFLite's ActivationFunctionType values, for messages.
+_ACTIVATION_NAMES = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
+
 RELU, RELU_N1_TO_1, RELU6 = 1, 2, 3
 #: Saturation bounds of each integer type the kernels write.
 TYPE_RANGE = {"INT8": (-128, 127), "INT16": (-32768, 32767), "UINT8": (0, 255)}
@@ -50,7 +53,8 @@ def activation_range(activation: int, tensor: TensorInfo) -> tuple[int, int]:
     elif activation == RELU_N1_TO_1:
         low, high = max(low, quantize(-1.0)), min(high, quantize(1.0))
     elif activation != 0:
-        raise ModelError(None, f"fused activation {activation} is not supported by the edgekit runtime; "
+        name = _ACTIVATION_NAMES.get(int(activation), str(activation))
+        raise ModelError(None, f"fused activation {name} is not supported by the edgekit runtime; "
                          "use --runtime tflm")
     return low, high
 
