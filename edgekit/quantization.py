@@ -110,6 +110,17 @@ def quantize(
     if activations == "int16" and io_type == "uint8":
         raise QuantizationError("16x8 models take int16 or float32 I/O, not uint8.\nThings to try:\n"
                                 "  - pass --io-type int8 (int16 I/O with --activations int16) or float32")
+    # The usage checks that need no data come before a tf.distribute strategy starts (a multi-worker
+    # strategy waits for its peers): a wrong flag costs milliseconds, not a cluster's start-up.
+    if qat and train_data is None:
+        raise QuantizationError(
+            "QAT needs labelled training data.\nThings to try:\n  - pass --train-data with inputs under "
+            "'x' and labels under 'y', or drop --qat"
+        )
+    if activations != "int8" and qat and (strategy is not None or checkpoint_dir is not None):
+        raise QuantizationError(
+            "--activations int16 converts models trained in one process.\n"
+            "Things to try:\n  - drop --strategy and --checkpoint-dir, or drop --activations int16")
     if qat:
         from edgekit.qat import prefer_legacy_keras
 
@@ -152,11 +163,6 @@ def quantize(
     float_call = loaded.call_many
     train = None
     if qat:
-        if train_data is None:
-            raise QuantizationError(
-                "QAT needs labelled training data.\nThings to try:\n  - pass --train-data with inputs under "
-                "'x' and labels under 'y', or drop --qat"
-            )
         if len(shapes) > 1 or outputs > 1:
             raise QuantizationError(
                 f"QAT trains models with one input and one output; this one has {len(shapes)} and {outputs}.\n"

@@ -51,3 +51,18 @@ def test_strategy_without_qat_is_a_usage_error(run_cli, tmp_path):
                              "--strategy", "mirrored")
     assert code == 2 and "add --qat" in err and "Traceback" not in err
     assert not (tmp_path / "o.tflite").exists()
+
+
+def test_usage_mistakes_are_told_before_a_strategy_starts(tmp_path, monkeypatch):
+    """A multi-worker strategy waits for its peers when it starts: flags that cannot work are refused first
+    (here without TF_CONFIG, which distributed.start would complain about instead)."""
+    from edgekit.quantization import quantize
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"not read before the checks")
+    with pytest.raises(QuantizationError, match="QAT needs labelled training data"):
+        quantize(str(model), "rep.npz", qat=True, strategy="multiworker")
+    with pytest.raises(QuantizationError, match="trained in one process"):
+        quantize(str(model), "rep.npz", qat=True, strategy="multiworker", train_data="train.npz",
+                 activations="int16")
