@@ -48,7 +48,8 @@ def _print_report(report) -> None:
     for usage, name in ((report.flash, "flash"), (report.ram, "RAM")):
         click.echo(f"{name} parts:")
         for part in usage.parts:
-            click.echo(f"  {part.bytes:>10,}  {part.label}")
+            size = f"{'unknown':>10}" if part.unknown else f"{part.bytes:>10,}"  # never shown as 0 B
+            click.echo(f"  {size}  {part.label}")
     for check in report.checks:
         if not check.ok:
             click.echo(f"problem: {check.name}: {check.detail}", err=True)

@@ -46,6 +46,7 @@ def test_unknown_framework_size_is_not_counted_as_zero(run_cli):
     assert "fits as far as known (espidf framework (size unknown for this board) not counted)" in out
     assert re.search(r"Flash: .*\(used at least [\d,]+ bytes", out)
     assert "note: flash fits only if the espidf framework (size unknown for this board) takes at most" in out
+    assert re.search(r"^\s+unknown  espidf framework \(size unknown for this board\)$", out, re.MULTILINE), out
     code, out, err = run_cli("check", shared_model("kws_ref_model.tflite"), "-b", board.id, "--json")
     flash = json.loads(out)["flash"]
     assert flash["complete"] is False and flash["unknown"] == ["espidf framework (size unknown for this board)"]
