@@ -96,9 +96,10 @@ class Verdict:
 
 
 def _verdict(data: bytes, info, board, runtime: str | None, template: str | None, offline_plan: bool, arena,
-             strict: bool) -> Verdict:
+             strict: bool, plan=None) -> Verdict:
     """The budget of ``runtime``'s template on ``board`` (the board's default when None). ``strict``: a board
-    without such a template is an error (one board asked for) rather than a verdict (a row of the table)."""
+    without such a template is an error (one board asked for) rather than a verdict (a row of the table).
+    ``arena`` and ``plan``, found once per model, are reused for every board."""
     from edgekit.budget import check_budget
     from edgekit.errors import TemplateError
     from edgekit.pipeline import choose_runtime_template
@@ -115,7 +116,7 @@ def _verdict(data: bytes, info, board, runtime: str | None, template: str | None
         if strict:
             raise TemplateError(f"no edgekit firmware template for {board.id}", ["use --runtime tflm"])
         return Verdict(board.id, runtime, None, "no edgekit template")
-    report = check_budget(data, info, board, chosen, offline_plan, arena if runtime != "edgekit" else None)
+    report = check_budget(data, info, board, chosen, offline_plan, arena if runtime != "edgekit" else None, plan=plan)
     return Verdict(board.id, report.runtime, report)
 
 
@@ -156,12 +157,12 @@ def command(models: tuple[Path, ...], board: str | None, all_boards: bool, runti
         raise click.UsageError("--template names one board's template; give it with --board, not --all-boards")
     data, info = read_model_file(model)
     check_full_integer(info, io_type=None, source=str(model))  # a float model has no int8 budget to give
-    arena = None
+    arena = plan = None
     if not compatibility_problems(info, io_type=None):
         plan = best_plan(info)
         arena = estimate_tflm_arena(with_offline_plan(data, plan) if offline_plan and plan.saving > 0 else data)
     if not all_boards:
-        verdict = _verdict(data, info, load_board(board), runtime, template, offline_plan, arena, strict=True)
+        verdict = _verdict(data, info, load_board(board), runtime, template, offline_plan, arena, strict=True, plan=plan)
         if as_json:
             click.echo(json.dumps(verdict.as_dict(), indent=2))
         else:
@@ -170,7 +171,7 @@ def command(models: tuple[Path, ...], board: str | None, all_boards: bool, runti
             raise click.exceptions.Exit(1)
         return
     engines = [runtime] if runtime else list(RUNTIMES)
-    rows = [(target, [_verdict(data, info, target, engine, None, offline_plan, arena, strict=False)
+    rows = [(target, [_verdict(data, info, target, engine, None, offline_plan, arena, strict=False, plan=plan)
                       for engine in engines]) for target in list_boards()]
     if as_json:
         click.echo(json.dumps([v.as_dict() for _, verdicts in rows for v in verdicts], indent=2))
