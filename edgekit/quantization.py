@@ -178,27 +178,30 @@ def quantize(
                 f"QAT needs labelled training data, and '{train.source}' has no labels.\nThings to try:\n"
                 "  - save the training data with numpy.savez(path, x=inputs, y=labels)"
             )
-    # Two routes. A model file with one input and one output converts in a child process
+    # Two routes. A model with one input and one output converts in a child process
     # (edgekit.convert_worker), where a crash of TensorFlow's calibrator costs only the child, with the
-    # recurrent-network and rewrite handling and the 16x8 mode. An in-memory model (its Lambda layers' Python
-    # code does not survive a trip through a file), several inputs or outputs, and QAT under a tf.distribute
-    # strategy or on streamed data convert in this process.
-    in_child = isinstance(model, (str, Path)) and len(shapes) == 1 and outputs == 1 and not (
+    # recurrent-network and rewrite handling and the 16x8 mode; an in-memory Keras model gets there through
+    # a temporary .keras file. A model with Lambda layers (their Python code does not load back from a file
+    # in Keras's safe mode), several inputs or outputs, and QAT under a tf.distribute strategy or on streamed
+    # data convert in this process.
+    from edgekit.convert_worker import layer_classes
+
+    classes = layer_classes(loaded.model) if loaded.is_keras else ()
+    travels = isinstance(model, (str, Path)) or (loaded.is_keras and "Lambda" not in classes)
+    in_child = travels and len(shapes) == 1 and outputs == 1 and not (
         qat and (dist is not None or checkpoint_dir is not None or not isinstance(train, Dataset)))
     if activations != "int8" and not in_child:
         raise QuantizationError(
-            "--activations int16 converts model files with one input and one output, trained in one process.\n"
-            "Things to try:\n  - save the model and give its path, or drop --activations int16, --strategy, "
+            "--activations int16 converts models with one input and one output and no Lambda layers, trained in "
+            "one process.\nThings to try:\n  - replace the Lambda layers, or drop --activations int16, --strategy, "
             "--checkpoint-dir or streamed training data")
     float_outputs = lambda xs: _batched(float_call, xs, loaded.batch_size)  # noqa: E731
     extra: dict[str, Any] = {"activations": activations}
     if in_child:
-        from edgekit.convert_worker import (RECURRENT_VIA_TF_KERAS, ConversionRequest, convert_in_child,
-                                            layer_classes)
+        from edgekit.convert_worker import RECURRENT_VIA_TF_KERAS, ConversionRequest, convert_in_child
 
         log.info("converting %s to a full-integer model (%s I/O, %s activations)", loaded.source, io_type,
                  activations)
-        classes = layer_classes(loaded.model) if loaded.is_keras else ()
         converted = convert_in_child(
             ConversionRequest(
                 model=str(model) if isinstance(model, (str, Path)) else loaded.model, rep_x=rep.x, io_type=io_type,

@@ -26,6 +26,8 @@ def test_in_memory_model_with_float32_io(keras_model, digits):
     info = result.info
     assert [t.dtype for t in info.input_tensors + info.output_tensors] == ["FLOAT32", "FLOAT32"]
     assert "QUANTIZE" in info.ops and "DEQUANTIZE" in info.ops  # float I/O through boundary ops only
+    # an in-memory Keras model converts in the crash-safe child too, through a temporary .keras file
+    assert result.report.extra["conversion_route"] == "keras"
 
 
 def test_uint8_io(keras_model, digits):
