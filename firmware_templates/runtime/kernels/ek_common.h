@@ -32,6 +32,14 @@ extern "C" {
 #define EK_NO_UNROLL
 #endif
 
+/* Keeps an inner-loop function out of its caller, so that the caller's live values do not take the
+ * registers its accumulators need. */
+#if defined(__GNUC__)
+#define EK_NOINLINE __attribute__((noinline))
+#else
+#define EK_NOINLINE
+#endif
+
 #if EK_USE_DSP
 /* One 32-bit load of four int8 values (unaligned loads are fine on ARMv7E-M). */
 static inline uint32_t ek_load_s8x4(const int8_t* p) {
