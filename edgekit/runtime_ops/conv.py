@@ -62,23 +62,67 @@ def convolution(op, ctx: Context) -> OpCall:
     # path (windows longer than the im2col column, or no base) reads the bias and the tap sums
     pointwise = (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and \
         x.shape[1:3] == out.shape[1:3]
-    tap_path = base == "NULL" or (not pointwise and k_h * k_w * x.shape[3] > IM2COL_BYTES)
+    # ek_conv2d_blocked_s8 when the generator can lay the filter out for it
+    mode = blocked_mode(x.shape[3], channels, k_h, k_w, (dil_h, dil_w)) \
+        if not depthwise and not pointwise and base != "NULL" and used_once(ctx, op.inputs[1]) else None
+    tap_path = mode is None and (base == "NULL" or (not pointwise and k_h * k_w * x.shape[3] > IM2COL_BYTES))
     if not depthwise and tap_path:
         weights = ctx.constant(op.inputs[1]).astype(np.int64)
         arrays.append(c_array(f"{prefix}_taps", "int32_t", weights.sum(axis=3).ravel()))
         tap_sums = f"{prefix}_taps"
-    bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
     params = (f"{{{x.shape[1]}, {x.shape[2]}, {x.shape[3]}, {out.shape[1]}, {out.shape[2]}, {out.shape[3]}, "
               f"{k_h}, {k_w}, {stride_h}, {stride_w}, {dil_h}, {dil_w}, "
               f"{pad_top}, {pad_left}, {depth_multiplier}, {-zp_in}, {zp_out}, "
               f"{low}, {high}, {prefix}_mult, {shift_array}, {tap_sums}, {right_shift}, {base}}}")
+    table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
+        (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
+    if mode is not None:
+        # the filter in blocks of four output channels, in place of the model's array (a few bytes more
+        # when a segment is not a multiple of 4); the bias is in the base
+        blocked = blocked_filter(ctx.constant(op.inputs[1]).astype(np.int64), im2col=mode == "im2col")
+        arrays.append(c_array(f"{prefix}_w", "int8_t", blocked))
+        call = (f"ek_conv2d_blocked_s8(P, {ctx.ref(op.inputs[0])}, {prefix}_w, {ctx.ref(op.outputs[0])}, "
+                f"{int(mode == 'im2col')});")
+        return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, ("ek_conv",))
+    bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
     call = (f"{kernel}(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, "
             f"{bias_ref}, {ctx.ref(op.outputs[0])});")
-    table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
-        (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
     return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table,
                   ("ek_depthwise_conv",) if depthwise else ("ek_conv",))
+
+
+def blocked_mode(in_c: int, out_c: int, k_h: int, k_w: int, dilation: tuple[int, int]) -> str | None:
+    """How ek_conv2d_blocked_s8 runs a CONV_2D (not 1x1 stride 1, base folded): "im2col" when the window
+    fits an im2col column, "rows" when filter rows can be read in place (in_c a multiple of 4, no
+    dilation), None when it does not run it (out_c not a multiple of 4, or neither applies)."""
+    if out_c % 4:
+        return None
+    if k_h * k_w * in_c <= IM2COL_BYTES:
+        return "im2col"
+    if in_c % 4 == 0 and dilation == (1, 1):
+        return "rows"
+    return None
+
+
+def blocked_filter(weights: np.ndarray, im2col: bool) -> np.ndarray:
+    """A CONV_2D filter [out_c][k_h][k_w][in_c] in ek_conv2d_blocked_s8's order: blocks of four output
+    channels, each of segments (the whole window with im2col, else one per filter row), each of groups of
+    four values [group][channel][4], the last group zero-padded."""
+    out_c = weights.shape[0]
+    segments = 1 if im2col else weights.shape[1]
+    flat = weights.reshape(out_c // 4, 4, segments, -1)
+    length = flat.shape[-1]
+    groups = -(-length // 4)
+    padded = np.zeros((out_c // 4, 4, segments, groups * 4), dtype=weights.dtype)
+    padded[..., :length] = flat
+    # [block][channel][segment][group][4] -> [block][segment][group][channel][4]
+    return padded.reshape(out_c // 4, 4, segments, groups, 4).transpose(0, 2, 3, 1, 4).ravel()
+
+
+def used_once(ctx: Context, tensor: int) -> bool:
+    """True when no other operator of the model reads ``tensor`` (its data may be laid out for one kernel)."""
+    return sum(tensor in op.inputs for op in ctx.info.operators) == 1
 
 
 def wrap_int32(values: np.ndarray) -> np.ndarray:

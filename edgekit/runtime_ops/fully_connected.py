@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
-from edgekit.runtime_ops.conv import wrap_int32
+from edgekit.runtime_ops.conv import used_once, wrap_int32
 from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, quant,
                                             quantize_multiplier, refuse)
 
@@ -33,11 +33,6 @@ def interleave_blocks(weights: np.ndarray, blocked: int) -> np.ndarray:
         o += block
     parts.append(weights[blocked:].ravel())
     return np.concatenate(parts)
-
-
-def used_once(ctx: Context, tensor: int) -> bool:
-    """True when no other operator of the model reads ``tensor`` (its data may be laid out for one kernel)."""
-    return sum(tensor in op.inputs for op in ctx.info.operators) == 1
 
 
 @handler("FULLY_CONNECTED", code_bytes=3_332)
