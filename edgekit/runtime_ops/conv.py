@@ -11,6 +11,8 @@ from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, 
 
 #: ek_conv.h's EK_IM2COL_BYTES: CONV_2D windows up to this many bytes run through im2col columns.
 IM2COL_BYTES = 256
+#: ek_conv.h's EK_BLOCKED_COLUMN_BYTES: ek_conv2d_blocked_s8 copies windows up to this many bytes.
+BLOCKED_COLUMN_BYTES = 576
 
 
 @handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 8_568, "DEPTHWISE_CONV_2D": 3_988})
@@ -98,7 +100,7 @@ def blocked_mode(in_c: int, out_c: int, k_h: int, k_w: int, dilation: tuple[int,
     dilation), None when it does not run it (out_c not a multiple of 4, or neither applies)."""
     if out_c % 4:
         return None
-    if k_h * k_w * in_c <= IM2COL_BYTES:
+    if k_h * k_w * in_c <= BLOCKED_COLUMN_BYTES:
         return "im2col"
     if in_c % 4 == 0 and dilation == (1, 1):
         return "rows"

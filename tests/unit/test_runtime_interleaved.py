@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from edgekit.codegen import generate
 from edgekit.reader import read_model
-from edgekit.runtime_ops.conv import IM2COL_BYTES, blocked_filter
+from edgekit.runtime_ops.conv import BLOCKED_COLUMN_BYTES, blocked_filter
 from edgekit.runtime_ops.fully_connected import FC_BLOCK, blocked_units, interleave_blocks
 from tests.opmodels import ACTIVATIONS, SAME, VALID
 from tests.runtime_batch import TARGETS, assert_batch_bit_exact, case
@@ -90,7 +90,7 @@ def test_convolutions_in_channel_blocks_are_bit_exact_with_tflm(target, params, 
         window = np.prod(info.tensors[info.operators[0].inputs[1]].shape[1:])
         call = generate(model, info).calls[0].call
         # the path under test is the one generated: blocks, with im2col exactly when the window fits
-        assert call.startswith("ek_conv2d_blocked_s8(") and call.endswith(f", {int(window <= IM2COL_BYTES)});"), name
+        assert call.startswith("ek_conv2d_blocked_s8(") and call.endswith(f", {int(window <= BLOCKED_COLUMN_BYTES)});"), name
     cases = [case(name, model, seed=seed) for name, model, seed in models]
     assert_batch_bit_exact(cases, target, tmp_path)
 

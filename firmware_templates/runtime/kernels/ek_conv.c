@@ -321,6 +321,11 @@ static void dot_2x4_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int3
   pass_2x2_s8(xa, xb, w + 8, n, acc + 2);
 }
 
+/* Pixel b's input EK_BLOCKED_COLUMN_BYTES after pixel a's (the two im2col columns). */
+static void dot_2x4_columns_s8(const int8_t* columns, const int8_t* w, int32_t n, int32_t* acc) {
+  dot_2x4_s8(columns, columns + EK_BLOCKED_COLUMN_BYTES, w, n, acc);
+}
+
 /* One pixel times a block's four channels over n values, n a multiple of 4. */
 static void dot_1x4_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t* acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
@@ -362,14 +367,19 @@ static void dot_1x4_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t* acc
     b3 += yj * t;                      \
   } while (0)
 
-/* Two pixels times a block's four channels over n values: acc[0..3] pixel a, acc[4..7] pixel b. Its own
- * function, so that its eight accumulators have the registers to themselves. */
-EK_NOINLINE static void dot_2x4_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n,
-                                   int32_t* acc) {
+/* Two pixels times a block's four channels over n values: acc[0..3] pixel a, acc[4..7] pixel b. Always
+ * inlined into its two callers below: when pixel b's values lie a constant distance after pixel a's (the
+ * im2col columns), GCC reads them at constant offsets from one pointer, and the eight accumulators, the
+ * two inputs and the weight fit the Cortex-M3's registers with only the loop bound on the stack. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void dot_2x4_body_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   int32_t b0 = acc[4], b1 = acc[5], b2 = acc[6], b3 = acc[7];
+  const int8_t* end = w + 4 * (n & ~3);
   EK_NO_UNROLL
-  for (int32_t groups = n >> 2; groups; --groups, xa += 4, xb += 4, w += 16) {
+  for (; w != end; xa += 4, xb += 4, w += 16) {
     EK_CONV_TAPS_2X4(0);
     EK_CONV_TAPS_2X4(1);
     EK_CONV_TAPS_2X4(2);
@@ -396,6 +406,16 @@ EK_NOINLINE static void dot_2x4_s8(const int8_t* xa, const int8_t* xb, const int
   acc[5] = b1;
   acc[6] = b2;
   acc[7] = b3;
+}
+
+/* Pixel a's and b's input anywhere (filter rows read in place). */
+EK_NOINLINE static void dot_2x4_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
+  dot_2x4_body_s8(xa, xb, w, n, acc);
+}
+
+/* Pixel b's input EK_BLOCKED_COLUMN_BYTES after pixel a's (the two im2col columns). */
+EK_NOINLINE static void dot_2x4_columns_s8(const int8_t* columns, const int8_t* w, int32_t n, int32_t* acc) {
+  dot_2x4_body_s8(columns, columns + EK_BLOCKED_COLUMN_BYTES, w, n, acc);
 }
 #undef EK_CONV_TAPS_2X4
 
@@ -458,23 +478,24 @@ static void finish_2x4_s8(const ek_conv_params* p, int32_t oc, const int32_t* ac
   }
 }
 
-/* Every block of channels of the output pixels px and px + 1 (pair false: px alone), their windows copied
- * into im2col columns (padding taps hold the zero point), the whole window one segment. */
+/* Every block of channels of two output pixels at a time, their windows copied into two im2col columns
+ * (padding taps hold the zero point), the whole window one segment. */
 static void blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output) {
   const int32_t channels = p->out_c, out_w = p->out_w, pixels = p->out_h * out_w;
   const int32_t window = p->k_h * p->k_w * p->in_c, block_bytes = blocked_bytes(window);
-  int8_t columns[2][EK_IM2COL_BYTES];
+  /* pixel b's column right after pixel a's: dot_2x4_columns_s8 reads both from one pointer */
+  int8_t columns[2 * EK_BLOCKED_COLUMN_BYTES];
   for (int32_t px = 0; px < pixels; px += 2) {
     const int pair = px + 1 < pixels;
-    im2col_s8(p, input, px / out_w, px % out_w, columns[0]);
-    /* a lone last pixel is dotted as its own pair, and the second result dropped */
-    if (pair) im2col_s8(p, input, (px + 1) / out_w, (px + 1) % out_w, columns[1]);
-    const int8_t* xb = pair ? columns[1] : columns[0];
+    im2col_s8(p, input, px / out_w, px % out_w, columns);
+    /* a lone last pixel is dotted with a copy of itself, the second result dropped */
+    const int32_t second = pair ? px + 1 : px;
+    im2col_s8(p, input, second / out_w, second % out_w, columns + EK_BLOCKED_COLUMN_BYTES);
     int8_t* out = output + px * channels;
     for (int32_t oc = 0; oc < channels; oc += 4) {
       int32_t acc[8];
       for (int32_t c = 0; c < 4; ++c) acc[c] = acc[4 + c] = p->base[oc + c];
-      dot_2x4_s8(columns[0], xb, filter + (oc >> 2) * block_bytes, window, acc);
+      dot_2x4_columns_s8(columns, filter + (oc >> 2) * block_bytes, window, acc);
       finish_2x4_s8(p, oc, acc, out + oc, pair ? out + channels + oc : NULL);
     }
   }

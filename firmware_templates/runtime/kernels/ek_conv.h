@@ -49,9 +49,14 @@ static inline int8_t ek_conv_finish_s8(int32_t acc, int32_t oc, const int8_t* ri
 /* CONV_2D, NHWC, batch 1; filter [out_c][k_h][k_w][in_c]; bias may be NULL. */
 void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                   int8_t* output);
+/* Bytes of each of the two im2col columns of ek_conv2d_blocked_s8 (on the stack): windows up to this long
+ * (ResNet's 3x3 over 64 channels) are copied, longer ones read in place. The generator relies on it
+ * (runtime_ops/conv.py, BLOCKED_COLUMN_BYTES). */
+#define EK_BLOCKED_COLUMN_BYTES 576
+
 /* CONV_2D, NHWC, batch 1, out_c a multiple of 4 and p->base given, with the filter the generator laid
  * out in blocks of four output channels (runtime_ops/conv.py, blocked_filter): with im2col, the window of
- * at most EK_IM2COL_BYTES is one segment; without, in_c is a multiple of 4, dilation 1, and each filter row
+ * at most EK_BLOCKED_COLUMN_BYTES is one segment; without, in_c is a multiple of 4, dilation 1, and each filter row
  * is a segment. */
 void ek_conv2d_blocked_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
                           int32_t im2col);
