@@ -61,10 +61,11 @@ def blocked_convolutions(draw):
     rows = draw(st.booleans())
     k = draw(st.sampled_from([3, 3, 2, 5]))
     stride, padding = draw(st.integers(1, 2)), draw(st.sampled_from([SAME, VALID]))
-    c = draw(st.sampled_from([32, 36, 64] if rows and k <= 3 else [12, 16, 20] if rows else [1, 3, 4, 5, 8]))
+    # longer than an im2col column (576 bytes): 3x3 over 68 or 72 channels, 2x2 over 148, 5x5 over 24 or 28
+    c = draw(st.sampled_from({3: [68, 72], 2: [148], 5: [24, 28]}[k] if rows else [1, 3, 4, 5, 8, 16, 64]))
     dilation = 1 if rows else draw(st.sampled_from([1, 1, 2]))
     reach = (k - 1) * dilation + 1
-    h, w = draw(st.integers(reach, 9)), draw(st.integers(reach, 9))
+    h, w = draw(st.integers(reach, max(reach, 8))), draw(st.integers(reach, max(reach, 8)))
     return (False, h, w, c, k, stride, dilation, padding, draw(st.sampled_from(ACTIVATIONS)),
             4 * draw(st.integers(1, 4)), 1, draw(st.sampled_from(sorted(SCALE_RANGES))), draw(st.booleans()),
             draw(st.integers(0, 2**16)))
@@ -84,6 +85,9 @@ def test_convolutions_in_channel_blocks_are_bit_exact_with_tflm(target, params, 
     models.append(("c16", convolution_model(rng, False, 7, 7, 16, 3, 1, 1, SAME, 1, 16, 1, "right", True), 3))
     models.append(("c32", convolution_model(rng, False, 7, 6, 32, 3, 2, 1, SAME, 1, 12, 1, "mixed", True), 4))
     models.append(("c64", convolution_model(rng, False, 5, 5, 64, 3, 1, 1, SAME, 0, 8, 1, "right", False), 5))
+    # in place: rows above and below, edge pixels alone, pairs, stride 2
+    models.append(("c128", convolution_model(rng, False, 5, 6, 128, 3, 1, 1, SAME, 1, 8, 1, "right", True), 7))
+    models.append(("c96s2", convolution_model(rng, False, 7, 7, 96, 3, 2, 1, SAME, 0, 4, 1, "mixed", True), 8))
     models.append(("kws", convolution_model(rng, False, 9, 7, 1, 5, 2, 1, SAME, 1, 8, 1, "left", True), 6))
     for name, model, _ in models:
         info = read_model(model)

@@ -275,12 +275,9 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
  * pointer then walks four channels with constant offsets, and a word of it holds one channel's four
  * consecutive values (what SMLAD pairs with a word of input). */
 
-/* Bytes of a segment of n values in the blocked layout. */
-static inline int32_t blocked_bytes(int32_t n) { return ((n + 3) >> 2) * 16; }
-
 #if EK_USE_DSP
 /* Two pixels (inputs xa, xb) times channels c and c + 1 of a block (w at channel c's first word) over n
- * values; acc holds {a_c, a_c+1} at acc[0..1] and {b_c, b_c+1} at acc[4..5]. Two passes make a block: four
+ * values, n a multiple of 4; acc holds {a_c, a_c+1} at acc[0..1] and {b_c, b_c+1} at acc[4..5]. Two passes make a block: four
  * channels at once would need more registers than the Cortex-M4 has. */
 static void pass_2x2_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
   int32_t au = acc[0], av = acc[1], bu = acc[4], bv = acc[5];
@@ -303,19 +300,14 @@ static void pass_2x2_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int
     bv = ek_smlad(x_even, v_even, bv);
     bv = ek_smlad(x_odd, v_odd, bv);
   }
-  for (int32_t j = 0; j < (n & 3); ++j) {
-    au += xa[j] * w[j];
-    av += xa[j] * w[4 + j];
-    bu += xb[j] * w[j];
-    bv += xb[j] * w[4 + j];
-  }
   acc[0] = au;
   acc[1] = av;
   acc[4] = bu;
   acc[5] = bv;
 }
 
-/* Two pixels times a block's four channels over n values: acc[0..3] pixel a, acc[4..7] pixel b. */
+/* Two pixels times a block's four channels over n values (a multiple of 4): acc[0..3] pixel a, acc[4..7]
+ * pixel b. */
 static void dot_2x4_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
   pass_2x2_s8(xa, xb, w, n, acc);
   pass_2x2_s8(xa, xb, w + 8, n, acc + 2);
@@ -367,8 +359,8 @@ static void dot_1x4_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t* acc
     b3 += yj * t;                      \
   } while (0)
 
-/* Two pixels times a block's four channels over n values: acc[0..3] pixel a, acc[4..7] pixel b. Always
- * inlined into its two callers below: when pixel b's values lie a constant distance after pixel a's (the
+/* Two pixels times a block's four channels over n values (a multiple of 4): acc[0..3] pixel a, acc[4..7]
+ * pixel b. Always inlined into its two callers below: when pixel b's values lie a constant distance after pixel a's (the
  * im2col columns), GCC reads them at constant offsets from one pointer, and the eight accumulators, the
  * two inputs and the weight fit the Cortex-M3's registers with only the loop bound on the stack. */
 #if defined(__GNUC__)
@@ -377,26 +369,13 @@ __attribute__((always_inline))
 static inline void dot_2x4_body_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
   int32_t b0 = acc[4], b1 = acc[5], b2 = acc[6], b3 = acc[7];
-  const int8_t* end = w + 4 * (n & ~3);
+  const int8_t* end = w + 4 * n;
   EK_NO_UNROLL
   for (; w != end; xa += 4, xb += 4, w += 16) {
     EK_CONV_TAPS_2X4(0);
     EK_CONV_TAPS_2X4(1);
     EK_CONV_TAPS_2X4(2);
     EK_CONV_TAPS_2X4(3);
-  }
-  switch (n & 3) { /* the zero-padded last group: only its first n % 4 values */
-    case 3:
-      EK_CONV_TAPS_2X4(2);
-      /* fall through */
-    case 2:
-      EK_CONV_TAPS_2X4(1);
-      /* fall through */
-    case 1:
-      EK_CONV_TAPS_2X4(0);
-      break;
-    default:
-      break;
   }
   acc[0] = a0;
   acc[1] = a1;
@@ -457,24 +436,24 @@ static void padding_4_s8(const int8_t* w, int32_t n, int32_t zero_point, int32_t
   acc[3] += zero_point * s3;
 }
 
-/* The four channels oc .. oc + 3 of one or two pixels from their accumulators (acc[0..3] pixel a,
- * acc[4..7] pixel b; out_b NULL for one), each channel's requantization constants read once for both. */
+/* The four channels oc .. oc + 3 of two pixels from their accumulators (acc[0..3] pixel a, acc[4..7]
+ * pixel b), each channel's requantization constants read once for both. */
 static void finish_2x4_s8(const ek_conv_params* p, int32_t oc, const int32_t* acc, int8_t* out_a, int8_t* out_b) {
   const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
-  for (int32_t c = 0; c < 4; ++c) {
-    const int32_t multiplier = p->multiplier[oc + c];
-    int32_t a, b = 0;
-    if (p->right_shift) {
-      const int32_t right = p->right_shift[oc + c];
-      a = ek_requantize_right(acc[c], multiplier, right);
-      if (out_b) b = ek_requantize_right(acc[4 + c], multiplier, right);
-    } else {
-      const int32_t shift = p->shift[oc + c];
-      a = ek_requantize(acc[c], multiplier, shift);
-      if (out_b) b = ek_requantize(acc[4 + c], multiplier, shift);
+  const int32_t* multiplier = p->multiplier + oc;
+  if (p->right_shift) {
+    const int8_t* right = p->right_shift + oc;
+    for (int32_t c = 0; c < 4; ++c) {
+      const int32_t m = multiplier[c], r = right[c];
+      out_a[c] = ek_clamp_s8(ek_requantize_right(acc[c], m, r) + output_offset, act_min, act_max);
+      out_b[c] = ek_clamp_s8(ek_requantize_right(acc[4 + c], m, r) + output_offset, act_min, act_max);
     }
-    out_a[c] = ek_clamp_s8(a + output_offset, act_min, act_max);
-    if (out_b) out_b[c] = ek_clamp_s8(b + output_offset, act_min, act_max);
+  } else {
+    const int32_t* shift = p->shift + oc;
+    for (int32_t c = 0; c < 4; ++c) {
+      out_a[c] = ek_finish_s8(acc[c], multiplier[c], shift[c], output_offset, act_min, act_max);
+      out_b[c] = ek_finish_s8(acc[4 + c], multiplier[c], shift[c], output_offset, act_min, act_max);
+    }
   }
 }
 
@@ -482,21 +461,24 @@ static void finish_2x4_s8(const ek_conv_params* p, int32_t oc, const int32_t* ac
  * (padding taps hold the zero point), the whole window one segment. */
 static void blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output) {
   const int32_t channels = p->out_c, out_w = p->out_w, pixels = p->out_h * out_w;
-  const int32_t window = p->k_h * p->k_w * p->in_c, block_bytes = blocked_bytes(window);
-  /* pixel b's column right after pixel a's: dot_2x4_columns_s8 reads both from one pointer */
+  const int32_t window = p->k_h * p->k_w * p->in_c, padded = (window + 3) & ~3, block_bytes = 4 * padded;
+  /* pixel b's column right after pixel a's: dot_2x4_columns_s8 reads both from one pointer. The values
+   * after the window up to a multiple of 4 meet zero weights; zeroed once, they add nothing. */
   int8_t columns[2 * EK_BLOCKED_COLUMN_BYTES];
+  memset(columns + window, 0, (size_t)(padded - window));
+  memset(columns + EK_BLOCKED_COLUMN_BYTES + window, 0, (size_t)(padded - window));
   for (int32_t px = 0; px < pixels; px += 2) {
-    const int pair = px + 1 < pixels;
+    /* a lone last pixel is dotted with a copy of itself, its second outputs dropped */
+    const int32_t second = px + 1 < pixels ? px + 1 : px;
+    int8_t dropped[4];
     im2col_s8(p, input, px / out_w, px % out_w, columns);
-    /* a lone last pixel is dotted with a copy of itself, the second result dropped */
-    const int32_t second = pair ? px + 1 : px;
     im2col_s8(p, input, second / out_w, second % out_w, columns + EK_BLOCKED_COLUMN_BYTES);
     int8_t* out = output + px * channels;
     for (int32_t oc = 0; oc < channels; oc += 4) {
       int32_t acc[8];
       for (int32_t c = 0; c < 4; ++c) acc[c] = acc[4 + c] = p->base[oc + c];
-      dot_2x4_columns_s8(columns, filter + (oc >> 2) * block_bytes, window, acc);
-      finish_2x4_s8(p, oc, acc, out + oc, pair ? out + channels + oc : NULL);
+      dot_2x4_columns_s8(columns, filter + (oc >> 2) * block_bytes, padded, acc);
+      finish_2x4_s8(p, oc, acc, out + oc, second != px ? out + channels + oc : dropped);
     }
   }
 }
@@ -546,7 +528,7 @@ static void blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const 
       const int32_t left = kx_first * depth, valid = (kx_end - kx_first) * depth;
       for (int32_t oc = 0; oc < channels; oc += 4) {
         const int8_t* w = filter + (oc >> 2) * block_bytes;
-        int32_t acc[8];
+        int32_t acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
         for (int32_t c = 0; c < 4; ++c) acc[c] = p->base[oc + c];
         for (int32_t ky = 0; ky < k_h; ++ky) {
           const int8_t* w_row = w + ky * row_bytes;
@@ -558,7 +540,8 @@ static void blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const 
           dot_1x4_s8(input + corner + ky * in_w * depth + left, w_row + 4 * left, valid, acc);
           padding_4_s8(w_row + 4 * (left + valid), row - left - valid, zero_point, acc);
         }
-        finish_2x4_s8(p, oc, acc, out + oc, NULL);
+        int8_t dropped[4];
+        finish_2x4_s8(p, oc, acc, out + oc, dropped); /* acc[4..7]: not a pixel */
       }
       ++ox;
     }
