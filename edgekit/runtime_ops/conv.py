@@ -56,7 +56,8 @@ def convolution(op, ctx: Context) -> OpCall:
         bias_values = ctx.constant(bias).astype(np.int64).ravel() if bias is not None else np.zeros(channels, np.int64)
         # every weight of an output channel (depthwise: [1][k_h][k_w][channels])
         channel_sums = weights.sum(axis=(0, 1, 2)) if depthwise else weights.sum(axis=(1, 2, 3))
-        arrays.append(c_array(f"{prefix}_base", "int32_t", wrap_int32(bias_values - zp_in * channel_sums)))
+        base_values = wrap_int32(bias_values - zp_in * channel_sums)
+        arrays.append(c_array(f"{prefix}_base", "int32_t", base_values))
         base = f"{prefix}_base"
     pad_top, pad_left = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h), padding(x.shape[2], out.shape[2],
                                                                                           k_w, stride_w, dil_w)
@@ -83,8 +84,12 @@ def convolution(op, ctx: Context) -> OpCall:
         # when a segment is not a multiple of 4); the bias is in the base
         blocked = blocked_filter(ctx.constant(op.inputs[1]).astype(np.int64), im2col=mode == "im2col")
         arrays.append(c_array(f"{prefix}_w", "int8_t", blocked))
+        weights = ctx.constant(op.inputs[1]).astype(np.int64)
+        flags = ["EK_BLOCKED_IM2COL"] if mode == "im2col" else []
+        if narrow_accumulators(weights.reshape(channels, -1), base_values):
+            flags.append("EK_BLOCKED_NARROW")
         call = (f"ek_conv2d_blocked_s8(P, {ctx.ref(op.inputs[0])}, {prefix}_w, {ctx.ref(op.outputs[0])}, "
-                f"{int(mode == 'im2col')});")
+                f"{' | '.join(flags) or 0});")
         return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, ("ek_conv",))
     bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
@@ -120,6 +125,14 @@ def blocked_filter(weights: np.ndarray, im2col: bool) -> np.ndarray:
     padded[..., :length] = flat
     # [block][channel][segment][group][4] -> [block][segment][group][channel][4]
     return padded.reshape(out_c // 4, 4, segments, groups, 4).transpose(0, 2, 3, 1, 4).ravel()
+
+
+def narrow_accumulators(weights: np.ndarray, base: np.ndarray) -> bool:
+    """True when every accumulator of a kernel that starts each output at ``base`` [units] and adds
+    weights [units][n] times int8 inputs stays below 2^30 in magnitude, whatever the inputs
+    (ek_requantize_right_narrow's condition)."""
+    bound = np.abs(base.astype(np.int64)) + 128 * np.abs(weights.astype(np.int64)).sum(axis=1)
+    return bool(bound.max(initial=0) < 2**30)
 
 
 def used_once(ctx: Context, tensor: int) -> bool:

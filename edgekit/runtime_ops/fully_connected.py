@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
-from edgekit.runtime_ops.conv import used_once, wrap_int32
+from edgekit.runtime_ops.conv import narrow_accumulators, used_once, wrap_int32
 from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, quant,
                                             quantize_multiplier, refuse)
 
@@ -65,7 +65,8 @@ def fully_connected(op, ctx: Context) -> OpCall:
     if filter_offset == 0 and (bias is None or ctx.is_constant(bias)):
         # the bias and the row sums in one constant per unit: neither is needed apart
         bias_values = ctx.constant(bias).astype(np.int64).ravel() if bias is not None else np.zeros(out_depth, np.int64)
-        arrays += (c_array(f"{prefix}_base", "int32_t", wrap_int32(bias_values - zp_in * row_sums)),)
+        base_values = wrap_int32(bias_values - zp_in * row_sums)
+        arrays += (c_array(f"{prefix}_base", "int32_t", base_values),)
         base = f"{prefix}_base"
     else:
         arrays += (c_array(f"{prefix}_rows", "int32_t", row_sums),)
@@ -87,7 +88,7 @@ def fully_connected(op, ctx: Context) -> OpCall:
         weights_ref = ctx.ref(op.inputs[1])
     params = (f"{{{batches}, {in_depth}, {out_depth}, {-zp_in}, {filter_offset}, {zp_out}, "
               f"{low}, {high}, {prefix}_mult, {shift_array}, {int(per_channel)}, {rows}, {base}, {right_shift}, "
-              f"{blocked}}}")
+              f"{blocked}, {int(blocked > 0 and narrow_accumulators(weights, base_values))}}}")
     bias_ref = ctx.ref(bias) if bias is not None and base == "NULL" else "NULL"
     call = (f"ek_fully_connected_s8(P, {ctx.ref(op.inputs[0])}, {weights_ref}, {bias_ref}, "
             f"{ctx.ref(op.outputs[0])});")

@@ -89,12 +89,20 @@ def test_convolutions_in_channel_blocks_are_bit_exact_with_tflm(target, params, 
     models.append(("c128", convolution_model(rng, False, 5, 6, 128, 3, 1, 1, SAME, 1, 8, 1, "right", True), 7))
     models.append(("c96s2", convolution_model(rng, False, 7, 7, 96, 3, 2, 1, SAME, 0, 4, 1, "mixed", True), 8))
     models.append(("kws", convolution_model(rng, False, 9, 7, 1, 5, 2, 1, SAME, 1, 8, 1, "left", True), 6))
+    # accumulators that may pass 2^30 (the general short requantization), through im2col and in place
+    models.append(("large", convolution_model(rng, False, 6, 5, 8, 3, 1, 1, SAME, 0, 8, 1, "right", True, 2**31 - 1), 9))
+    models.append(("large2", convolution_model(rng, False, 5, 5, 72, 3, 1, 1, SAME, 0, 4, 1, "right", True, 2**31 - 1),
+                   10))
+    flags = []
     for name, model, _ in models:
         info = read_model(model)
         window = np.prod(info.tensors[info.operators[0].inputs[1]].shape[1:])
         call = generate(model, info).calls[0].call
         # the path under test is the one generated: blocks, with im2col exactly when the window fits
-        assert call.startswith("ek_conv2d_blocked_s8(") and call.endswith(f", {int(window <= BLOCKED_COLUMN_BYTES)});"), name
+        assert call.startswith("ek_conv2d_blocked_s8("), name
+        flags.append(call.rsplit(", ", 1)[1].rstrip(");"))
+        assert ("EK_BLOCKED_IM2COL" in flags[-1]) == (window <= BLOCKED_COLUMN_BYTES), name
+    assert "EK_BLOCKED_NARROW" in flags[0] and "NARROW" not in flags[-1] + flags[-2]
     cases = [case(name, model, seed=seed) for name, model, seed in models]
     assert_batch_bit_exact(cases, target, tmp_path)
 
@@ -117,9 +125,16 @@ def test_interleaved_fully_connected_is_bit_exact_with_tflm(target, dense, tmp_p
     models.append(("wide", fully_connected_model(rng, 1, 640, 128, 1, False, "right", True), None))
     models.append(("narrow", fully_connected_model(rng, 1, 128, 8, 0, False, "right", True), None))
     models.append(("twelve", fully_connected_model(rng, 1, 64, 12, 0, True, "mixed", False), None))
+    # accumulators that may pass 2^30: the general form of the short requantization
+    models.append(("large", fully_connected_model(rng, 2, 32, 12, 0, False, "right", True, 2**31 - 1), None))
+    models.append(("large2", fully_connected_model(rng, 1, 16, 8, 1, True, "right", True, 2**31 - 1), None))
+    narrow = []
     for name, model, _ in models:
         units = read_model(model).tensors[read_model(model).outputs[0]].shape[-1]
-        # the path under test is the one generated: the last field of the block is the interleaved units
-        assert generated_params(model)[0].endswith(f", {blocked_units(units)}}}"), name
+        fields = generated_params(model)[0].rstrip("}").split(", ")
+        # the path under test is the one generated: the interleaved units, then the narrow flag
+        assert fields[-2] == str(blocked_units(units)), name
+        narrow.append(fields[-1] == "1")
+    assert not narrow[-1] and not narrow[-2] and narrow[0]
     cases = [case(name, model, seed=p[-1] if p else 0) for name, model, p in models]
     assert_batch_bit_exact(cases, target, tmp_path)

@@ -165,6 +165,20 @@ static inline int32_t ek_requantize_right(int32_t x, int32_t multiplier, int32_t
   return (rounded + 1) >> 1;
 }
 
+/* ek_requantize_right for |x| < 2^30, which the generator proves from the weights and the bias: 2x then
+ * fits in int32, and floor((x * m + 2^30) / 2^31) is the rounded high word of 2x * m, one SMMULR on cores
+ * with DSP instructions. */
+static inline int32_t ek_requantize_right_narrow(int32_t x, int32_t multiplier, int32_t right_minus_one) {
+#if EK_USE_DSP
+  int32_t high;
+  __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x * 2), "r"(multiplier));
+#else
+  const int32_t high = (int32_t)(((int64_t)(x * 2) * multiplier + (1LL << 31)) >> 32);
+#endif
+  const int32_t rounded = (high + (high >> 31)) >> right_minus_one;
+  return (rounded + 1) >> 1;
+}
+
 /* An output from its accumulated products: requantization, output offset, activation clamp. */
 static inline int8_t ek_finish_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t output_offset,
                                   int32_t act_min, int32_t act_max) {

@@ -437,11 +437,20 @@ static void padding_4_s8(const int8_t* w, int32_t n, int32_t zero_point, int32_t
 }
 
 /* The four channels oc .. oc + 3 of two pixels from their accumulators (acc[0..3] pixel a, acc[4..7]
- * pixel b), each channel's requantization constants read once for both. */
-static void finish_2x4_s8(const ek_conv_params* p, int32_t oc, const int32_t* acc, int8_t* out_a, int8_t* out_b) {
+ * pixel b), each channel's requantization constants read once for both; `narrow`: every accumulator is
+ * below 2^30 in magnitude (ek_requantize_right_narrow). */
+static void finish_2x4_s8(const ek_conv_params* p, int32_t oc, const int32_t* acc, int8_t* out_a, int8_t* out_b,
+                          int narrow) {
   const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
   const int32_t* multiplier = p->multiplier + oc;
-  if (p->right_shift) {
+  if (p->right_shift && narrow) {
+    const int8_t* right = p->right_shift + oc;
+    for (int32_t c = 0; c < 4; ++c) {
+      const int32_t m = multiplier[c], r = right[c];
+      out_a[c] = ek_clamp_s8(ek_requantize_right_narrow(acc[c], m, r) + output_offset, act_min, act_max);
+      out_b[c] = ek_clamp_s8(ek_requantize_right_narrow(acc[4 + c], m, r) + output_offset, act_min, act_max);
+    }
+  } else if (p->right_shift) {
     const int8_t* right = p->right_shift + oc;
     for (int32_t c = 0; c < 4; ++c) {
       const int32_t m = multiplier[c], r = right[c];
@@ -459,7 +468,8 @@ static void finish_2x4_s8(const ek_conv_params* p, int32_t oc, const int32_t* ac
 
 /* Every block of channels of two output pixels at a time, their windows copied into two im2col columns
  * (padding taps hold the zero point), the whole window one segment. */
-static void blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output) {
+static void blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
+                              int narrow) {
   const int32_t channels = p->out_c, out_w = p->out_w, pixels = p->out_h * out_w;
   const int32_t window = p->k_h * p->k_w * p->in_c, padded = (window + 3) & ~3, block_bytes = 4 * padded;
   /* pixel b's column right after pixel a's: dot_2x4_columns_s8 reads both from one pointer. The values
@@ -478,7 +488,7 @@ static void blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, cons
       int32_t acc[8];
       for (int32_t c = 0; c < 4; ++c) acc[c] = acc[4 + c] = p->base[oc + c];
       dot_2x4_columns_s8(columns, filter + (oc >> 2) * block_bytes, padded, acc);
-      finish_2x4_s8(p, oc, acc, out + oc, second != px ? out + channels + oc : dropped);
+      finish_2x4_s8(p, oc, acc, out + oc, second != px ? out + channels + oc : dropped, narrow);
     }
   }
 }
@@ -487,7 +497,8 @@ static void blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, cons
  * Pairs of neighbouring pixels whose windows lie inside the input across; rows above or below the input
  * add the zero point times the filter row's sum; a pixel at the left or right edge runs alone, its taps
  * in the padding adding the zero point times theirs. */
-static void blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output) {
+static void blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
+                            int narrow) {
   const int32_t channels = p->out_c, out_w = p->out_w, in_w = p->in_w, depth = p->in_c, k_h = p->k_h;
   const int32_t k_w = p->k_w, row = k_w * depth, row_bytes = 4 * row, block_bytes = k_h * row_bytes;
   const int32_t pixel_step = p->stride_w * depth, zero_point = -p->input_offset;
@@ -518,7 +529,7 @@ static void blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const 
               }
             }
           }
-          finish_2x4_s8(p, oc, acc, out + oc, out + channels + oc);
+          finish_2x4_s8(p, oc, acc, out + oc, out + channels + oc, narrow);
         }
         ox += 2;
         continue;
@@ -541,7 +552,7 @@ static void blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const 
           padding_4_s8(w_row + 4 * (left + valid), row - left - valid, zero_point, acc);
         }
         int8_t dropped[4];
-        finish_2x4_s8(p, oc, acc, out + oc, dropped); /* acc[4..7]: not a pixel */
+        finish_2x4_s8(p, oc, acc, out + oc, dropped, narrow); /* acc[4..7]: not a pixel */
       }
       ++ox;
     }
@@ -549,10 +560,11 @@ static void blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const 
 }
 
 void ek_conv2d_blocked_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
-                          int32_t im2col) {
-  if (im2col) {
-    blocked_im2col_s8(p, input, filter, output);
+                          int32_t flags) {
+  const int narrow = (flags & EK_BLOCKED_NARROW) != 0;
+  if (flags & EK_BLOCKED_IM2COL) {
+    blocked_im2col_s8(p, input, filter, output, narrow);
   } else {
-    blocked_rows_s8(p, input, filter, output);
+    blocked_rows_s8(p, input, filter, output, narrow);
   }
 }

@@ -121,14 +121,29 @@ static void fc_finish_block_s8(const ek_fc_params* p, const int32_t* acc, int32_
   if (p->right_shift && !p->per_channel) {
     /* one multiplier for the layer: kept in registers */
     const int32_t multiplier = p->multiplier[0], right = p->right_shift[0];
-    for (int32_t u = 0; u < n; ++u) {
-      out[u] = ek_clamp_s8(ek_requantize_right(acc[u], multiplier, right) + output_offset, act_min, act_max);
+    if (p->narrow) {
+      for (int32_t u = 0; u < n; ++u) {
+        const int32_t scaled = ek_requantize_right_narrow(acc[u], multiplier, right);
+        out[u] = ek_clamp_s8(scaled + output_offset, act_min, act_max);
+      }
+    } else {
+      for (int32_t u = 0; u < n; ++u) {
+        out[u] = ek_clamp_s8(ek_requantize_right(acc[u], multiplier, right) + output_offset, act_min, act_max);
+      }
     }
   } else if (p->right_shift) {
     const int32_t* multiplier = p->multiplier + o;
     const int8_t* right = p->right_shift + o;
-    for (int32_t u = 0; u < n; ++u) {
-      out[u] = ek_clamp_s8(ek_requantize_right(acc[u], multiplier[u], right[u]) + output_offset, act_min, act_max);
+    if (p->narrow) {
+      for (int32_t u = 0; u < n; ++u) {
+        const int32_t scaled = ek_requantize_right_narrow(acc[u], multiplier[u], right[u]);
+        out[u] = ek_clamp_s8(scaled + output_offset, act_min, act_max);
+      }
+    } else {
+      for (int32_t u = 0; u < n; ++u) {
+        const int32_t scaled = ek_requantize_right(acc[u], multiplier[u], right[u]);
+        out[u] = ek_clamp_s8(scaled + output_offset, act_min, act_max);
+      }
     }
   } else {
     const int32_t step = p->per_channel ? 1 : 0;

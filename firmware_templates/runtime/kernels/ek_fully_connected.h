@@ -28,6 +28,9 @@ typedef struct {
    * [in_depth / 4][units of the block][4], so that one pointer walks every unit of the block with constant
    * offsets; the units after them keep the plain [unit][in_depth] rows. */
   int32_t blocked_units;
+  /* Nonzero when every accumulator stays below 2^30 in magnitude (the generator's bound: |base| + 128 *
+   * sum |w|), so the short requantization takes one high multiply of 2x (ek_requantize_right_narrow). */
+  int32_t narrow;
 } ek_fc_params;
 
 /* Units per interleaved block of FULLY_CONNECTED weights (runtime_ops/fully_connected.py, FC_BLOCK). */
