@@ -466,6 +466,21 @@ static void finish_2x4_s8(const ek_conv_params* p, int32_t oc, const int32_t* ac
   }
 }
 
+/* The im2col column of output pixel (oy, ox): a window wholly inside the input (dilation 1) is k_h
+ * contiguous copies, any other one im2col_s8's tap by tap. */
+static void blocked_column_s8(const ek_conv_params* p, const int8_t* input, int32_t oy, int32_t ox, int8_t* column) {
+  const int32_t in_y0 = oy * p->stride_h - p->pad_top, in_x0 = ox * p->stride_w - p->pad_left;
+  const int32_t k_h = p->k_h, k_w = p->k_w, depth = p->in_c;
+  if (p->dilation_h == 1 && p->dilation_w == 1 && in_y0 >= 0 && in_y0 + k_h <= p->in_h && in_x0 >= 0 &&
+      in_x0 + k_w <= p->in_w) {
+    const int32_t row = k_w * depth, row_step = p->in_w * depth;
+    const int8_t* src = input + (in_y0 * p->in_w + in_x0) * depth;
+    for (int32_t ky = 0; ky < k_h; ++ky, src += row_step, column += row) copy_s8(column, src, row);
+  } else {
+    im2col_s8(p, input, oy, ox, column);
+  }
+}
+
 /* Every block of channels of two output pixels at a time, their windows copied into two im2col columns
  * (padding taps hold the zero point), the whole window one segment. */
 static void blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
@@ -477,18 +492,27 @@ static void blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, cons
   int8_t columns[2 * EK_BLOCKED_COLUMN_BYTES];
   memset(columns + window, 0, (size_t)(padded - window));
   memset(columns + EK_BLOCKED_COLUMN_BYTES + window, 0, (size_t)(padded - window));
+  int32_t oy = 0, ox = 0; /* pixel px's coordinates, advanced without divisions */
   for (int32_t px = 0; px < pixels; px += 2) {
+    blocked_column_s8(p, input, oy, ox, columns);
     /* a lone last pixel is dotted with a copy of itself, its second outputs dropped */
-    const int32_t second = px + 1 < pixels ? px + 1 : px;
+    const int pair = px + 1 < pixels;
+    if (pair && ++ox == out_w) {
+      ox = 0;
+      ++oy;
+    }
+    blocked_column_s8(p, input, oy, ox, columns + EK_BLOCKED_COLUMN_BYTES);
+    if (++ox == out_w) {
+      ox = 0;
+      ++oy;
+    }
     int8_t dropped[4];
-    im2col_s8(p, input, px / out_w, px % out_w, columns);
-    im2col_s8(p, input, second / out_w, second % out_w, columns + EK_BLOCKED_COLUMN_BYTES);
     int8_t* out = output + px * channels;
     for (int32_t oc = 0; oc < channels; oc += 4) {
       int32_t acc[8];
       for (int32_t c = 0; c < 4; ++c) acc[c] = acc[4 + c] = p->base[oc + c];
       dot_2x4_columns_s8(columns, filter + (oc >> 2) * block_bytes, padded, acc);
-      finish_2x4_s8(p, oc, acc, out + oc, second != px ? out + channels + oc : dropped, narrow);
+      finish_2x4_s8(p, oc, acc, out + oc, pair ? out + channels + oc : dropped, narrow);
     }
   }
 }
