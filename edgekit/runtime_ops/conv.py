@@ -15,7 +15,7 @@ IM2COL_BYTES = 256
 BLOCKED_COLUMN_BYTES = 576
 
 
-@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 8_568, "DEPTHWISE_CONV_2D": 3_988})
+@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 11_140, "DEPTHWISE_CONV_2D": 3_988})
 def convolution(op, ctx: Context) -> OpCall:
     """Per-channel multipliers and shifts, clamps, padding; for CONV_2D the filter's tap and total sums, so
     the kernel applies the input offset once per tap instead of once per multiply."""
@@ -62,7 +62,8 @@ def convolution(op, ctx: Context) -> OpCall:
     pad_top, pad_left = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h), padding(x.shape[2], out.shape[2],
                                                                                           k_w, stride_w, dil_w)
     # ek_conv2d_s8's paths: 1x1 rows and im2col columns take everything from the base; only the tap-by-tap
-    # path (windows longer than the im2col column, or no base) reads the bias and the tap sums
+    # path (windows longer than the im2col column, or no base) reads the bias and the tap sums.
+    # ek_conv2d_blocked_s8 (every other CONV_2D whose filter the generator can lay out) takes the base only
     pointwise = (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and \
         x.shape[1:3] == out.shape[1:3]
     # ek_conv2d_blocked_s8 when the generator can lay the filter out for it
@@ -82,9 +83,9 @@ def convolution(op, ctx: Context) -> OpCall:
     if mode is not None:
         # the filter in blocks of four output channels, in place of the model's array (a few bytes more
         # when a segment is not a multiple of 4); the bias is in the base
-        blocked = blocked_filter(ctx.constant(op.inputs[1]).astype(np.int64), im2col=mode == "im2col")
-        arrays.append(c_array(f"{prefix}_w", "int8_t", blocked))
         weights = ctx.constant(op.inputs[1]).astype(np.int64)
+        blocked = blocked_filter(weights, im2col=mode == "im2col")
+        arrays.append(c_array(f"{prefix}_w", "int8_t", blocked))
         flags = ["EK_BLOCKED_IM2COL"] if mode == "im2col" else []
         if narrow_accumulators(weights.reshape(channels, -1), base_values):
             flags.append("EK_BLOCKED_NARROW")
