@@ -90,9 +90,9 @@ def test_convolutions_in_channel_blocks_are_bit_exact_with_tflm(target, params, 
     models.append(("c96s2", convolution_model(rng, False, 7, 7, 96, 3, 2, 1, SAME, 0, 4, 1, "mixed", True), 8))
     models.append(("kws", convolution_model(rng, False, 9, 7, 1, 5, 2, 1, SAME, 1, 8, 1, "left", True), 6))
     # accumulators that may pass 2^30 (the general short requantization), through im2col and in place
-    models.append(("large", convolution_model(rng, False, 6, 5, 8, 3, 1, 1, SAME, 0, 8, 1, "right", True, 2**31 - 1), 9))
-    models.append(("large2", convolution_model(rng, False, 5, 5, 72, 3, 1, 1, SAME, 0, 4, 1, "right", True, 2**31 - 1),
-                   10))
+    large = 2**31 - 1
+    models.append(("large", convolution_model(rng, False, 6, 5, 8, 3, 1, 1, SAME, 0, 8, 1, "right", True, large), 9))
+    models.append(("large2", convolution_model(rng, False, 5, 5, 72, 3, 1, 1, SAME, 0, 4, 1, "right", True, large), 10))
     flags = []
     for name, model, _ in models:
         info = read_model(model)

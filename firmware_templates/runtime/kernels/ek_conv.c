@@ -277,8 +277,9 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
 
 #if EK_USE_DSP
 /* Two pixels (inputs xa, xb) times channels c and c + 1 of a block (w at channel c's first word) over n
- * values, n a multiple of 4; acc holds {a_c, a_c+1} at acc[0..1] and {b_c, b_c+1} at acc[4..5]. Two passes make a block: four
- * channels at once would need more registers than the Cortex-M4 has. */
+ * values, n a multiple of 4; acc holds {a_c, a_c+1} at acc[0..1] and {b_c, b_c+1} at acc[4..5]. Two passes
+ * make a block: four channels at once need more registers than the Cortex-M4 has (measured: spills cost
+ * more than the second pass). */
 static void pass_2x2_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
   int32_t au = acc[0], av = acc[1], bu = acc[4], bv = acc[5];
   EK_NO_UNROLL
@@ -360,9 +361,10 @@ static void dot_1x4_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t* acc
   } while (0)
 
 /* Two pixels times a block's four channels over n values (a multiple of 4): acc[0..3] pixel a, acc[4..7]
- * pixel b. Always inlined into its two callers below: when pixel b's values lie a constant distance after pixel a's (the
- * im2col columns), GCC reads them at constant offsets from one pointer, and the eight accumulators, the
- * two inputs and the weight fit the Cortex-M3's registers with only the loop bound on the stack. */
+ * pixel b. Always inlined into its two callers below: when pixel b's values lie a constant distance after
+ * pixel a's (the im2col columns), GCC reads them at constant offsets from one pointer, and the eight
+ * accumulators, the two inputs and the weight fit the Cortex-M3's registers with only the loop bound on
+ * the stack. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
@@ -542,7 +544,7 @@ static void blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const 
           for (int32_t c = 0; c < 4; ++c) acc[c] = acc[4 + c] = p->base[oc + c];
           for (int32_t ky = 0; ky < k_h; ++ky) {
             if (ky >= ky_first && ky < ky_end) {
-              const int8_t* xa = input + corner + ky * in_w * depth;
+              const int8_t* xa = input + (corner + ky * in_w * depth);
               dot_2x4_s8(xa, xa + pixel_step, w + ky * row_bytes, row, acc);
             } else {
               int32_t pad[4] = {0, 0, 0, 0};
@@ -572,7 +574,7 @@ static void blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const 
             continue;
           }
           padding_4_s8(w_row, left, zero_point, acc);
-          dot_1x4_s8(input + corner + ky * in_w * depth + left, w_row + 4 * left, valid, acc);
+          dot_1x4_s8(input + (corner + ky * in_w * depth + left), w_row + 4 * left, valid, acc);
           padding_4_s8(w_row + 4 * (left + valid), row - left - valid, zero_point, acc);
         }
         int8_t dropped[4];
