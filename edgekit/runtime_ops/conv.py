@@ -15,7 +15,7 @@ IM2COL_BYTES = 256
 BLOCKED_COLUMN_BYTES = 576
 
 
-@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 11_140, "DEPTHWISE_CONV_2D": 3_988})
+@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 11_636, "DEPTHWISE_CONV_2D": 3_988})
 def convolution(op, ctx: Context) -> OpCall:
     """Per-channel multipliers and shifts, clamps, padding; for CONV_2D the filter's tap and total sums, so
     the kernel applies the input offset once per tap instead of once per multiply."""

@@ -35,7 +35,7 @@ def interleave_blocks(weights: np.ndarray, blocked: int) -> np.ndarray:
     return np.concatenate(parts)
 
 
-@handler("FULLY_CONNECTED", code_bytes=4_572)
+@handler("FULLY_CONNECTED", code_bytes=5_040)
 def fully_connected(op, ctx: Context) -> OpCall:
     """Multipliers per tensor or per channel, and each output's weight sum for the input offset; with the
     base folded and a depth of a multiple of 4, the weights interleaved in blocks of units."""

@@ -155,6 +155,24 @@ static inline int8_t ek_clamp_s8(int32_t value, int32_t low, int32_t high) {
   return (int8_t)value;
 }
 
+/* value saturated to int8 (the clamp of an output whose activation range is all of int8): one SSAT where
+ * the core has it (__ARM_FEATURE_SAT: Cortex-M3 and later, not the M0), two comparisons elsewhere. */
+static inline int8_t ek_saturate_s8(int32_t value) {
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+  int32_t result;
+  __asm__("ssat %0, #8, %1" : "=r"(result) : "r"(value));
+  return (int8_t)result;
+#else
+  return ek_clamp_s8(value, -128, 127);
+#endif
+}
+
+/* An output clamped to its activation range; `full` (a constant where the caller is specialised on it):
+ * the range is all of int8, one saturation. */
+static inline int8_t ek_clamp_output_s8(int32_t value, int full, int32_t act_min, int32_t act_max) {
+  return full ? ek_saturate_s8(value) : ek_clamp_s8(value, act_min, act_max);
+}
+
 /* ek_requantize for a right shift of at least 1 (a multiplier below 0.5, as nearly every layer's), with
  * right - 1 given: the same integers in fewer instructions. With y = high - (high < 0), gemmlowp's
  * round-half-away-from-zero division by 2^right is (y + 2^(right-1)) >> right, computed as

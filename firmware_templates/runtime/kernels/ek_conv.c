@@ -438,33 +438,49 @@ static void padding_4_s8(const int8_t* w, int32_t n, int32_t zero_point, int32_t
   acc[3] += zero_point * s3;
 }
 
-/* The four channels oc .. oc + 3 of two pixels from their accumulators (acc[0..3] pixel a, acc[4..7]
- * pixel b), each channel's requantization constants read once for both; `narrow`: every accumulator is
- * below 2^30 in magnitude (ek_requantize_right_narrow). */
-static void finish_2x4_s8(const ek_conv_params* p, int32_t oc, const int32_t* acc, int8_t* out_a, int8_t* out_b,
-                          int narrow) {
+/* finish_2x4_s8's work, inlined twice: with the activation range all of int8 and without. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void finish_2x4_body_s8(const ek_conv_params* p, int32_t oc, const int32_t* acc, int8_t* out_a,
+                                      int8_t* out_b, int narrow, int full) {
   const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
   const int32_t* multiplier = p->multiplier + oc;
   if (p->right_shift && narrow) {
     const int8_t* right = p->right_shift + oc;
     for (int32_t c = 0; c < 4; ++c) {
       const int32_t m = multiplier[c], r = right[c];
-      out_a[c] = ek_clamp_s8(ek_requantize_right_narrow(acc[c], m, r) + output_offset, act_min, act_max);
-      out_b[c] = ek_clamp_s8(ek_requantize_right_narrow(acc[4 + c], m, r) + output_offset, act_min, act_max);
+      out_a[c] = ek_clamp_output_s8(ek_requantize_right_narrow(acc[c], m, r) + output_offset, full, act_min, act_max);
+      out_b[c] = ek_clamp_output_s8(ek_requantize_right_narrow(acc[4 + c], m, r) + output_offset, full, act_min,
+                              act_max);
     }
   } else if (p->right_shift) {
     const int8_t* right = p->right_shift + oc;
     for (int32_t c = 0; c < 4; ++c) {
       const int32_t m = multiplier[c], r = right[c];
-      out_a[c] = ek_clamp_s8(ek_requantize_right(acc[c], m, r) + output_offset, act_min, act_max);
-      out_b[c] = ek_clamp_s8(ek_requantize_right(acc[4 + c], m, r) + output_offset, act_min, act_max);
+      out_a[c] = ek_clamp_output_s8(ek_requantize_right(acc[c], m, r) + output_offset, full, act_min, act_max);
+      out_b[c] = ek_clamp_output_s8(ek_requantize_right(acc[4 + c], m, r) + output_offset, full, act_min, act_max);
     }
   } else {
     const int32_t* shift = p->shift + oc;
     for (int32_t c = 0; c < 4; ++c) {
-      out_a[c] = ek_finish_s8(acc[c], multiplier[c], shift[c], output_offset, act_min, act_max);
-      out_b[c] = ek_finish_s8(acc[4 + c], multiplier[c], shift[c], output_offset, act_min, act_max);
+      out_a[c] = ek_clamp_output_s8(ek_requantize(acc[c], multiplier[c], shift[c]) + output_offset, full, act_min,
+                              act_max);
+      out_b[c] = ek_clamp_output_s8(ek_requantize(acc[4 + c], multiplier[c], shift[c]) + output_offset, full, act_min,
+                              act_max);
     }
+  }
+}
+
+/* The four channels oc .. oc + 3 of two pixels from their accumulators (acc[0..3] pixel a, acc[4..7]
+ * pixel b), each channel's requantization constants read once for both; `narrow`: every accumulator is
+ * below 2^30 in magnitude (ek_requantize_right_narrow). */
+static void finish_2x4_s8(const ek_conv_params* p, int32_t oc, const int32_t* acc, int8_t* out_a, int8_t* out_b,
+                          int narrow) {
+  if (p->act_min == -128 && p->act_max == 127) {
+    finish_2x4_body_s8(p, oc, acc, out_a, out_b, narrow, 1);
+  } else {
+    finish_2x4_body_s8(p, oc, acc, out_a, out_b, narrow, 0);
   }
 }
 

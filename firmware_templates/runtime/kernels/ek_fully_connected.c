@@ -114,9 +114,12 @@ EK_NOINLINE static void fc_block_s8(const int8_t* x, const int8_t* w, int32_t de
 #undef EK_FC_TAPS8
 #endif
 
-/* Outputs o .. o + n - 1 from their accumulators, the parameters read once for all of them (per output,
- * fc_finish_s8 reads them again after every store, which may alias the parameter block). */
-static void fc_finish_block_s8(const ek_fc_params* p, const int32_t* acc, int32_t o, int32_t n, int8_t* out) {
+/* fc_finish_block_s8's work, inlined twice: with the activation range all of int8 and without. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void fc_finish_block_body_s8(const ek_fc_params* p, const int32_t* acc, int32_t o, int32_t n,
+                                           int8_t* out, int full) {
   const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
   if (p->right_shift && !p->per_channel) {
     /* one multiplier for the layer: kept in registers */
@@ -124,11 +127,12 @@ static void fc_finish_block_s8(const ek_fc_params* p, const int32_t* acc, int32_
     if (p->narrow) {
       for (int32_t u = 0; u < n; ++u) {
         const int32_t scaled = ek_requantize_right_narrow(acc[u], multiplier, right);
-        out[u] = ek_clamp_s8(scaled + output_offset, act_min, act_max);
+        out[u] = ek_clamp_output_s8(scaled + output_offset, full, act_min, act_max);
       }
     } else {
       for (int32_t u = 0; u < n; ++u) {
-        out[u] = ek_clamp_s8(ek_requantize_right(acc[u], multiplier, right) + output_offset, act_min, act_max);
+        const int32_t scaled = ek_requantize_right(acc[u], multiplier, right);
+        out[u] = ek_clamp_output_s8(scaled + output_offset, full, act_min, act_max);
       }
     }
   } else if (p->right_shift) {
@@ -137,12 +141,12 @@ static void fc_finish_block_s8(const ek_fc_params* p, const int32_t* acc, int32_
     if (p->narrow) {
       for (int32_t u = 0; u < n; ++u) {
         const int32_t scaled = ek_requantize_right_narrow(acc[u], multiplier[u], right[u]);
-        out[u] = ek_clamp_s8(scaled + output_offset, act_min, act_max);
+        out[u] = ek_clamp_output_s8(scaled + output_offset, full, act_min, act_max);
       }
     } else {
       for (int32_t u = 0; u < n; ++u) {
         const int32_t scaled = ek_requantize_right(acc[u], multiplier[u], right[u]);
-        out[u] = ek_clamp_s8(scaled + output_offset, act_min, act_max);
+        out[u] = ek_clamp_output_s8(scaled + output_offset, full, act_min, act_max);
       }
     }
   } else {
@@ -150,8 +154,19 @@ static void fc_finish_block_s8(const ek_fc_params* p, const int32_t* acc, int32_
     const int32_t* multiplier = p->multiplier + step * o;
     const int32_t* shift = p->shift + step * o;
     for (int32_t u = 0; u < n; ++u) {
-      out[u] = ek_finish_s8(acc[u], multiplier[step * u], shift[step * u], output_offset, act_min, act_max);
+      const int32_t scaled = ek_requantize(acc[u], multiplier[step * u], shift[step * u]);
+      out[u] = ek_clamp_output_s8(scaled + output_offset, full, act_min, act_max);
     }
+  }
+}
+
+/* Outputs o .. o + n - 1 from their accumulators, the parameters read once for all of them (per output,
+ * fc_finish_s8 reads them again after every store, which may alias the parameter block). */
+static void fc_finish_block_s8(const ek_fc_params* p, const int32_t* acc, int32_t o, int32_t n, int8_t* out) {
+  if (p->act_min == -128 && p->act_max == 127) {
+    fc_finish_block_body_s8(p, acc, o, n, out, 1);
+  } else {
+    fc_finish_block_body_s8(p, acc, o, n, out, 0);
   }
 }
 
