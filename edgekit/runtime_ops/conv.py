@@ -11,9 +11,11 @@ from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, 
 
 #: ek_conv.h's EK_IM2COL_BYTES: CONV_2D windows up to this many bytes run through im2col columns.
 IM2COL_BYTES = 256
+#: ek_conv.h's EK_BLOCKED_COLUMN_BYTES: ek_conv2d_blocked_s8 copies windows up to this many bytes.
+BLOCKED_COLUMN_BYTES = 576
 
 
-@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 8_568, "DEPTHWISE_CONV_2D": 3_988})
+@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 11_636, "DEPTHWISE_CONV_2D": 3_988})
 def convolution(op, ctx: Context) -> OpCall:
     """Per-channel multipliers and shifts, clamps, padding; for CONV_2D the filter's tap and total sums, so
     the kernel applies the input offset once per tap instead of once per multiply."""
@@ -54,31 +56,89 @@ def convolution(op, ctx: Context) -> OpCall:
         bias_values = ctx.constant(bias).astype(np.int64).ravel() if bias is not None else np.zeros(channels, np.int64)
         # every weight of an output channel (depthwise: [1][k_h][k_w][channels])
         channel_sums = weights.sum(axis=(0, 1, 2)) if depthwise else weights.sum(axis=(1, 2, 3))
-        arrays.append(c_array(f"{prefix}_base", "int32_t", wrap_int32(bias_values - zp_in * channel_sums)))
+        base_values = wrap_int32(bias_values - zp_in * channel_sums)
+        arrays.append(c_array(f"{prefix}_base", "int32_t", base_values))
         base = f"{prefix}_base"
     pad_top, pad_left = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h), padding(x.shape[2], out.shape[2],
                                                                                           k_w, stride_w, dil_w)
     # ek_conv2d_s8's paths: 1x1 rows and im2col columns take everything from the base; only the tap-by-tap
-    # path (windows longer than the im2col column, or no base) reads the bias and the tap sums
+    # path (windows longer than the im2col column, or no base) reads the bias and the tap sums.
+    # ek_conv2d_blocked_s8 (every other CONV_2D whose filter the generator can lay out) takes the base only
     pointwise = (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and \
         x.shape[1:3] == out.shape[1:3]
-    tap_path = base == "NULL" or (not pointwise and k_h * k_w * x.shape[3] > IM2COL_BYTES)
+    # ek_conv2d_blocked_s8 when the generator can lay the filter out for it
+    mode = blocked_mode(x.shape[3], channels, k_h, k_w, (dil_h, dil_w)) \
+        if not depthwise and not pointwise and base != "NULL" and used_once(ctx, op.inputs[1]) else None
+    tap_path = mode is None and (base == "NULL" or (not pointwise and k_h * k_w * x.shape[3] > IM2COL_BYTES))
     if not depthwise and tap_path:
         weights = ctx.constant(op.inputs[1]).astype(np.int64)
         arrays.append(c_array(f"{prefix}_taps", "int32_t", weights.sum(axis=3).ravel()))
         tap_sums = f"{prefix}_taps"
-    bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
     params = (f"{{{x.shape[1]}, {x.shape[2]}, {x.shape[3]}, {out.shape[1]}, {out.shape[2]}, {out.shape[3]}, "
               f"{k_h}, {k_w}, {stride_h}, {stride_w}, {dil_h}, {dil_w}, "
               f"{pad_top}, {pad_left}, {depth_multiplier}, {-zp_in}, {zp_out}, "
               f"{low}, {high}, {prefix}_mult, {shift_array}, {tap_sums}, {right_shift}, {base}}}")
+    table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
+        (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
+    if mode is not None:
+        # the filter in blocks of four output channels, in place of the model's array (a few bytes more
+        # when a segment is not a multiple of 4); the bias is in the base
+        weights = ctx.constant(op.inputs[1]).astype(np.int64)
+        blocked = blocked_filter(weights, im2col=mode == "im2col")
+        arrays.append(c_array(f"{prefix}_w", "int8_t", blocked))
+        flags = ["EK_BLOCKED_IM2COL"] if mode == "im2col" else []
+        if narrow_accumulators(weights.reshape(channels, -1), base_values):
+            flags.append("EK_BLOCKED_NARROW")
+        call = (f"ek_conv2d_blocked_s8(P, {ctx.ref(op.inputs[0])}, {prefix}_w, {ctx.ref(op.outputs[0])}, "
+                f"{' | '.join(flags) or 0});")
+        return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, ("ek_conv",))
+    bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
     call = (f"{kernel}(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, "
             f"{bias_ref}, {ctx.ref(op.outputs[0])});")
-    table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
-        (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
     return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table,
                   ("ek_depthwise_conv",) if depthwise else ("ek_conv",))
+
+
+def blocked_mode(in_c: int, out_c: int, k_h: int, k_w: int, dilation: tuple[int, int]) -> str | None:
+    """How ek_conv2d_blocked_s8 runs a CONV_2D (not 1x1 stride 1, base folded): "im2col" when the window
+    fits an im2col column, "rows" when filter rows can be read in place (in_c a multiple of 4, no
+    dilation), None when it does not run it (out_c not a multiple of 4, or neither applies)."""
+    if out_c % 4:
+        return None
+    if k_h * k_w * in_c <= BLOCKED_COLUMN_BYTES:
+        return "im2col"
+    if in_c % 4 == 0 and dilation == (1, 1):
+        return "rows"
+    return None
+
+
+def blocked_filter(weights: np.ndarray, im2col: bool) -> np.ndarray:
+    """A CONV_2D filter [out_c][k_h][k_w][in_c] in ek_conv2d_blocked_s8's order: blocks of four output
+    channels, each of segments (the whole window with im2col, else one per filter row), each of groups of
+    four values [group][channel][4], the last group zero-padded."""
+    out_c = weights.shape[0]
+    segments = 1 if im2col else weights.shape[1]
+    flat = weights.reshape(out_c // 4, 4, segments, -1)
+    length = flat.shape[-1]
+    groups = -(-length // 4)
+    padded = np.zeros((out_c // 4, 4, segments, groups * 4), dtype=weights.dtype)
+    padded[..., :length] = flat
+    # [block][channel][segment][group][4] -> [block][segment][group][channel][4]
+    return padded.reshape(out_c // 4, 4, segments, groups, 4).transpose(0, 2, 3, 1, 4).ravel()
+
+
+def narrow_accumulators(weights: np.ndarray, base: np.ndarray) -> bool:
+    """True when every accumulator of a kernel that starts each output at ``base`` [units] and adds
+    weights [units][n] times int8 inputs stays below 2^30 in magnitude, whatever the inputs
+    (ek_requantize_right_narrow's condition)."""
+    bound = np.abs(base.astype(np.int64)) + 128 * np.abs(weights.astype(np.int64)).sum(axis=1)
+    return bool(bound.max(initial=0) < 2**30)
+
+
+def used_once(ctx: Context, tensor: int) -> bool:
+    """True when no other operator of the model reads ``tensor`` (its data may be laid out for one kernel)."""
+    return sum(tensor in op.inputs for op in ctx.info.operators) == 1
 
 
 def wrap_int32(values: np.ndarray) -> np.ndarray:

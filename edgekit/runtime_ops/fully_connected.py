@@ -5,14 +5,40 @@ from __future__ import annotations
 import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
-from edgekit.runtime_ops.conv import wrap_int32
+from edgekit.runtime_ops.conv import narrow_accumulators, used_once, wrap_int32
 from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, quant,
                                             quantize_multiplier, refuse)
 
 
-@handler("FULLY_CONNECTED", code_bytes=3_332)
+#: ek_fully_connected.h's EK_FC_BLOCK: units per interleaved weight block.
+FC_BLOCK = 8
+
+
+def blocked_units(units: int) -> int:
+    """How many of ``units`` the kernel runs in interleaved blocks: blocks of :data:`FC_BLOCK` while that
+    many remain, then one of 4 if 4 remain (ek_fully_connected.h, blocked_units)."""
+    return FC_BLOCK * (units // FC_BLOCK) + (4 if units % FC_BLOCK >= 4 else 0)
+
+
+def interleave_blocks(weights: np.ndarray, blocked: int) -> np.ndarray:
+    """``weights`` [units][depth] with the first ``blocked`` units' rows interleaved block by block as
+    [depth / 4][units of the block][4] (the layout ek_fully_connected_s8 reads with one pointer), the rest
+    as they are. Same bytes, another order."""
+    units, depth = weights.shape
+    parts, o = [], 0
+    while o < blocked:
+        block = FC_BLOCK if blocked - o >= FC_BLOCK else 4
+        rows = weights[o:o + block].reshape(block, depth // 4, 4)
+        parts.append(rows.transpose(1, 0, 2).ravel())
+        o += block
+    parts.append(weights[blocked:].ravel())
+    return np.concatenate(parts)
+
+
+@handler("FULLY_CONNECTED", code_bytes=5_040)
 def fully_connected(op, ctx: Context) -> OpCall:
-    """Multipliers per tensor or per channel, and each output's weight sum for the input offset."""
+    """Multipliers per tensor or per channel, and each output's weight sum for the input offset; with the
+    base folded and a depth of a multiple of 4, the weights interleaved in blocks of units."""
     t = ctx.info.tensors
     x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
     if x.dtype != "INT8" or w.dtype != "INT8":
@@ -39,7 +65,8 @@ def fully_connected(op, ctx: Context) -> OpCall:
     if filter_offset == 0 and (bias is None or ctx.is_constant(bias)):
         # the bias and the row sums in one constant per unit: neither is needed apart
         bias_values = ctx.constant(bias).astype(np.int64).ravel() if bias is not None else np.zeros(out_depth, np.int64)
-        arrays += (c_array(f"{prefix}_base", "int32_t", wrap_int32(bias_values - zp_in * row_sums)),)
+        base_values = wrap_int32(bias_values - zp_in * row_sums)
+        arrays += (c_array(f"{prefix}_base", "int32_t", base_values),)
         base = f"{prefix}_base"
     else:
         arrays += (c_array(f"{prefix}_rows", "int32_t", row_sums),)
@@ -50,11 +77,20 @@ def fully_connected(op, ctx: Context) -> OpCall:
     else:
         arrays += (c_array(f"{prefix}_shift", "int32_t", [s for _, s in pairs]),)
         shift_array = f"{prefix}_shift"
-    params = (f"{{{batches}, {in_depth}, {out_depth}, {-zp_in}, {filter_offset}, {zp_out}, "
-              f"{low}, {high}, {prefix}_mult, {shift_array}, {int(per_channel)}, {rows}, {base}, {right_shift}}}")
-    bias_ref = ctx.ref(bias) if bias is not None and base == "NULL" else "NULL"
-    call = (f"ek_fully_connected_s8(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, {bias_ref}, "
-            f"{ctx.ref(op.outputs[0])});")
+    blocked = blocked_units(out_depth) if base != "NULL" and in_depth % 4 == 0 and used_once(ctx, op.inputs[1]) else 0
     table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4)) + 4 * out_depth
+    if blocked:
+        # the weights in the kernel's order, in place of the model's array (the same bytes)
+        arrays += (c_array(f"{prefix}_w", "int8_t", interleave_blocks(weights, blocked)),)
+        weights_ref = f"{prefix}_w"
+        table += weights.size
+    else:
+        weights_ref = ctx.ref(op.inputs[1])
+    params = (f"{{{batches}, {in_depth}, {out_depth}, {-zp_in}, {filter_offset}, {zp_out}, "
+              f"{low}, {high}, {prefix}_mult, {shift_array}, {int(per_channel)}, {rows}, {base}, {right_shift}, "
+              f"{blocked}, {int(blocked > 0 and narrow_accumulators(weights, base_values))}}}")
+    bias_ref = ctx.ref(bias) if bias is not None and base == "NULL" else "NULL"
+    call = (f"ek_fully_connected_s8(P, {ctx.ref(op.inputs[0])}, {weights_ref}, {bias_ref}, "
+            f"{ctx.ref(op.outputs[0])});")
     return OpCall(name_of(op), "ek_fc_params", params, call, arrays, table,
                   ("ek_fully_connected",))

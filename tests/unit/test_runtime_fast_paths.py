@@ -33,8 +33,9 @@ def out_size(size: int, kernel: int, stride: int, dilation: int, padding: int) -
 
 def convolution_model(rng, depthwise: bool, h: int, w: int, c: int, k: int, stride: int, dilation: int,
                       padding: int, activation: int, out_c: int, depth_multiplier: int, scales: str,
-                      with_bias: bool) -> bytes:
-    """A CONV_2D or DEPTHWISE_CONV_2D whose per-channel effective scales fall in ``SCALE_RANGES[scales]``."""
+                      with_bias: bool, bias_bound: int = 5000) -> bytes:
+    """A CONV_2D or DEPTHWISE_CONV_2D whose per-channel effective scales fall in ``SCALE_RANGES[scales]``,
+    its bias (when it has one) in [-bias_bound, bias_bound)."""
     b = Builder()
     oh, ow = out_size(h, k, stride, dilation, padding), out_size(w, k, stride, dilation, padding)
     channels = c * depth_multiplier if depthwise else out_c
@@ -51,7 +52,7 @@ def convolution_model(rng, depthwise: bool, h: int, w: int, c: int, k: int, stri
     inputs = [x, weights]
     if with_bias:
         inputs.append(b.tensor([channels], "int32", s_in * s_w, np.zeros(channels),
-                               rng.integers(-5000, 5000, channels).astype(np.int32)))
+                               rng.integers(-bias_bound, bias_bound, channels).astype(np.int32)))
     y = b.tensor([1, oh, ow, channels], "int8", s_out, zp_out)
     if depthwise:
         options = schema.DepthwiseConv2DOptionsT()
@@ -67,8 +68,9 @@ def convolution_model(rng, depthwise: bool, h: int, w: int, c: int, k: int, stri
 
 
 def fully_connected_model(rng, batches: int, depth: int, units: int, activation: int, per_channel: bool,
-                          scales: str, with_bias: bool) -> bytes:
-    """A FULLY_CONNECTED whose effective scales fall in ``SCALE_RANGES[scales]``, per tensor or per channel."""
+                          scales: str, with_bias: bool, bias_bound: int = 5000) -> bytes:
+    """A FULLY_CONNECTED whose effective scales fall in ``SCALE_RANGES[scales]``, per tensor or per channel,
+    its bias (when it has one) in [-bias_bound, bias_bound)."""
     b = Builder()
     s_in, zp_in = float(rng.uniform(0.005, 0.05)), int(rng.integers(-128, 128))
     s_out, zp_out = float(rng.uniform(0.05, 0.3)), int(rng.integers(-20, 20))
@@ -81,7 +83,7 @@ def fully_connected_model(rng, batches: int, depth: int, units: int, activation:
     inputs = [x, weights]
     if with_bias:
         inputs.append(b.tensor([units], "int32", s_in * s_w, np.zeros(s_w.size),
-                               rng.integers(-5000, 5000, units).astype(np.int32)))
+                               rng.integers(-bias_bound, bias_bound, units).astype(np.int32)))
     y = b.tensor([batches, units], "int8", s_out, zp_out)
     options = schema.FullyConnectedOptionsT()
     options.fusedActivationFunction = activation

@@ -32,6 +32,14 @@ extern "C" {
 #define EK_NO_UNROLL
 #endif
 
+/* Keeps an inner-loop function out of its caller, so that the caller's live values do not take the
+ * registers its accumulators need. */
+#if defined(__GNUC__)
+#define EK_NOINLINE __attribute__((noinline))
+#else
+#define EK_NOINLINE
+#endif
+
 #if EK_USE_DSP
 /* One 32-bit load of four int8 values (unaligned loads are fine on ARMv7E-M). */
 static inline uint32_t ek_load_s8x4(const int8_t* p) {
@@ -147,12 +155,44 @@ static inline int8_t ek_clamp_s8(int32_t value, int32_t low, int32_t high) {
   return (int8_t)value;
 }
 
+/* value saturated to int8 (the clamp of an output whose activation range is all of int8): one SSAT where
+ * the core has it (__ARM_FEATURE_SAT: Cortex-M3 and later, not the M0), two comparisons elsewhere. */
+static inline int8_t ek_saturate_s8(int32_t value) {
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+  int32_t result;
+  __asm__("ssat %0, #8, %1" : "=r"(result) : "r"(value));
+  return (int8_t)result;
+#else
+  return ek_clamp_s8(value, -128, 127);
+#endif
+}
+
+/* An output clamped to its activation range; `full` (a constant where the caller is specialised on it):
+ * the range is all of int8, one saturation. */
+static inline int8_t ek_clamp_output_s8(int32_t value, int full, int32_t act_min, int32_t act_max) {
+  return full ? ek_saturate_s8(value) : ek_clamp_s8(value, act_min, act_max);
+}
+
 /* ek_requantize for a right shift of at least 1 (a multiplier below 0.5, as nearly every layer's), with
  * right - 1 given: the same integers in fewer instructions. With y = high - (high < 0), gemmlowp's
  * round-half-away-from-zero division by 2^right is (y + 2^(right-1)) >> right, computed as
  * ((y >> (right-1)) + 1) >> 1 so that nothing overflows (|high| < 2^31 - 1). */
 static inline int32_t ek_requantize_right(int32_t x, int32_t multiplier, int32_t right_minus_one) {
   const int32_t high = (int32_t)(((int64_t)x * multiplier + (1LL << 30)) >> 31);
+  const int32_t rounded = (high + (high >> 31)) >> right_minus_one;
+  return (rounded + 1) >> 1;
+}
+
+/* ek_requantize_right for |x| < 2^30, which the generator proves from the weights and the bias: 2x then
+ * fits in int32, and floor((x * m + 2^30) / 2^31) is the rounded high word of 2x * m, one SMMULR on cores
+ * with DSP instructions. */
+static inline int32_t ek_requantize_right_narrow(int32_t x, int32_t multiplier, int32_t right_minus_one) {
+#if EK_USE_DSP
+  int32_t high;
+  __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x * 2), "r"(multiplier));
+#else
+  const int32_t high = (int32_t)(((int64_t)(x * 2) * multiplier + (1LL << 31)) >> 32);
+#endif
   const int32_t rounded = (high + (high >> 31)) >> right_minus_one;
   return (rounded + 1) >> 1;
 }

@@ -268,3 +268,345 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
     }
   }
 }
+
+/* --- CONV_2D with the filter in blocks of four output channels (ek_conv2d_blocked_s8) ------------ */
+/* The generator lays each block of four output channels out as segments (the whole window, or one filter
+ * row), each segment as groups of four values: [group][channel][4], the last group zero-padded. One
+ * pointer then walks four channels with constant offsets, and a word of it holds one channel's four
+ * consecutive values (what SMLAD pairs with a word of input). */
+
+#if EK_USE_DSP
+/* Two pixels (inputs xa, xb) times channels c and c + 1 of a block (w at channel c's first word) over n
+ * values, n a multiple of 4; acc holds {a_c, a_c+1} at acc[0..1] and {b_c, b_c+1} at acc[4..5]. Two passes
+ * make a block: four channels at once need more registers than the Cortex-M4 has (measured: spills cost
+ * more than the second pass). */
+static void pass_2x2_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
+  int32_t au = acc[0], av = acc[1], bu = acc[4], bv = acc[5];
+  EK_NO_UNROLL
+  for (int32_t groups = n >> 2; groups; --groups, xa += 4, xb += 4, w += 16) {
+    const uint32_t wu = ek_load_s8x4(w), wv = ek_load_s8x4(w + 4);
+    const uint32_t u_even = ek_sxtb16(wu), u_odd = ek_sxtb16_odd(wu);
+    const uint32_t v_even = ek_sxtb16(wv), v_odd = ek_sxtb16_odd(wv);
+    uint32_t x = ek_load_s8x4(xa);
+    uint32_t x_even = ek_sxtb16(x), x_odd = ek_sxtb16_odd(x);
+    au = ek_smlad(x_even, u_even, au);
+    au = ek_smlad(x_odd, u_odd, au);
+    av = ek_smlad(x_even, v_even, av);
+    av = ek_smlad(x_odd, v_odd, av);
+    x = ek_load_s8x4(xb);
+    x_even = ek_sxtb16(x);
+    x_odd = ek_sxtb16_odd(x);
+    bu = ek_smlad(x_even, u_even, bu);
+    bu = ek_smlad(x_odd, u_odd, bu);
+    bv = ek_smlad(x_even, v_even, bv);
+    bv = ek_smlad(x_odd, v_odd, bv);
+  }
+  acc[0] = au;
+  acc[1] = av;
+  acc[4] = bu;
+  acc[5] = bv;
+}
+
+/* Two pixels times a block's four channels over n values (a multiple of 4): acc[0..3] pixel a, acc[4..7]
+ * pixel b. */
+static void dot_2x4_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
+  pass_2x2_s8(xa, xb, w, n, acc);
+  pass_2x2_s8(xa, xb, w + 8, n, acc + 2);
+}
+
+/* Pixel b's input EK_BLOCKED_COLUMN_BYTES after pixel a's (the two im2col columns). */
+static void dot_2x4_columns_s8(const int8_t* columns, const int8_t* w, int32_t n, int32_t* acc) {
+  dot_2x4_s8(columns, columns + EK_BLOCKED_COLUMN_BYTES, w, n, acc);
+}
+
+/* One pixel times a block's four channels over n values, n a multiple of 4. */
+static void dot_1x4_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t* acc) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  EK_NO_UNROLL
+  for (int32_t groups = n >> 2; groups; --groups, x += 4, w += 16) {
+    const uint32_t xw = ek_load_s8x4(x);
+    const uint32_t x_even = ek_sxtb16(xw), x_odd = ek_sxtb16_odd(xw);
+    uint32_t ww = ek_load_s8x4(w);
+    a0 = ek_smlad(x_odd, ek_sxtb16_odd(ww), ek_smlad(x_even, ek_sxtb16(ww), a0));
+    ww = ek_load_s8x4(w + 4);
+    a1 = ek_smlad(x_odd, ek_sxtb16_odd(ww), ek_smlad(x_even, ek_sxtb16(ww), a1));
+    ww = ek_load_s8x4(w + 8);
+    a2 = ek_smlad(x_odd, ek_sxtb16_odd(ww), ek_smlad(x_even, ek_sxtb16(ww), a2));
+    ww = ek_load_s8x4(w + 12);
+    a3 = ek_smlad(x_odd, ek_sxtb16_odd(ww), ek_smlad(x_even, ek_sxtb16(ww), a3));
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+#else
+/* Value j of the current group for both pixels and the four channels: eight MLAs, each weight loaded once
+ * for the two pixels. */
+#define EK_CONV_TAPS_2X4(j)            \
+  do {                                 \
+    const int32_t xj = xa[j], yj = xb[j]; \
+    int32_t t = w[(j)];                \
+    a0 += xj * t;                      \
+    b0 += yj * t;                      \
+    t = w[4 + (j)];                    \
+    a1 += xj * t;                      \
+    b1 += yj * t;                      \
+    t = w[8 + (j)];                    \
+    a2 += xj * t;                      \
+    b2 += yj * t;                      \
+    t = w[12 + (j)];                   \
+    a3 += xj * t;                      \
+    b3 += yj * t;                      \
+  } while (0)
+
+/* Two pixels times a block's four channels over n values (a multiple of 4): acc[0..3] pixel a, acc[4..7]
+ * pixel b. Always inlined into its two callers below: when pixel b's values lie a constant distance after
+ * pixel a's (the im2col columns), GCC reads them at constant offsets from one pointer, and the eight
+ * accumulators, the two inputs and the weight fit the Cortex-M3's registers with only the loop bound on
+ * the stack. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void dot_2x4_body_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  int32_t b0 = acc[4], b1 = acc[5], b2 = acc[6], b3 = acc[7];
+  const int8_t* end = w + 4 * n;
+  EK_NO_UNROLL
+  for (; w != end; xa += 4, xb += 4, w += 16) {
+    EK_CONV_TAPS_2X4(0);
+    EK_CONV_TAPS_2X4(1);
+    EK_CONV_TAPS_2X4(2);
+    EK_CONV_TAPS_2X4(3);
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+  acc[4] = b0;
+  acc[5] = b1;
+  acc[6] = b2;
+  acc[7] = b3;
+}
+
+/* Pixel a's and b's input anywhere (filter rows read in place). */
+EK_NOINLINE static void dot_2x4_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
+  dot_2x4_body_s8(xa, xb, w, n, acc);
+}
+
+/* Pixel b's input EK_BLOCKED_COLUMN_BYTES after pixel a's (the two im2col columns). */
+EK_NOINLINE static void dot_2x4_columns_s8(const int8_t* columns, const int8_t* w, int32_t n, int32_t* acc) {
+  dot_2x4_body_s8(columns, columns + EK_BLOCKED_COLUMN_BYTES, w, n, acc);
+}
+#undef EK_CONV_TAPS_2X4
+
+/* One pixel times a block's four channels over n values, n a multiple of 4. */
+static void dot_1x4_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t* acc) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  EK_NO_UNROLL
+  for (int32_t groups = n >> 2; groups; --groups, x += 4, w += 16) {
+    for (int32_t j = 0; j < 4; ++j) {
+      const int32_t xj = x[j];
+      a0 += xj * w[j];
+      a1 += xj * w[4 + j];
+      a2 += xj * w[8 + j];
+      a3 += xj * w[12 + j];
+    }
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+#endif
+
+/* zero_point * (each of the block's four channels' sum over n values, n a multiple of 4) into acc[0..3]:
+ * what n taps in the padding add (their input is the zero point). */
+static void padding_4_s8(const int8_t* w, int32_t n, int32_t zero_point, int32_t* acc) {
+  int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (int32_t groups = n >> 2; groups; --groups, w += 16) {
+    for (int32_t j = 0; j < 4; ++j) {
+      s0 += w[j];
+      s1 += w[4 + j];
+      s2 += w[8 + j];
+      s3 += w[12 + j];
+    }
+  }
+  acc[0] += zero_point * s0;
+  acc[1] += zero_point * s1;
+  acc[2] += zero_point * s2;
+  acc[3] += zero_point * s3;
+}
+
+/* finish_2x4_s8's work, inlined twice: with the activation range all of int8 and without. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void finish_2x4_body_s8(const ek_conv_params* p, int32_t oc, const int32_t* acc, int8_t* out_a,
+                                      int8_t* out_b, int narrow, int full) {
+  const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+  const int32_t* multiplier = p->multiplier + oc;
+  if (p->right_shift && narrow) {
+    const int8_t* right = p->right_shift + oc;
+    for (int32_t c = 0; c < 4; ++c) {
+      const int32_t m = multiplier[c], r = right[c];
+      out_a[c] = ek_clamp_output_s8(ek_requantize_right_narrow(acc[c], m, r) + output_offset, full, act_min, act_max);
+      out_b[c] = ek_clamp_output_s8(ek_requantize_right_narrow(acc[4 + c], m, r) + output_offset, full, act_min,
+                              act_max);
+    }
+  } else if (p->right_shift) {
+    const int8_t* right = p->right_shift + oc;
+    for (int32_t c = 0; c < 4; ++c) {
+      const int32_t m = multiplier[c], r = right[c];
+      out_a[c] = ek_clamp_output_s8(ek_requantize_right(acc[c], m, r) + output_offset, full, act_min, act_max);
+      out_b[c] = ek_clamp_output_s8(ek_requantize_right(acc[4 + c], m, r) + output_offset, full, act_min, act_max);
+    }
+  } else {
+    const int32_t* shift = p->shift + oc;
+    for (int32_t c = 0; c < 4; ++c) {
+      out_a[c] = ek_clamp_output_s8(ek_requantize(acc[c], multiplier[c], shift[c]) + output_offset, full, act_min,
+                              act_max);
+      out_b[c] = ek_clamp_output_s8(ek_requantize(acc[4 + c], multiplier[c], shift[c]) + output_offset, full, act_min,
+                              act_max);
+    }
+  }
+}
+
+/* The four channels oc .. oc + 3 of two pixels from their accumulators (acc[0..3] pixel a, acc[4..7]
+ * pixel b), each channel's requantization constants read once for both; `narrow`: every accumulator is
+ * below 2^30 in magnitude (ek_requantize_right_narrow). */
+static void finish_2x4_s8(const ek_conv_params* p, int32_t oc, const int32_t* acc, int8_t* out_a, int8_t* out_b,
+                          int narrow) {
+  if (p->act_min == -128 && p->act_max == 127) {
+    finish_2x4_body_s8(p, oc, acc, out_a, out_b, narrow, 1);
+  } else {
+    finish_2x4_body_s8(p, oc, acc, out_a, out_b, narrow, 0);
+  }
+}
+
+/* The im2col column of output pixel (oy, ox): a window wholly inside the input (dilation 1) is k_h
+ * contiguous copies, any other one im2col_s8's tap by tap. */
+static void blocked_column_s8(const ek_conv_params* p, const int8_t* input, int32_t oy, int32_t ox, int8_t* column) {
+  const int32_t in_y0 = oy * p->stride_h - p->pad_top, in_x0 = ox * p->stride_w - p->pad_left;
+  const int32_t k_h = p->k_h, k_w = p->k_w, depth = p->in_c;
+  if (p->dilation_h == 1 && p->dilation_w == 1 && in_y0 >= 0 && in_y0 + k_h <= p->in_h && in_x0 >= 0 &&
+      in_x0 + k_w <= p->in_w) {
+    const int32_t row = k_w * depth, row_step = p->in_w * depth;
+    const int8_t* src = input + (in_y0 * p->in_w + in_x0) * depth;
+    for (int32_t ky = 0; ky < k_h; ++ky, src += row_step, column += row) copy_s8(column, src, row);
+  } else {
+    im2col_s8(p, input, oy, ox, column);
+  }
+}
+
+/* Every block of channels of two output pixels at a time, their windows copied into two im2col columns
+ * (padding taps hold the zero point), the whole window one segment. */
+static void blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
+                              int narrow) {
+  const int32_t channels = p->out_c, out_w = p->out_w, pixels = p->out_h * out_w;
+  const int32_t window = p->k_h * p->k_w * p->in_c, padded = (window + 3) & ~3, block_bytes = 4 * padded;
+  /* pixel b's column right after pixel a's: dot_2x4_columns_s8 reads both from one pointer. The values
+   * after the window up to a multiple of 4 meet zero weights; zeroed once, they add nothing. */
+  int8_t columns[2 * EK_BLOCKED_COLUMN_BYTES];
+  memset(columns + window, 0, (size_t)(padded - window));
+  memset(columns + EK_BLOCKED_COLUMN_BYTES + window, 0, (size_t)(padded - window));
+  int32_t oy = 0, ox = 0; /* pixel px's coordinates, advanced without divisions */
+  for (int32_t px = 0; px < pixels; px += 2) {
+    blocked_column_s8(p, input, oy, ox, columns);
+    /* a lone last pixel is dotted with a copy of itself, its second outputs dropped */
+    const int pair = px + 1 < pixels;
+    if (pair && ++ox == out_w) {
+      ox = 0;
+      ++oy;
+    }
+    blocked_column_s8(p, input, oy, ox, columns + EK_BLOCKED_COLUMN_BYTES);
+    if (++ox == out_w) {
+      ox = 0;
+      ++oy;
+    }
+    int8_t dropped[4];
+    int8_t* out = output + px * channels;
+    for (int32_t oc = 0; oc < channels; oc += 4) {
+      int32_t acc[8];
+      for (int32_t c = 0; c < 4; ++c) acc[c] = acc[4 + c] = p->base[oc + c];
+      dot_2x4_columns_s8(columns, filter + (oc >> 2) * block_bytes, padded, acc);
+      finish_2x4_s8(p, oc, acc, out + oc, pair ? out + channels + oc : dropped, narrow);
+    }
+  }
+}
+
+/* Filter rows as segments (in_c a multiple of 4, dilation 1): rows of the input are read where they lie.
+ * Pairs of neighbouring pixels whose windows lie inside the input across; rows above or below the input
+ * add the zero point times the filter row's sum; a pixel at the left or right edge runs alone, its taps
+ * in the padding adding the zero point times theirs. */
+static void blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
+                            int narrow) {
+  const int32_t channels = p->out_c, out_w = p->out_w, in_w = p->in_w, depth = p->in_c, k_h = p->k_h;
+  const int32_t k_w = p->k_w, row = k_w * depth, row_bytes = 4 * row, block_bytes = k_h * row_bytes;
+  const int32_t pixel_step = p->stride_w * depth, zero_point = -p->input_offset;
+  for (int32_t oy = 0; oy < p->out_h; ++oy) {
+    const int32_t in_y0 = oy * p->stride_h - p->pad_top;
+    int32_t ky_first, ky_end;
+    ek_valid_taps(in_y0, 1, k_h, p->in_h, &ky_first, &ky_end);
+    for (int32_t ox = 0; ox < out_w;) {
+      const int32_t in_x0 = ox * p->stride_w - p->pad_left;
+      int8_t* out = output + (oy * out_w + ox) * channels;
+      /* offset of the window's top-left value, maybe outside the input: only rows inside are read */
+      const int32_t corner = (in_y0 * in_w + in_x0) * depth;
+      if (in_x0 >= 0 && ox + 1 < out_w && in_x0 + p->stride_w + k_w <= in_w) {
+        for (int32_t oc = 0; oc < channels; oc += 4) {
+          const int8_t* w = filter + (oc >> 2) * block_bytes;
+          int32_t acc[8];
+          for (int32_t c = 0; c < 4; ++c) acc[c] = acc[4 + c] = p->base[oc + c];
+          for (int32_t ky = 0; ky < k_h; ++ky) {
+            if (ky >= ky_first && ky < ky_end) {
+              const int8_t* xa = input + (corner + ky * in_w * depth);
+              dot_2x4_s8(xa, xa + pixel_step, w + ky * row_bytes, row, acc);
+            } else {
+              int32_t pad[4] = {0, 0, 0, 0};
+              padding_4_s8(w + ky * row_bytes, row, zero_point, pad);
+              for (int32_t c = 0; c < 4; ++c) {
+                acc[c] += pad[c];
+                acc[4 + c] += pad[c];
+              }
+            }
+          }
+          finish_2x4_s8(p, oc, acc, out + oc, out + channels + oc, narrow);
+        }
+        ox += 2;
+        continue;
+      }
+      int32_t kx_first, kx_end;
+      ek_valid_taps(in_x0, 1, k_w, in_w, &kx_first, &kx_end);
+      const int32_t left = kx_first * depth, valid = (kx_end - kx_first) * depth;
+      for (int32_t oc = 0; oc < channels; oc += 4) {
+        const int8_t* w = filter + (oc >> 2) * block_bytes;
+        int32_t acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int32_t c = 0; c < 4; ++c) acc[c] = p->base[oc + c];
+        for (int32_t ky = 0; ky < k_h; ++ky) {
+          const int8_t* w_row = w + ky * row_bytes;
+          if (ky < ky_first || ky >= ky_end || valid <= 0) {
+            padding_4_s8(w_row, row, zero_point, acc);
+            continue;
+          }
+          padding_4_s8(w_row, left, zero_point, acc);
+          dot_1x4_s8(input + (corner + ky * in_w * depth + left), w_row + 4 * left, valid, acc);
+          padding_4_s8(w_row + 4 * (left + valid), row - left - valid, zero_point, acc);
+        }
+        int8_t dropped[4];
+        finish_2x4_s8(p, oc, acc, out + oc, dropped, narrow); /* acc[4..7]: not a pixel */
+      }
+      ++ox;
+    }
+  }
+}
+
+void ek_conv2d_blocked_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
+                          int32_t flags) {
+  const int narrow = (flags & EK_BLOCKED_NARROW) != 0;
+  if (flags & EK_BLOCKED_IM2COL) {
+    blocked_im2col_s8(p, input, filter, output, narrow);
+  } else {
+    blocked_rows_s8(p, input, filter, output, narrow);
+  }
+}

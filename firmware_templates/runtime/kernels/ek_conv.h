@@ -49,6 +49,23 @@ static inline int8_t ek_conv_finish_s8(int32_t acc, int32_t oc, const int8_t* ri
 /* CONV_2D, NHWC, batch 1; filter [out_c][k_h][k_w][in_c]; bias may be NULL. */
 void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
                   int8_t* output);
+/* Bytes of each of the two im2col columns of ek_conv2d_blocked_s8 (on the stack): windows up to this long
+ * (ResNet's 3x3 over 64 channels) are copied, longer ones read in place. The generator relies on it
+ * (runtime_ops/conv.py, BLOCKED_COLUMN_BYTES). */
+#define EK_BLOCKED_COLUMN_BYTES 576
+
+/* ek_conv2d_blocked_s8's flags: the window goes through im2col columns (else filter rows are read in place);
+ * every accumulator stays below 2^30 in magnitude (the generator's bound: |base| + 128 * sum |w|), so the
+ * short requantization takes one high multiply of 2x (ek_requantize_right_narrow). */
+#define EK_BLOCKED_IM2COL 1
+#define EK_BLOCKED_NARROW 2
+
+/* CONV_2D, NHWC, batch 1, out_c a multiple of 4 and p->base given, with the filter the generator laid
+ * out in blocks of four output channels (runtime_ops/conv.py, blocked_filter): with EK_BLOCKED_IM2COL, the
+ * window of at most EK_BLOCKED_COLUMN_BYTES is one segment; without, in_c is a multiple of 4, dilation 1,
+ * and each filter row is a segment. */
+void ek_conv2d_blocked_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
+                          int32_t flags);
 /* DEPTHWISE_CONV_2D, NHWC, batch 1; filter [1][k_h][k_w][out_c]; bias may be NULL. */
 void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                             const int32_t* bias, int8_t* output);

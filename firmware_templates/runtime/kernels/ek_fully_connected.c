@@ -9,6 +9,189 @@ static inline int8_t fc_finish_s8(const ek_fc_params* p, int32_t acc, int32_t o)
   return ek_clamp_s8(scaled + p->output_offset, p->act_min, p->act_max);
 }
 
+/* --- interleaved weight blocks (blocked_units) ------------------------------------------------------ */
+
+#if EK_USE_DSP
+/* Four units of a block of `block` units, over one input row: each input word is loaded and sign-extended
+ * once for the four, each unit's four weights are one word at a constant offset, two SMLADs per word. */
+static void fc_quad_dsp_s8(const int8_t* x, const int8_t* w, int32_t depth, int32_t block, int32_t acc[4]) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  const int32_t step = 4 * block;
+  const int8_t* end = x + depth;
+  EK_NO_UNROLL
+  for (; x != end; x += 4, w += step) {
+    const uint32_t xw = ek_load_s8x4(x);
+    const uint32_t x_even = ek_sxtb16(xw), x_odd = ek_sxtb16_odd(xw);
+    uint32_t ww = ek_load_s8x4(w);
+    a0 = ek_smlad(x_even, ek_sxtb16(ww), a0);
+    a0 = ek_smlad(x_odd, ek_sxtb16_odd(ww), a0);
+    ww = ek_load_s8x4(w + 4);
+    a1 = ek_smlad(x_even, ek_sxtb16(ww), a1);
+    a1 = ek_smlad(x_odd, ek_sxtb16_odd(ww), a1);
+    ww = ek_load_s8x4(w + 8);
+    a2 = ek_smlad(x_even, ek_sxtb16(ww), a2);
+    a2 = ek_smlad(x_odd, ek_sxtb16_odd(ww), a2);
+    ww = ek_load_s8x4(w + 12);
+    a3 = ek_smlad(x_even, ek_sxtb16(ww), a3);
+    a3 = ek_smlad(x_odd, ek_sxtb16_odd(ww), a3);
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
+/* A block's units four at a time (fewer registers than the eight of the plain path need with SMLAD). */
+static void fc_block_s8(const int8_t* x, const int8_t* w, int32_t depth, int32_t block, const int32_t* base,
+                        int32_t* acc) {
+  for (int32_t u = 0; u < block; ++u) acc[u] = base[u];
+  for (int32_t u = 0; u < block; u += 4) fc_quad_dsp_s8(x, w + 4 * u, depth, block, acc + u);
+}
+#else
+/* One input value times unit u's weight j of the current group, for every unit of the block: the weights
+ * sit 4 bytes apart (LDRSB with a constant offset), the input value is loaded once for all of them. */
+#define EK_FC_TAPS4(j)                                                                   \
+  do {                                                                                   \
+    const int32_t xj = x[j];                                                             \
+    a0 += xj * w[(j)];                                                                   \
+    a1 += xj * w[4 + (j)];                                                               \
+    a2 += xj * w[8 + (j)];                                                               \
+    a3 += xj * w[12 + (j)];                                                              \
+  } while (0)
+#define EK_FC_TAPS8(j)                                                                   \
+  do {                                                                                   \
+    const int32_t xj = x[j];                                                             \
+    a0 += xj * w[(j)];                                                                   \
+    a1 += xj * w[4 + (j)];                                                               \
+    a2 += xj * w[8 + (j)];                                                               \
+    a3 += xj * w[12 + (j)];                                                              \
+    a4 += xj * w[16 + (j)];                                                              \
+    a5 += xj * w[20 + (j)];                                                              \
+    a6 += xj * w[24 + (j)];                                                              \
+    a7 += xj * w[28 + (j)];                                                              \
+  } while (0)
+
+/* The plain C path: a whole block per pass, eight (or four) accumulators in registers, each input value
+ * loaded once for all of them (MLA is one instruction on the Cortex-M3 and RV32's MUL + ADD two). */
+EK_NOINLINE static void fc_block_s8(const int8_t* x, const int8_t* w, int32_t depth, int32_t block,
+                                    const int32_t* base, int32_t* acc) {
+  /* a count rather than an end pointer: GCC 12 then keeps all eight accumulators in registers */
+  int32_t groups = depth >> 2;
+  if (block == 8) {
+    int32_t a0 = base[0], a1 = base[1], a2 = base[2], a3 = base[3], a4 = base[4], a5 = base[5], a6 = base[6];
+    int32_t a7 = base[7];
+    EK_NO_UNROLL
+    for (; groups; --groups, x += 4, w += 32) {
+      EK_FC_TAPS8(0);
+      EK_FC_TAPS8(1);
+      EK_FC_TAPS8(2);
+      EK_FC_TAPS8(3);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    acc[4] = a4;
+    acc[5] = a5;
+    acc[6] = a6;
+    acc[7] = a7;
+  } else {
+    int32_t a0 = base[0], a1 = base[1], a2 = base[2], a3 = base[3];
+    EK_NO_UNROLL
+    for (; groups; --groups, x += 4, w += 16) {
+      EK_FC_TAPS4(0);
+      EK_FC_TAPS4(1);
+      EK_FC_TAPS4(2);
+      EK_FC_TAPS4(3);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+  }
+}
+#undef EK_FC_TAPS4
+#undef EK_FC_TAPS8
+#endif
+
+/* fc_finish_block_s8's work, inlined twice: with the activation range all of int8 and without. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void fc_finish_block_body_s8(const ek_fc_params* p, const int32_t* acc, int32_t o, int32_t n,
+                                           int8_t* out, int full) {
+  const int32_t output_offset = p->output_offset, act_min = p->act_min, act_max = p->act_max;
+  if (p->right_shift && !p->per_channel) {
+    /* one multiplier for the layer: kept in registers */
+    const int32_t multiplier = p->multiplier[0], right = p->right_shift[0];
+    if (p->narrow) {
+      for (int32_t u = 0; u < n; ++u) {
+        const int32_t scaled = ek_requantize_right_narrow(acc[u], multiplier, right);
+        out[u] = ek_clamp_output_s8(scaled + output_offset, full, act_min, act_max);
+      }
+    } else {
+      for (int32_t u = 0; u < n; ++u) {
+        const int32_t scaled = ek_requantize_right(acc[u], multiplier, right);
+        out[u] = ek_clamp_output_s8(scaled + output_offset, full, act_min, act_max);
+      }
+    }
+  } else if (p->right_shift) {
+    const int32_t* multiplier = p->multiplier + o;
+    const int8_t* right = p->right_shift + o;
+    if (p->narrow) {
+      for (int32_t u = 0; u < n; ++u) {
+        const int32_t scaled = ek_requantize_right_narrow(acc[u], multiplier[u], right[u]);
+        out[u] = ek_clamp_output_s8(scaled + output_offset, full, act_min, act_max);
+      }
+    } else {
+      for (int32_t u = 0; u < n; ++u) {
+        const int32_t scaled = ek_requantize_right(acc[u], multiplier[u], right[u]);
+        out[u] = ek_clamp_output_s8(scaled + output_offset, full, act_min, act_max);
+      }
+    }
+  } else {
+    const int32_t step = p->per_channel ? 1 : 0;
+    const int32_t* multiplier = p->multiplier + step * o;
+    const int32_t* shift = p->shift + step * o;
+    for (int32_t u = 0; u < n; ++u) {
+      const int32_t scaled = ek_requantize(acc[u], multiplier[step * u], shift[step * u]);
+      out[u] = ek_clamp_output_s8(scaled + output_offset, full, act_min, act_max);
+    }
+  }
+}
+
+/* Outputs o .. o + n - 1 from their accumulators, the parameters read once for all of them (per output,
+ * fc_finish_s8 reads them again after every store, which may alias the parameter block). */
+static void fc_finish_block_s8(const ek_fc_params* p, const int32_t* acc, int32_t o, int32_t n, int8_t* out) {
+  if (p->act_min == -128 && p->act_max == 127) {
+    fc_finish_block_body_s8(p, acc, o, n, out, 1);
+  } else {
+    fc_finish_block_body_s8(p, acc, o, n, out, 0);
+  }
+}
+
+/* The interleaved blocks of every batch, the remaining (row-major) units by fully_connected_base_s8's
+ * loops. Returns nothing; all units of all batches are written. */
+static void fully_connected_blocked_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights,
+                                       int8_t* output) {
+  const int32_t depth = p->in_depth, units = p->out_depth, blocked = p->blocked_units;
+  for (int32_t b = 0; b < p->batches; ++b) {
+    const int8_t* x = input + b * depth;
+    int8_t* out = output + b * units;
+    const int8_t* w = weights;
+    int32_t o = 0;
+    while (o < blocked) {
+      const int32_t block = blocked - o >= EK_FC_BLOCK ? EK_FC_BLOCK : 4;
+      int32_t acc[EK_FC_BLOCK];
+      fc_block_s8(x, w, depth, block, p->base + o, acc);
+      fc_finish_block_s8(p, acc, o, block, out + o);
+      o += block;
+      w += block * depth;
+    }
+    for (; o < units; ++o, w += depth) out[o] = fc_finish_s8(p, ek_dot_s8(x, w, depth) + p->base[o], o);
+  }
+}
+
 /* With the generator's per-output base (filter offset 0): two outputs at a time, each input word loaded
  * once for both weight rows, and two batches at a time when there are two (ek_dot_s8_2x2). */
 static void fully_connected_base_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights,
@@ -87,6 +270,10 @@ static void fully_connected_base_s8(const ek_fc_params* p, const int8_t* input, 
 
 void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights, const int32_t* bias,
                            int8_t* output) {
+  if (p->blocked_units) {
+    fully_connected_blocked_s8(p, input, weights, output);
+    return;
+  }
   if (p->base) {
     fully_connected_base_s8(p, input, weights, output);
     return;

@@ -23,7 +23,18 @@ typedef struct {
   const int32_t* base;
   /* right shift - 1 per multiplier when every shift is a right shift (ek_requantize_right); else NULL */
   const int8_t* right_shift;
+  /* Units whose weights the generator interleaved (base given, in_depth a multiple of 4; 0: none): blocks of
+   * EK_FC_BLOCK units while that many remain, then one block of 4 if 4 remain, each block laid out
+   * [in_depth / 4][units of the block][4], so that one pointer walks every unit of the block with constant
+   * offsets; the units after them keep the plain [unit][in_depth] rows. */
+  int32_t blocked_units;
+  /* Nonzero when every accumulator stays below 2^30 in magnitude (the generator's bound: |base| + 128 *
+   * sum |w|), so the short requantization takes one high multiply of 2x (ek_requantize_right_narrow). */
+  int32_t narrow;
 } ek_fc_params;
+
+/* Units per interleaved block of FULLY_CONNECTED weights (runtime_ops/fully_connected.py, FC_BLOCK). */
+#define EK_FC_BLOCK 8
 
 /* FULLY_CONNECTED: weights [out_depth][in_depth]; bias may be NULL (and is, when base holds it). */
 void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights, const int32_t* bias,
