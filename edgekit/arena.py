@@ -136,20 +136,59 @@ def _overlaps(a: Buffer, b: Buffer) -> bool:
     return a.first <= b.last and b.first <= a.last
 
 
+@dataclass(frozen=True)
+class Block:
+    """Buffers at fixed distances from each other (a convolution's output over its input, edgekit's
+    runtime only), placed as one: each keeps its own lifetime, so other buffers may use the block's bytes
+    wherever and whenever none of its own buffers does."""
+
+    parts: tuple[tuple[int, Buffer], ...]  # (offset from the block's start, buffer)
+
+    @property
+    def size(self) -> int:
+        """Bytes from the block's start to the end of its highest buffer."""
+        return max(at + b.size for at, b in self.parts)
+
+    @property
+    def first(self) -> int:
+        """The first op at which any of its buffers lives."""
+        return min(b.first for _, b in self.parts)
+
+    @property
+    def last(self) -> int:
+        """The last op at which any of its buffers lives."""
+        return max(b.last for _, b in self.parts)
+
+    @property
+    def tensor(self) -> int:
+        """The lowest tensor index in the block (a stable tie-break for orders)."""
+        return min(b.tensor for _, b in self.parts)
+
+
+def place_blocks(order: list[Block]) -> dict[int, int]:
+    """First-fit placement in the given order: each block goes to the lowest offset at which none of its
+    buffers shares a byte with a buffer already placed that lives at the same time."""
+    placed: list[tuple[int, Buffer]] = []
+    offsets: dict[int, int] = {}
+    for block in order:
+        # block offsets that would make one of its buffers collide with a placed one: open intervals
+        blocked = sorted((offset - at - buffer.size, offset + other.size - at)
+                         for at, buffer in block.parts for offset, other in placed if _overlaps(other, buffer))
+        candidate = 0
+        for low, high in blocked:
+            if low >= candidate:  # this interval, and every later one, starts at or above the candidate
+                break
+            candidate = max(candidate, high)
+        for at, buffer in block.parts:
+            placed.append((candidate + at, buffer))
+            offsets[buffer.tensor] = candidate + at
+    return offsets
+
+
 def place(order: list[Buffer]) -> dict[int, int]:
     """First-fit placement in the given order: each buffer goes into the lowest gap, among the buffers
     already placed that are alive at the same time, that holds it (TFLM's GreedyMemoryPlanner)."""
-    placed: list[tuple[int, Buffer]] = []
-    offsets: dict[int, int] = {}
-    for buffer in order:
-        candidate = 0
-        for offset, other in sorted(((o, b) for o, b in placed if _overlaps(b, buffer)), key=lambda pair: pair[0]):
-            if candidate + buffer.size <= offset:
-                break
-            candidate = max(candidate, offset + other.size)
-        placed.append((candidate, buffer))
-        offsets[buffer.tensor] = candidate
-    return offsets
+    return place_blocks([Block(((0, buffer),)) for buffer in order])
 
 
 def plan_size(buffers: list[Buffer], offsets: dict[int, int]) -> int:
@@ -179,6 +218,8 @@ class MemoryPlan:
     head: int  # bytes this plan needs
     greedy_head: int  # bytes TFLM's own planner needs
     lower_bound: int  # live-set bound
+    # (output, input) tensor pairs of the overlaps the plan uses (edgekit's runtime only; see best_plan)
+    overlapping: tuple[tuple[int, int], ...] = ()
 
     @property
     def saving(self) -> int:
@@ -197,21 +238,71 @@ def merge_aliases(buffers: list[Buffer], aliases: dict[int, int]) -> list[Buffer
     return sorted(merged.values(), key=lambda b: b.tensor)
 
 
-def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[int, int] | None = None) -> MemoryPlan:
-    """A better activation plan than TFLM's greedy one, found by first-fit placement over many orders:
-    by size, by lifetime, by first use, by size x lifetime, and seeded random perturbations of them. It
-    stops early at the live-set lower bound, which no plan without in-place reuse can beat.
+#: An overlap the runtime can run: (output buffer, input buffer, the input's start minus the output's).
+Overlap = tuple[int, int, int]
 
-    :param aliases: tensors that share another tensor's bytes (edgekit's runtime: a RESHAPE's output, an
-        elementwise op writing over its input); TFLM cannot run such a plan, so only edgekit's own runtime
-        passes them. Each aliased tensor gets its owner's offset.
-    """
-    tflm_buffers = activation_buffers(info)
-    greedy_head = plan_size(tflm_buffers, place(tflm_greedy_order(tflm_buffers)))
-    buffers = merge_aliases(tflm_buffers, aliases) if aliases else tflm_buffers
-    greedy = place(tflm_greedy_order(buffers))
-    bound = live_set_bound(buffers)
-    best, best_head = greedy, plan_size(buffers, greedy)
+
+def overlap_blocks(buffers: list[Buffer], overlaps: list[Overlap]) -> list[Block] | None:
+    """The buffers grouped into blocks by ``overlaps``, each buffer at its distance from the others; None
+    when the overlaps contradict each other (two distances for one pair) or put two buffers of a block
+    that live at the same time on the same bytes without an overlap between just those two allowing it."""
+    by_tensor = {b.tensor: b for b in buffers}
+    links: dict[int, list[tuple[int, int]]] = {}
+    for out, inp, shift in overlaps:
+        links.setdefault(out, []).append((inp, shift))
+        links.setdefault(inp, []).append((out, -shift))
+    allowed = {(out, inp) for out, inp, _ in overlaps} | {(inp, out) for out, inp, _ in overlaps}
+    seen: set[int] = set()
+    blocks = []
+    for buffer in buffers:
+        if buffer.tensor in seen:
+            continue
+        at = {buffer.tensor: 0}
+        todo = [buffer.tensor]
+        while todo:
+            tensor = todo.pop()
+            for other, shift in links.get(tensor, ()):
+                if other not in at:
+                    at[other] = at[tensor] + shift
+                    todo.append(other)
+                elif at[other] != at[tensor] + shift:
+                    return None
+        seen |= set(at)
+        low = min(at.values())
+        parts = tuple(sorted((offset - low, by_tensor[t]) for t, offset in at.items()))
+        for (x, a), (y, b) in itertools.combinations(parts, 2):
+            if _overlaps(a, b) and x < y + b.size and y < x + a.size and (a.tensor, b.tensor) not in allowed:
+                return None
+        blocks.append(Block(parts))
+    return blocks
+
+
+def block_bound(blocks: list[Block]) -> int:
+    """No placement of ``blocks`` can need less: the largest sum, over the ops, of the bytes each block's
+    live buffers cover at that op."""
+    if not blocks:
+        return 0
+    bound = 0
+    for step in range(max(b.last for b in blocks) + 1):
+        total = 0
+        for block in blocks:
+            end = 0
+            for at, buffer in block.parts:  # the union of the live parts' byte ranges (parts come by offset)
+                if buffer.first <= step <= buffer.last:
+                    total += max(0, at + buffer.size - max(at, end))
+                    end = max(end, at + buffer.size)
+        bound = max(bound, total)
+    return bound
+
+
+def _search(blocks: list[Block], tries: int, seed: int, bound: int) -> tuple[dict[int, int], int]:
+    """The best first-fit placement of ``blocks`` over many orders (see :func:`best_plan`)."""
+
+    def size(offsets: dict[int, int]) -> int:
+        return max((offsets[b.tensor] + b.size for block in blocks for _, b in block.parts), default=0)
+
+    best = place_blocks(sorted(reversed(blocks), key=lambda b: -b.size))
+    best_head = size(best)
     keys = [
         lambda b: (-b.size, b.tensor),
         lambda b: (-(b.last - b.first), -b.size),
@@ -219,7 +310,7 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[in
         lambda b: (-b.size * (b.last - b.first + 1), b.tensor),
         lambda b: (-b.last, -b.size),
     ]
-    orders = [sorted(buffers, key=key) for key in keys]
+    orders = [sorted(blocks, key=key) for key in keys]
     rng = Random(seed)
     for attempt in itertools.count():
         if best_head <= bound or attempt >= tries:
@@ -231,19 +322,85 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[in
             for _ in range(1 + attempt % 4):
                 i = rng.randrange(max(1, len(order) - 1))
                 order[i], order[i + 1 if i + 1 < len(order) else i] = order[i + 1 if i + 1 < len(order) else i], order[i]
-        offsets = place(order)
-        head = plan_size(buffers, offsets)
+        offsets = place_blocks(order)
+        head = size(offsets)
         if head < best_head:
             best, best_head = offsets, head
-    best = dict(best)
+    return best, best_head
+
+
+def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], tries: int = 5) -> list[Overlap]:
+    """The candidate overlaps worth using (each candidate: the overlaps one convolution can take, of which
+    at most one is used): taken one by one, from the op with the most bytes alive, the one that leads to
+    the smallest arena (a quick search of ``tries`` orders) as long as the arena does not grow; then
+    dropped again, from the op with the fewest bytes alive, wherever the arena stays as small without
+    them (each overlap runs its convolution in bands, a little slower, and pins its neighbours' offsets)."""
+    by_tensor = {b.tensor: b for b in buffers}
+
+    def alive(candidate: list[Overlap]) -> int:
+        step = by_tensor[candidate[0][0]].first
+        return sum(b.size for b in buffers if b.first <= step <= b.last)
+
+    def head(chosen: list[Overlap]) -> float:
+        blocks = overlap_blocks(buffers, chosen)
+        return float("inf") if blocks is None else _search(blocks, tries, 0, block_bound(blocks))[1]
+
+    ranked = sorted(candidates, key=lambda c: (-alive(c), c[0]))
+    chosen: list[Overlap] = []
+    best = head(chosen)
+    for options in ranked:
+        size, pick = min((head([*chosen, option]), option) for option in options)
+        if size <= best:
+            chosen.append(pick)
+            best = size
+    for options in reversed(ranked):
+        for option in options:
+            if option in chosen:
+                rest = [c for c in chosen if c != option]
+                size = head(rest)
+                if size <= best:
+                    chosen, best = rest, size
+    return chosen
+
+
+def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[int, int] | None = None,
+              overlaps: dict[int, tuple[int, tuple[int, ...]]] | None = None) -> MemoryPlan:
+    """A better activation plan than TFLM's greedy one, found by first-fit placement over many orders:
+    by size, by lifetime, by first use, by size x lifetime, and seeded random perturbations of them. It
+    stops early at the live-set lower bound, which no plan without in-place reuse can beat.
+
+    :param aliases: tensors that share another tensor's bytes (edgekit's runtime: a RESHAPE's output, an
+        elementwise op writing over its input); TFLM cannot run such a plan, so only edgekit's own runtime
+        passes them. Each aliased tensor gets its owner's offset.
+    :param overlaps: output tensor -> (input tensor, shifts): convolutions the runtime can run with their
+        output overlapping their input, the input starting one of ``shifts`` bytes after the output
+        (edgekit's runtime only, as ``aliases``). The plan uses those that make the arena smaller
+        (:func:`choose_overlaps`) and lists them in ``overlapping``.
+    """
+    tflm_buffers = activation_buffers(info)
+    greedy_head = plan_size(tflm_buffers, place(tflm_greedy_order(tflm_buffers)))
+    buffers = merge_aliases(tflm_buffers, aliases) if aliases else tflm_buffers
+
+    def owner(tensor: int) -> int:
+        while aliases and tensor in aliases:  # an alias of an alias
+            tensor = aliases[tensor]
+        return tensor
+
+    units = {b.tensor for b in buffers}
+    candidates = [[(owner(out), owner(inp), shift) for shift in shifts]
+                  for out, (inp, shifts) in (overlaps or {}).items()
+                  if owner(out) in units and owner(inp) in units and owner(out) != owner(inp)]
+    chosen = choose_overlaps(buffers, candidates) if candidates else []
+    blocks = overlap_blocks(buffers, chosen)
+    assert blocks is not None  # choose_overlaps only keeps overlaps that form blocks
+    bound = block_bound(blocks)
+    best, best_head = _search(blocks, tries, seed, bound)
     for tensor in aliases or {}:
-        owner = aliases[tensor]
-        while owner in aliases:  # an alias of an alias
-            owner = aliases[owner]
-        if owner in best:
-            best[tensor] = best[owner]
+        if owner(tensor) in best:
+            best[tensor] = best[owner(tensor)]
+    pairs = {(owner(out), owner(inp)): (out, inp) for out, (inp, _) in (overlaps or {}).items()}
     return MemoryPlan(offsets=tuple(sorted(best.items())), head=best_head, greedy_head=greedy_head,
-                      lower_bound=bound)
+                      lower_bound=bound, overlapping=tuple(sorted(pairs[(o, i)] for o, i, _ in chosen)))
 
 
 def with_offline_plan(model: bytes, plan: MemoryPlan) -> bytes:

@@ -17,11 +17,11 @@ from edgekit import cgen, runtime_ops
 from edgekit.arena import activation_buffers, align, best_plan, variable_region
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
-from edgekit.runtime_ops import C_TYPES, OpCall
+from edgekit.runtime_ops import C_TYPES, OpCall, conv
 # re-exported: the arithmetic set-up tests and other modules use
 from edgekit.runtime_ops.fixedpoint import activation_range, c_array, padding, quantize_multiplier, round_half_away
 
-__all__ = ["GeneratedModel", "activation_range", "generate", "inplace_aliases", "kernel_sources", "padding",
+__all__ = ["GeneratedModel", "activation_range", "generate", "in_place_convolutions", "inplace_aliases", "kernel_sources", "padding",
            "quantize_multiplier", "render_runtime_sources", "round_half_away", "runtime_context",
            "unsupported_ops"]
 
@@ -75,6 +75,36 @@ def inplace_aliases(info: ModelInfo) -> dict[int, int]:
     return owner
 
 
+def in_place_convolutions(info: ModelInfo, aliases: dict[int, int]) -> dict[int, tuple[int, tuple[int, ...]]]:
+    """Convolutions the runtime can run with the output over the input (``ek_conv_in_place_s8``): output
+    tensor -> (input tensor, the input's starts minus the output's it may take, in bytes), for
+    :func:`best_plan`'s
+    ``overlaps``. Only where nothing reads the input's bytes after the convolution (under any alias) and
+    it is no graph output. A graph input qualifies: the caller writes it before each invoke, and the plan
+    already gives its bytes to later tensors once its last reader has run, as TFLM's does."""
+    last_use = {b.tensor: b.last for b in activation_buffers(info)}
+    groups: dict[int, set[int]] = {}
+    for tensor in last_use:
+        root = tensor
+        while root in aliases:
+            root = aliases[root]
+        groups.setdefault(root, set()).add(tensor)
+    group_of = {t: members for members in groups.values() for t in members}
+    overlaps = {}
+    for op in info.operators:
+        if op.op not in ("CONV_2D", "DEPTHWISE_CONV_2D") or not op.outputs:
+            continue
+        inp, out = op.inputs[0], op.outputs[0]
+        if inp not in last_use or out not in last_use or op.inputs[1] in last_use:
+            continue
+        group = group_of[inp]
+        if out in group or group & set(info.outputs) or max(last_use[t] for t in group) != op.index:
+            continue
+        layout = conv.in_place_layout(op, info)
+        if layout is not None:
+            overlaps[out] = (inp, layout)
+    return overlaps
+
 
 def unsupported_ops(info: ModelInfo) -> list[str]:
     """The model's ops the edgekit runtime does not implement."""
@@ -124,7 +154,10 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
             raise ModelError(None, f"tensor '{tensor.name}' is {tensor.dtype}, which the edgekit runtime does not "
                              "run; use --runtime tflm")
     constants = _constant_data(model)
-    plan = best_plan(info, aliases=inplace_aliases(info))
+    aliases = inplace_aliases(info)
+    plan = best_plan(info, aliases=aliases, overlaps=in_place_convolutions(info, aliases))
+    in_place = frozenset(op.index for op in info.operators if op.outputs and op.inputs
+                         and (op.outputs[0], op.inputs[0]) in set(plan.overlapping))
     # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
     variables, arena_end = variable_region(info, plan.head)
     offsets = {**dict(plan.offsets), **variables}
@@ -146,7 +179,7 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
             return arrays[index]
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
-    context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref)
+    context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
     # TFLM's ResetVariableTensors: int8 state starts at its zero point (real 0.0), any other type at 0,

@@ -73,12 +73,66 @@ def convolution(op, ctx: Context) -> OpCall:
               f"{pad_top}, {pad_left}, {depth_multiplier}, {-zp_in}, {zp_out}, "
               f"{low}, {high}, {prefix}_mult, {shift_array}, {tap_sums}, {right_shift}, {base}}}")
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
-    call = (f"{kernel}(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, "
-            f"{bias_ref}, {ctx.ref(op.outputs[0])});")
+    families = ("ek_depthwise_conv",) if depthwise else ("ek_conv",)
+    operands = f"{ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, {bias_ref}, {ctx.ref(op.outputs[0])}"
+    if op.index in ctx.in_place:
+        # the planner put the output over the input (in_place_layout): the kernel runs in bands
+        call = f"ek_conv_in_place_s8(P, {kernel}, {operands});"
+        families += ("ek_conv_in_place",)
+    else:
+        call = f"{kernel}(P, {operands});"
     table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
         (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
-    return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table,
-                  ("ek_depthwise_conv",) if depthwise else ("ek_conv",))
+    return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table, families)
+
+
+#: A 1x1 convolution runs in place in bands of at least this many input bytes (ek_conv_in_place.h): the
+#: shorter the band the fewer bytes the overlap costs, but each band is a kernel call that loads every
+#: channel's constants again.
+POINTWISE_BAND_BYTES = 256
+
+
+def in_place_layout(op, info) -> tuple[int, int] | None:
+    """Where the input of a CONV_2D or DEPTHWISE_CONV_2D may start relative to its output for
+    ``ek_conv_in_place_s8`` to run it with the two overlapping: ``(above, below)``, the input's start
+    minus the output's in bytes (multiples of 16) with the bands running from the top (the input starting
+    at or above the output) and from the bottom (the input starting below it); None for a convolution it
+    does not run (batches, non-int8 tensors). The tensors span ``max(out, shift + in) - min(0, shift)``
+    bytes together; which direction is better depends on the neighbours, so the planner gets both.
+
+    The rule is ek_conv_in_place.h's, for bands of the minimum length (one output row; for a 1x1 layer
+    ``POINTWISE_BAND_BYTES`` of input): the kernel writes a band's output rows while it reads that band's
+    input rows, so with bands from the top every band's writes must end before the first input row it
+    reads (``shift >= max(end * R_out - low(first) * R_in)``), and with bands from the bottom every band's
+    writes must start after the last input row it or an earlier band reads
+    (``shift <= min(first * R_out - high(end - 1) * R_in)``).
+    """
+    t = info.tensors
+    x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
+    if (x.dtype != "INT8" or out.dtype != "INT8" or len(x.shape) != 4 or len(out.shape) != 4
+            or x.shape[0] != 1 or out.shape[0] != 1):
+        return None
+    k_h, k_w = w.shape[1], w.shape[2]
+    stride_h, stride_w = int(op.option("strideH", 1)), int(op.option("strideW", 1))
+    dil_h, dil_w = int(op.option("dilationHFactor", 1)), int(op.option("dilationWFactor", 1))
+    pad_top = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)
+    pad_left = padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)
+    in_rows, out_rows = x.shape[1], out.shape[1]
+    in_row, out_row = x.shape[2] * x.shape[3], out.shape[2] * out.shape[3]
+    band = 1
+    if (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and x.shape[1:3] == out.shape[1:3]:
+        # ek_conv_in_place_s8 treats every pixel as a row of its own
+        in_rows = out_rows = x.shape[1] * x.shape[2]
+        in_row, out_row = x.shape[3], out.shape[3]
+        band = min(out_rows, max(2, -(-POINTWISE_BAND_BYTES // in_row)))
+    reach = (k_h - 1) * dil_h + 1
+    forward = max(min(first + band, out_rows) * out_row - max(0, first * stride_h - pad_top) * in_row
+                  for first in range(out_rows))
+    backward = min(max(0, end - band) * out_row - min(in_rows, (end - 1) * stride_h - pad_top + reach) * in_row
+                   for end in range(1, out_rows + 1))
+    # rounded away from the output: still safe, and 16-byte aligned; bands from the top need the input at
+    # or above the output's start, from the bottom below it
+    return max(0, -(-forward // 16) * 16), min(-16, backward // 16 * 16)
 
 
 def wrap_int32(values: np.ndarray) -> np.ndarray:
