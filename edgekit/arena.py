@@ -269,7 +269,7 @@ def overlap_blocks(buffers: list[Buffer], overlaps: list[Overlap]) -> list[Block
                     return None
         seen |= set(at)
         low = min(at.values())
-        parts = tuple(sorted((offset - low, by_tensor[t]) for t, offset in at.items()))
+        parts = tuple(sorted(((offset - low, by_tensor[t]) for t, offset in at.items()), key=lambda p: (p[0], p[1].tensor)))
         for (x, a), (y, b) in itertools.combinations(parts, 2):
             if _overlaps(a, b) and x < y + b.size and y < x + a.size and (a.tensor, b.tensor) not in allowed:
                 return None
@@ -364,7 +364,7 @@ def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], trie
 
 
 def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[int, int] | None = None,
-              overlaps: dict[int, tuple[int, tuple[int, ...]]] | None = None) -> MemoryPlan:
+              overlaps: dict[int, tuple[int, tuple[int, ...]]] | None = None, choose: bool = True) -> MemoryPlan:
     """A better activation plan than TFLM's greedy one, found by first-fit placement over many orders:
     by size, by lifetime, by first use, by size x lifetime, and seeded random perturbations of them. It
     stops early at the live-set lower bound, which no plan without in-place reuse can beat.
@@ -376,6 +376,8 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[in
         output overlapping their input, the input starting one of ``shifts`` bytes after the output
         (edgekit's runtime only, as ``aliases``). The plan uses those that make the arena smaller
         (:func:`choose_overlaps`) and lists them in ``overlapping``.
+    :param choose: False to use every overlap (each with its first shift) wherever they agree with each
+        other, for tests of the kernels that run them.
     """
     tflm_buffers = activation_buffers(info)
     greedy_head = plan_size(tflm_buffers, place(tflm_greedy_order(tflm_buffers)))
@@ -390,7 +392,13 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[in
     candidates = [[(owner(out), owner(inp), shift) for shift in shifts]
                   for out, (inp, shifts) in (overlaps or {}).items()
                   if owner(out) in units and owner(inp) in units and owner(out) != owner(inp)]
-    chosen = choose_overlaps(buffers, candidates) if candidates else []
+    if choose:
+        chosen = choose_overlaps(buffers, candidates) if candidates else []
+    else:
+        chosen = []
+        for options in candidates:
+            if overlap_blocks(buffers, [*chosen, options[0]]) is not None:
+                chosen.append(options[0])
     blocks = overlap_blocks(buffers, chosen)
     assert blocks is not None  # choose_overlaps only keeps overlaps that form blocks
     bound = block_bound(blocks)

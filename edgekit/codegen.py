@@ -141,11 +141,21 @@ def _constant_data(model: bytes) -> dict[int, bytes]:
     return data
 
 
-def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
+#: How convolutions may write over their input (:func:`generate`'s ``in_place``).
+IN_PLACE_MODES = ("auto", "none", "above", "below")
+
+
+def generate(model: bytes, info: ModelInfo, in_place: str = "auto") -> GeneratedModel:
     """C for ``ek_model_invoke`` and its constants.
 
+    :param in_place: which convolutions run over their own input (:func:`in_place_convolutions`):
+        ``auto`` those that make the arena smaller, ``none`` none (each kernel in one call), ``above`` and
+        ``below`` every one that can, with the input above (bands from the top) or below the output
+        (bands from the bottom), to test the kernels' band paths.
     :raises ModelError: naming an op or a tensor type the edgekit runtime does not support.
     """
+    if in_place not in IN_PLACE_MODES:
+        raise ValueError(f"in_place must be one of {', '.join(IN_PLACE_MODES)}, not {in_place!r}")
     missing = unsupported_ops(info)
     if missing:
         raise ModelError(None, f"op {', '.join(missing)} is not supported by the edgekit runtime; use --runtime tflm")
@@ -155,7 +165,11 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
                              "run; use --runtime tflm")
     constants = _constant_data(model)
     aliases = inplace_aliases(info)
-    plan = best_plan(info, aliases=aliases, overlaps=in_place_convolutions(info, aliases))
+    overlaps = in_place_convolutions(info, aliases) if in_place != "none" else {}
+    if in_place in ("above", "below"):
+        side = 0 if in_place == "above" else 1
+        overlaps = {out: (inp, (shifts[side],)) for out, (inp, shifts) in overlaps.items()}
+    plan = best_plan(info, aliases=aliases, overlaps=overlaps, choose=in_place == "auto")
     in_place = frozenset(op.index for op in info.operators if op.outputs and op.inputs
                          and (op.outputs[0], op.inputs[0]) in set(plan.overlapping))
     # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
@@ -216,10 +230,10 @@ def all_kernel_families() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in (TEMPLATES_ROOT / "runtime" / "kernels").glob("*.c")))
 
 
-def runtime_context(model: bytes, info: ModelInfo) -> dict:
+def runtime_context(model: bytes, info: ModelInfo, in_place: str = "auto") -> dict:
     """The values the runtime templates (firmware_templates/runtime) render: arena, constants, calls, and
-    the kernel families to emit."""
-    generated = generate(model, info)
+    the kernel families to emit (``in_place`` as for :func:`generate`)."""
+    generated = generate(model, info, in_place)
     offsets = dict(generated.offsets)
     calls = []
     for number, call in enumerate(generated.calls):
@@ -246,12 +260,12 @@ def runtime_context(model: bytes, info: ModelInfo) -> dict:
     }
 
 
-def render_runtime_sources(model: bytes, info: ModelInfo, banner: str) -> dict[str, str]:
+def render_runtime_sources(model: bytes, info: ModelInfo, banner: str, in_place: str = "auto") -> dict[str, str]:
     """ek_model.{h,c}, ek_kernels.h and the kernel library files the model needs, as text keyed by file
-    name (for tests and the templates)."""
+    name (for tests and the templates; ``in_place`` as for :func:`generate`)."""
     from edgekit.render import _ENV
 
-    runtime = runtime_context(model, info)
+    runtime = runtime_context(model, info, in_place)
     context = {"banner": banner, "runtime": runtime}
     files = {name: _ENV.get_template(f"runtime/src/{name}.j2").render(context)
              for name in ("ek_model.h", "ek_model.c", "ek_kernels.h")}
