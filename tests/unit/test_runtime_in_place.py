@@ -57,17 +57,17 @@ def _bands(op, info: ModelInfo, shift: int) -> list[tuple[tuple[int, int], tuple
     if shift >= 0:
         first = 0
         while first < rows:
-            end = first + 1
-            while end < rows and (end + 1) * out_row <= shift + low(first) * in_row:
-                end += 1
+            end = min(rows, max(first + 1, (shift + low(first) * in_row) // out_row))
+            if end < rows and end - first > 2 and (end - first) % 2:
+                end -= 1
             spans.append((first, end))
             first = end
     else:
         end = rows
         while end > 0:
-            first = end - 1
-            while first > 0 and (first - 1) * out_row >= shift + high(end) * in_row:
-                first -= 1
+            first = min(end - 1, max(0, -(-(shift + high(end) * in_row) // out_row)))
+            if first > 0 and end - first > 2 and (end - first) % 2:
+                first += 1
             spans.append((first, end))
             end = first
     return [((low(f) * in_row, high(e) * in_row), (f * out_row, e * out_row)) for f, e in spans]

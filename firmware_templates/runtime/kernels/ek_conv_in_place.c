@@ -39,8 +39,9 @@ void ek_conv_in_place_s8(const ek_conv_params* p, ek_conv_kernel kernel, const i
     for (int32_t first = 0, end; first < rows; first = end) {
       const int32_t top = first * p->stride_h - p->pad_top;
       const ptrdiff_t kept = shift + (ptrdiff_t)(top > 0 ? top : 0) * in_row;  /* first input byte still read */
-      end = first + 1;
-      while (end < rows && (ptrdiff_t)(end + 1) * out_row <= kept) ++end;
+      const ptrdiff_t most = kept / out_row;  /* the rows whose output ends at or before it (kept >= 0) */
+      end = most > first + 1 ? (most < rows ? (int32_t)most : rows) : first + 1;
+      if (end < rows && end - first > 2 && (end - first) % 2) --end;  /* kernels pair rows and pixels */
       run_band(&band, p, kernel, input, filter, bias, output, first, end, in_rows, in_row, out_row);
     }
   } else {
@@ -48,8 +49,10 @@ void ek_conv_in_place_s8(const ek_conv_params* p, ek_conv_kernel kernel, const i
       int32_t high = (end - 1) * p->stride_h - p->pad_top + reach;
       if (high > in_rows) high = in_rows;
       const ptrdiff_t kept = shift + (ptrdiff_t)high * in_row;  /* one past the last input byte still read */
-      first = end - 1;
-      while (first > 0 && (ptrdiff_t)(first - 1) * out_row >= kept) --first;
+      /* the first row whose output starts at or after it */
+      const ptrdiff_t least = kept > 0 ? (kept + out_row - 1) / out_row : 0;
+      first = least < end - 1 ? (int32_t)least : end - 1;
+      if (first > 0 && end - first > 2 && (end - first) % 2) ++first;
       run_band(&band, p, kernel, input, filter, bias, output, first, end, in_rows, in_row, out_row);
     }
   }

@@ -23,7 +23,8 @@ typedef void (*ek_conv_kernel)(const ek_conv_params* p, const int8_t* input, con
  *   before the first input byte that it or any later band reads);
  * - D < 0, bands from the bottom: when first * R_out >= D + high(end - 1) * R_in (its writes start after
  *   the last input byte that it or any earlier band reads).
- * Each band is as long as that allows; the planner chose D so that a band of its minimum length always may. */
+ * Each band is as long as that allows (and of even length, but for the last one, as the kernels take
+ * pixels in pairs); the planner chose D so that a band of its minimum length always may. */
 void ek_conv_in_place_s8(const ek_conv_params* p, ek_conv_kernel kernel, const int8_t* input,
                          const int8_t* filter, const int32_t* bias, int8_t* output);
 
