@@ -329,13 +329,16 @@ def _search(blocks: list[Block], tries: int, seed: int, bound: int) -> tuple[dic
     return best, best_head
 
 
-def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], tries: int = 5) -> list[Overlap]:
+def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], tries: int = 5,
+                    costs: dict[Overlap, int] | None = None, budget: int | None = None) -> list[Overlap]:
     """The candidate overlaps worth using (each candidate: the overlaps one convolution can take, of which
     at most one is used): taken one by one, from the op with the most bytes alive, the one that leads to
-    the smallest arena (a quick search of ``tries`` orders) as long as the arena does not grow; then
-    dropped again, from the op with the fewest bytes alive, wherever the arena stays as small without
-    them (each overlap runs its convolution in bands, a little slower, and pins its neighbours' offsets)."""
+    the smallest arena (a quick search of ``tries`` orders) as long as the arena does not grow and their
+    ``costs`` (extra instructions) stay within ``budget``; then dropped again, from the op with the fewest
+    bytes alive, wherever the arena stays as small without them (each overlap runs its convolution in
+    bands, a little slower, and pins its neighbours' offsets)."""
     by_tensor = {b.tensor: b for b in buffers}
+    costs = costs or {}
 
     def alive(candidate: list[Overlap]) -> int:
         step = by_tensor[candidate[0][0]].first
@@ -347,12 +350,15 @@ def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], trie
 
     ranked = sorted(candidates, key=lambda c: (-alive(c), c[0]))
     chosen: list[Overlap] = []
-    best = head(chosen)
+    best, spent = head(chosen), 0
     for options in ranked:
-        size, pick = min((head([*chosen, option]), option) for option in options)
+        affordable = [o for o in options if budget is None or spent + costs.get(o, 0) <= budget]
+        if not affordable:
+            continue
+        size, cost, pick = min((head([*chosen, o]), costs.get(o, 0), o) for o in affordable)
         if size <= best:
             chosen.append(pick)
-            best = size
+            best, spent = size, spent + cost
     for options in reversed(ranked):
         for option in options:
             if option in chosen:
@@ -364,7 +370,8 @@ def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], trie
 
 
 def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[int, int] | None = None,
-              overlaps: dict[int, tuple[int, tuple[int, ...]]] | None = None, choose: bool = True) -> MemoryPlan:
+              overlaps: dict[int, tuple[int, tuple[int, ...]]] | None = None, choose: bool = True,
+              overlap_costs: dict[tuple[int, int], int] | None = None, cost_budget: int | None = None) -> MemoryPlan:
     """A better activation plan than TFLM's greedy one, found by first-fit placement over many orders:
     by size, by lifetime, by first use, by size x lifetime, and seeded random perturbations of them. It
     stops early at the live-set lower bound, which no plan without in-place reuse can beat.
@@ -378,6 +385,8 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[in
         (:func:`choose_overlaps`) and lists them in ``overlapping``.
     :param choose: False to use every overlap (each with its first shift) wherever they agree with each
         other, for tests of the kernels that run them.
+    :param overlap_costs: (output tensor, shift) -> extra instructions of running that overlap; the
+        overlaps chosen cost at most ``cost_budget`` in all (None: no limit).
     """
     tflm_buffers = activation_buffers(info)
     greedy_head = plan_size(tflm_buffers, place(tflm_greedy_order(tflm_buffers)))
@@ -393,7 +402,9 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[in
                   for out, (inp, shifts) in (overlaps or {}).items()
                   if owner(out) in units and owner(inp) in units and owner(out) != owner(inp)]
     if choose:
-        chosen = choose_overlaps(buffers, candidates) if candidates else []
+        costs = {(owner(out), owner(inp), shift): cost for (out, shift), cost in (overlap_costs or {}).items()
+                 for inp in [overlaps[out][0]] if out in overlaps}
+        chosen = choose_overlaps(buffers, candidates, costs=costs, budget=cost_budget) if candidates else []
     else:
         chosen = []
         for options in candidates:

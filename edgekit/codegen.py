@@ -15,6 +15,7 @@ import numpy as np
 
 from edgekit import cgen, runtime_ops
 from edgekit.arena import activation_buffers, align, best_plan, variable_region
+from edgekit.catalog import OPTIMIZE_GOALS
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
 from edgekit.runtime_ops import C_TYPES, OpCall, conv
@@ -143,19 +144,32 @@ def _constant_data(model: bytes) -> dict[int, bytes]:
 
 #: How convolutions may write over their input (:func:`generate`'s ``in_place``).
 IN_PLACE_MODES = ("auto", "none", "above", "below")
+#: The memory plan's goals (catalog.OPTIMIZE_GOALS, ``--optimize``): ``ram`` the smallest arena, every
+#: in-place convolution that makes it smaller; ``speed`` none (every kernel in one call, the arena at the
+#: whole-tensor plan); ``balanced`` the smallest arena whose in-place convolutions add at most
+#: ``BALANCED_SHARE`` to the model's estimated instructions (runtime_ops/conv.py, in_place_cost).
+BALANCED_SHARE = 0.01
+#: Estimated Cortex-M4 instructions per MAC of the runtime's convolutions, for the balanced budget
+#: (benchmarks/runtime.py: 2.3 to 3.2 on the reference models).
+INSTRUCTIONS_PER_MAC = 3
 
 
-def generate(model: bytes, info: ModelInfo, in_place: str = "auto") -> GeneratedModel:
+def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: str = "balanced") -> GeneratedModel:
     """C for ``ek_model_invoke`` and its constants.
 
     :param in_place: which convolutions run over their own input (:func:`in_place_convolutions`):
-        ``auto`` those that make the arena smaller, ``none`` none (each kernel in one call), ``above`` and
-        ``below`` every one that can, with the input above (bands from the top) or below the output
-        (bands from the bottom), to test the kernels' band paths.
+        ``auto`` as ``optimize`` asks, ``none`` none (each kernel in one call), ``above`` and ``below``
+        every one that can, with the input above (bands from the top) or below the output (bands from
+        the bottom), to test the kernels' band paths.
+    :param optimize: one of ``OPTIMIZE_GOALS``.
     :raises ModelError: naming an op or a tensor type the edgekit runtime does not support.
     """
     if in_place not in IN_PLACE_MODES:
         raise ValueError(f"in_place must be one of {', '.join(IN_PLACE_MODES)}, not {in_place!r}")
+    if optimize not in OPTIMIZE_GOALS:
+        raise ValueError(f"optimize must be one of {', '.join(OPTIMIZE_GOALS)}, not {optimize!r}")
+    if in_place == "auto" and optimize == "speed":
+        in_place = "none"
     missing = unsupported_ops(info)
     if missing:
         raise ModelError(None, f"op {', '.join(missing)} is not supported by the edgekit runtime; use --runtime tflm")
@@ -166,10 +180,15 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto") -> Generated
     constants = _constant_data(model)
     aliases = inplace_aliases(info)
     overlaps = in_place_convolutions(info, aliases) if in_place != "none" else {}
+    producer = {op.outputs[0]: op.index for op in info.operators if op.outputs}
     if in_place in ("above", "below"):
         side = 0 if in_place == "above" else 1
         overlaps = {out: (inp, (shifts[side],)) for out, (inp, shifts) in overlaps.items()}
-    plan = best_plan(info, aliases=aliases, overlaps=overlaps, choose=in_place == "auto")
+    costs = {(out, shift): conv.in_place_cost(info.operators[producer[out]], info, shift)
+             for out, (_, shifts) in overlaps.items() for shift in shifts}
+    budget = int(BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs) if optimize == "balanced" else None
+    plan = best_plan(info, aliases=aliases, overlaps=overlaps, choose=in_place == "auto", overlap_costs=costs,
+                     cost_budget=budget)
     in_place = frozenset(op.index for op in info.operators if op.outputs and op.inputs
                          and (op.outputs[0], op.inputs[0]) in set(plan.overlapping))
     # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
@@ -230,10 +249,10 @@ def all_kernel_families() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in (TEMPLATES_ROOT / "runtime" / "kernels").glob("*.c")))
 
 
-def runtime_context(model: bytes, info: ModelInfo, in_place: str = "auto") -> dict:
+def runtime_context(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: str = "balanced") -> dict:
     """The values the runtime templates (firmware_templates/runtime) render: arena, constants, calls, and
-    the kernel families to emit (``in_place`` as for :func:`generate`)."""
-    generated = generate(model, info, in_place)
+    the kernel families to emit (``in_place`` and ``optimize`` as for :func:`generate`)."""
+    generated = generate(model, info, in_place, optimize)
     offsets = dict(generated.offsets)
     calls = []
     for number, call in enumerate(generated.calls):
@@ -260,12 +279,13 @@ def runtime_context(model: bytes, info: ModelInfo, in_place: str = "auto") -> di
     }
 
 
-def render_runtime_sources(model: bytes, info: ModelInfo, banner: str, in_place: str = "auto") -> dict[str, str]:
+def render_runtime_sources(model: bytes, info: ModelInfo, banner: str, in_place: str = "auto",
+                           optimize: str = "balanced") -> dict[str, str]:
     """ek_model.{h,c}, ek_kernels.h and the kernel library files the model needs, as text keyed by file
-    name (for tests and the templates; ``in_place`` as for :func:`generate`)."""
+    name (for tests and the templates; ``in_place`` and ``optimize`` as for :func:`generate`)."""
     from edgekit.render import _ENV
 
-    runtime = runtime_context(model, info, in_place)
+    runtime = runtime_context(model, info, in_place, optimize)
     context = {"banner": banner, "runtime": runtime}
     files = {name: _ENV.get_template(f"runtime/src/{name}.j2").render(context)
              for name in ("ek_model.h", "ek_model.c", "ek_kernels.h")}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
@@ -90,6 +92,58 @@ def convolution(op, ctx: Context) -> OpCall:
 #: shorter the band the fewer bytes the overlap costs, but each band is a kernel call that loads every
 #: channel's constants again.
 POINTWISE_BAND_BYTES = 256
+#: ek_conv.c's EK_POINTWISE_SHORT_DEPTH: 1x1 layers up to this input depth loop over channel pairs outside,
+#: so that each band loads every channel's constants again.
+POINTWISE_SHORT_DEPTH = 32
+#: Extra Cortex-M4 instructions per band of an in-place convolution (the driver's arithmetic and a kernel
+#: call), and per output channel and band on the 1x1 short-depth path, as benchmarks/profile_ops.py
+#: --in-place=above measured them against --in-place=none on vww_96_int8 and kws_ref_model.
+BAND_INSTRUCTIONS = 120
+BAND_CHANNEL_INSTRUCTIONS = 40
+
+
+@dataclass(frozen=True)
+class BandGeometry:
+    """A convolution as ek_conv_in_place_s8 sees it: rows of output and input (a 1x1 layer: pixels), their
+    bytes, and where each output row's window starts and how far it reaches in the input."""
+
+    rows: int
+    in_rows: int
+    in_row: int
+    out_row: int
+    stride: int
+    pad_top: int
+    reach: int
+    pointwise: bool
+
+    def low(self, first: int) -> int:
+        """The first input row that output rows from ``first`` on read."""
+        return max(0, first * self.stride - self.pad_top)
+
+    def high(self, end: int) -> int:
+        """One past the last input row that output rows before ``end`` read."""
+        return min(self.in_rows, (end - 1) * self.stride - self.pad_top + self.reach)
+
+
+def band_geometry(op, info) -> BandGeometry | None:
+    """The band geometry of a CONV_2D or DEPTHWISE_CONV_2D, or None for one that ek_conv_in_place_s8 does
+    not run (batches, non-int8 tensors)."""
+    t = info.tensors
+    x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
+    if (x.dtype != "INT8" or out.dtype != "INT8" or len(x.shape) != 4 or len(out.shape) != 4
+            or x.shape[0] != 1 or out.shape[0] != 1):
+        return None
+    k_h, k_w = w.shape[1], w.shape[2]
+    stride_h, stride_w = int(op.option("strideH", 1)), int(op.option("strideW", 1))
+    dil_h, dil_w = int(op.option("dilationHFactor", 1)), int(op.option("dilationWFactor", 1))
+    pad_top = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)
+    pad_left = padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)
+    if (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and x.shape[1:3] == out.shape[1:3]:
+        # ek_conv_in_place_s8 treats every pixel as a row of its own
+        pixels = x.shape[1] * x.shape[2]
+        return BandGeometry(pixels, pixels, x.shape[3], out.shape[3], 1, 0, 1, True)
+    return BandGeometry(out.shape[1], x.shape[1], x.shape[2] * x.shape[3], out.shape[2] * out.shape[3], stride_h,
+                        pad_top, (k_h - 1) * dil_h + 1, False)
 
 
 def in_place_layout(op, info) -> tuple[int, int] | None:
@@ -107,32 +161,50 @@ def in_place_layout(op, info) -> tuple[int, int] | None:
     writes must start after the last input row it or an earlier band reads
     (``shift <= min(first * R_out - high(end - 1) * R_in)``).
     """
-    t = info.tensors
-    x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
-    if (x.dtype != "INT8" or out.dtype != "INT8" or len(x.shape) != 4 or len(out.shape) != 4
-            or x.shape[0] != 1 or out.shape[0] != 1):
+    g = band_geometry(op, info)
+    if g is None:
         return None
-    k_h, k_w = w.shape[1], w.shape[2]
-    stride_h, stride_w = int(op.option("strideH", 1)), int(op.option("strideW", 1))
-    dil_h, dil_w = int(op.option("dilationHFactor", 1)), int(op.option("dilationWFactor", 1))
-    pad_top = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)
-    pad_left = padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)
-    in_rows, out_rows = x.shape[1], out.shape[1]
-    in_row, out_row = x.shape[2] * x.shape[3], out.shape[2] * out.shape[3]
-    band = 1
-    if (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and x.shape[1:3] == out.shape[1:3]:
-        # ek_conv_in_place_s8 treats every pixel as a row of its own
-        in_rows = out_rows = x.shape[1] * x.shape[2]
-        in_row, out_row = x.shape[3], out.shape[3]
-        band = min(out_rows, max(2, -(-POINTWISE_BAND_BYTES // in_row)))
-    reach = (k_h - 1) * dil_h + 1
-    forward = max(min(first + band, out_rows) * out_row - max(0, first * stride_h - pad_top) * in_row
-                  for first in range(out_rows))
-    backward = min(max(0, end - band) * out_row - min(in_rows, (end - 1) * stride_h - pad_top + reach) * in_row
-                   for end in range(1, out_rows + 1))
+    band = min(g.rows, max(2, -(-POINTWISE_BAND_BYTES // g.in_row))) if g.pointwise else 1
+    forward = max(min(first + band, g.rows) * g.out_row - g.low(first) * g.in_row for first in range(g.rows))
+    backward = min(max(0, end - band) * g.out_row - g.high(end) * g.in_row for end in range(1, g.rows + 1))
     # rounded away from the output: still safe, and 16-byte aligned; bands from the top need the input at
     # or above the output's start, from the bottom below it
     return max(0, -(-forward // 16) * 16), min(-16, backward // 16 * 16)
+
+
+def in_place_bands(op, info, shift: int) -> list[tuple[int, int]]:
+    """The bands, ``(first, end)`` output rows (a 1x1 layer: pixels), that ek_conv_in_place_s8 runs in, in
+    its order, with the input starting ``shift`` bytes after the output (the same arithmetic as the C)."""
+    g = band_geometry(op, info)
+    bands = []
+    if shift >= 0:
+        first = 0
+        while first < g.rows:
+            end = min(g.rows, max(first + 1, (shift + g.low(first) * g.in_row) // g.out_row))
+            if end < g.rows and end - first > 2 and (end - first) % 2:
+                end -= 1  # even, as the kernels take pixels in pairs
+            bands.append((first, end))
+            first = end
+    else:
+        end = g.rows
+        while end > 0:
+            first = min(end - 1, max(0, -(-(shift + g.high(end) * g.in_row) // g.out_row)))
+            if first > 0 and end - first > 2 and (end - first) % 2:
+                first += 1
+            bands.append((first, end))
+            end = first
+    return bands
+
+
+def in_place_cost(op, info, shift: int) -> int:
+    """Estimated extra Cortex-M4 instructions of running the convolution in place with ``shift``
+    (``BAND_INSTRUCTIONS`` per band beyond the first; on the 1x1 short-depth path also
+    ``BAND_CHANNEL_INSTRUCTIONS`` per output channel and band)."""
+    g = band_geometry(op, info)
+    per_band = BAND_INSTRUCTIONS
+    if g.pointwise and g.in_row <= POINTWISE_SHORT_DEPTH:
+        per_band += BAND_CHANNEL_INSTRUCTIONS * g.out_row
+    return per_band * (len(in_place_bands(op, info, shift)) - 1)
 
 
 def wrap_int32(values: np.ndarray) -> np.ndarray:

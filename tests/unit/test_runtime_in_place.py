@@ -7,7 +7,8 @@ strides, dilation, SAME and VALID padding, depth multipliers; one batch per targ
 lets a tensor's bytes be written over before its last reader has run: a byte-by-byte simulation of the
 arena over the op sequence, in which each in-place convolution writes its output band by band in the
 order the C driver takes, finds every plan of the shared models and of MobileNet-like chains clean, and
-finds the clobbers in plans that were made wrong on purpose."""
+finds the clobbers in plans that were made wrong on purpose. And ``--optimize`` trades arena for
+instructions as it says, through render and the budget."""
 
 from __future__ import annotations
 
@@ -18,8 +19,12 @@ from hypothesis import strategies as st
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from edgekit.arena import activation_buffers, live_set_bound, merge_aliases
-from edgekit.codegen import IN_PLACE_OPS, SAME_BYTES_OPS, generate, inplace_aliases, padding
+from edgekit.budget import check_budget
+from edgekit.catalog import load_board
+from edgekit.codegen import (BALANCED_SHARE, IN_PLACE_OPS, INSTRUCTIONS_PER_MAC, SAME_BYTES_OPS, generate,
+                             inplace_aliases)
 from edgekit.reader import ModelInfo, read_model, read_model_file
+from edgekit.runtime_ops.conv import band_geometry, in_place_bands, in_place_cost
 from tests.conftest import SHARED_MODELS
 from tests.opmodels import ACTIVATIONS, SAME, VALID, Builder
 from tests.runtime_batch import TARGETS, assert_batch_bit_exact, case
@@ -33,44 +38,10 @@ IN_PLACE_CALL = "ek_conv_in_place_s8("
 
 def _bands(op, info: ModelInfo, shift: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """The bands ek_conv_in_place_s8 runs, in its order: ((first, end) input bytes read, (first, end)
-    output bytes written), relative to each tensor's start. Written from ek_conv_in_place.h's rule."""
-    x, w, out = info.tensors[op.inputs[0]], info.tensors[op.inputs[1]], info.tensors[op.outputs[0]]
-    k_h, k_w = w.shape[1], w.shape[2]
-    stride_h, stride_w = int(op.option("strideH", 1)), int(op.option("strideW", 1))
-    dil_h, dil_w = int(op.option("dilationHFactor", 1)), int(op.option("dilationWFactor", 1))
-    pad_top = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)
-    pad_left = padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)
-    rows, in_rows = out.shape[1], x.shape[1]
-    in_row, out_row = x.shape[2] * x.shape[3], out.shape[2] * out.shape[3]
-    if (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and x.shape[1:3] == out.shape[1:3]:
-        rows = in_rows = x.shape[1] * x.shape[2]
-        in_row, out_row = x.shape[3], out.shape[3]
-    reach = (k_h - 1) * dil_h + 1
-
-    def low(first: int) -> int:
-        return max(0, first * stride_h - pad_top)
-
-    def high(end: int) -> int:
-        return min(in_rows, (end - 1) * stride_h - pad_top + reach)
-
-    spans = []
-    if shift >= 0:
-        first = 0
-        while first < rows:
-            end = min(rows, max(first + 1, (shift + low(first) * in_row) // out_row))
-            if end < rows and end - first > 2 and (end - first) % 2:
-                end -= 1
-            spans.append((first, end))
-            first = end
-    else:
-        end = rows
-        while end > 0:
-            first = min(end - 1, max(0, -(-(shift + high(end) * in_row) // out_row)))
-            if first > 0 and end - first > 2 and (end - first) % 2:
-                first += 1
-            spans.append((first, end))
-            end = first
-    return [((low(f) * in_row, high(e) * in_row), (f * out_row, e * out_row)) for f, e in spans]
+    output bytes written), relative to each tensor's start."""
+    g = band_geometry(op, info)
+    return [((g.low(f) * g.in_row, g.high(e) * g.in_row), (f * g.out_row, e * g.out_row))
+            for f, e in in_place_bands(op, info, shift)]
 
 
 def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int]) -> list[str]:
@@ -285,3 +256,39 @@ def test_vww_and_person_detect_need_less_than_their_live_set_bound_and_40_kb():
         arena = generate(model, info).arena_bytes
         assert generate(model, info, "none").arena_bytes >= bound > arena, name
         assert arena <= 40 * 1024, name
+
+
+# --- --optimize -----------------------------------------------------------------------------------------
+
+def test_optimize_goals_trade_arena_for_instructions():
+    """speed runs nothing in place, ram everything that shrinks the arena, balanced what shrinks it within
+    1% more (estimated) instructions: a 1x1 layer of depth 32 in place needs bands of a few pixels, each
+    reloading 32 channels' constants, so balanced leaves it whole where ram does not; vww's in-place layers
+    cost far less, so balanced takes them all."""
+    model = convolution_model(np.random.default_rng(3), False, 24, 24, 32, 1, 1, 1, SAME, 3, 32, 1, "right", True)
+    info = read_model(model)
+    ram, balanced, speed = (generate(model, info, optimize=goal) for goal in ("ram", "balanced", "speed"))
+    assert _in_place_ops(ram) == {0} and not _in_place_ops(balanced) and not _in_place_ops(speed)
+    assert ram.arena_bytes < balanced.arena_bytes == speed.arena_bytes
+    op, offsets = info.operators[0], dict(ram.offsets)
+    cost = in_place_cost(op, info, offsets[op.inputs[0]] - offsets[op.outputs[0]])
+    assert cost > BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs
+    model, info = _shared("vww_96_int8")
+    ram, balanced, speed = (generate(model, info, optimize=goal) for goal in ("ram", "balanced", "speed"))
+    assert ram.arena_bytes == balanced.arena_bytes < speed.arena_bytes and not _in_place_ops(speed)
+
+
+def test_render_and_check_take_the_optimize_goal(run_cli, tmp_path):
+    model, info = _shared("kws_ref_model")
+    for goal in ("speed", "ram"):
+        code, _, err = run_cli("render", SHARED_MODELS / "kws_ref_model.tflite", "--board", "qemu_m4", "-o",
+                               tmp_path / goal, "--optimize", goal)
+        assert code == 0, err
+        header = next((tmp_path / goal).rglob("ek_model.h")).read_text()
+        assert f"EK_MODEL_ARENA_BYTES {generate(model, info, optimize=goal).arena_bytes}u" in header, goal
+        budget = check_budget(model, info, load_board("qemu_m4"), optimize=goal)
+        assert budget.arena_bytes == generate(model, info, optimize=goal).arena_bytes
+    assert generate(model, info, optimize="ram").arena_bytes < generate(model, info, optimize="speed").arena_bytes
+    code, _, err = run_cli("render", SHARED_MODELS / "kws_ref_model.tflite", "--board", "qemu_m4", "-o",
+                           tmp_path / "x", "--optimize", "fast")
+    assert code != 0 and "fast" in err
