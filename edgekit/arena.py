@@ -269,7 +269,8 @@ def overlap_blocks(buffers: list[Buffer], overlaps: list[Overlap]) -> list[Block
                     return None
         seen |= set(at)
         low = min(at.values())
-        parts = tuple(sorted(((offset - low, by_tensor[t]) for t, offset in at.items()), key=lambda p: (p[0], p[1].tensor)))
+        parts = tuple(sorted(((offset - low, by_tensor[t]) for t, offset in at.items()),
+                             key=lambda part: (part[0], part[1].tensor)))
         for (x, a), (y, b) in itertools.combinations(parts, 2):
             if _overlaps(a, b) and x < y + b.size and y < x + a.size and (a.tensor, b.tensor) not in allowed:
                 return None

@@ -22,7 +22,8 @@ from edgekit.runtime_ops import C_TYPES, OpCall, conv
 # re-exported: the arithmetic set-up tests and other modules use
 from edgekit.runtime_ops.fixedpoint import activation_range, c_array, padding, quantize_multiplier, round_half_away
 
-__all__ = ["GeneratedModel", "activation_range", "generate", "in_place_convolutions", "inplace_aliases", "kernel_sources", "padding",
+__all__ = ["GeneratedModel", "activation_range", "generate", "in_place_convolutions", "inplace_aliases",
+           "kernel_sources", "padding",
            "quantize_multiplier", "render_runtime_sources", "round_half_away", "runtime_context",
            "unsupported_ops"]
 
