@@ -278,22 +278,27 @@ def overlap_blocks(buffers: list[Buffer], overlaps: list[Overlap]) -> list[Block
     return blocks
 
 
-def block_bound(blocks: list[Block]) -> int:
-    """No placement of ``blocks`` can need less: the largest sum, over the ops, of the bytes each block's
-    live buffers cover at that op."""
-    if not blocks:
-        return 0
-    bound = 0
-    for step in range(max(b.last for b in blocks) + 1):
+def block_profile(blocks: list[Block]) -> tuple[int, ...]:
+    """The bytes the blocks' live buffers cover at each op (per block the union of its live buffers'
+    ranges), largest first: no placement can need less than the first."""
+    steps = range(max((b.last for b in blocks), default=-1) + 1)
+    totals = []
+    for step in steps:
         total = 0
         for block in blocks:
             end = 0
-            for at, buffer in block.parts:  # the union of the live parts' byte ranges (parts come by offset)
+            for at, buffer in block.parts:  # parts come by offset
                 if buffer.first <= step <= buffer.last:
                     total += max(0, at + buffer.size - max(at, end))
                     end = max(end, at + buffer.size)
-        bound = max(bound, total)
-    return bound
+        totals.append(total)
+    return tuple(sorted(totals, reverse=True))
+
+
+def block_bound(blocks: list[Block]) -> int:
+    """No placement of ``blocks`` can need less: the largest sum, over the ops, of the bytes each block's
+    live buffers cover at that op."""
+    return block_profile(blocks)[0] if blocks else 0
 
 
 def _search(blocks: list[Block], tries: int, seed: int, bound: int) -> tuple[dict[int, int], int]:
@@ -331,13 +336,20 @@ def _search(blocks: list[Block], tries: int, seed: int, bound: int) -> tuple[dic
 
 
 def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], tries: int = 5,
-                    costs: dict[Overlap, int] | None = None, budget: int | None = None) -> list[Overlap]:
+                    costs: dict[Overlap, int] | None = None, budget: int | None = None,
+                    final_tries: int = 100) -> list[Overlap]:
     """The candidate overlaps worth using (each candidate: the overlaps one convolution can take, of which
-    at most one is used): taken one by one, from the op with the most bytes alive, the one that leads to
-    the smallest arena (a quick search of ``tries`` orders) as long as the arena does not grow and their
-    ``costs`` (extra instructions) stay within ``budget``; then dropped again, from the op with the fewest
-    bytes alive, wherever the arena stays as small without them (each overlap runs its convolution in
-    bands, a little slower, and pins its neighbours' offsets)."""
+    at most one is used), within a ``budget`` of their ``costs`` (extra instructions).
+
+    Greedy passes take the options one by one as long as what they measure does not grow: from the op with
+    the most bytes alive, the arena a quick search of ``tries`` orders finds; from the op with the most
+    bytes alive and in op order, the bytes alive at each op (compared largest first, so that lowering one
+    of two equal peaks counts, and never below a block's own extent), which sees two peaks that only fall
+    together and chains whose directions alternate so that they do not drift. Each pass then drops its
+    overlaps again, from the op with the fewest bytes alive, wherever the arena stays as small without
+    them (each overlap runs its convolution in bands, a little slower, and pins its neighbours' offsets).
+    The set whose arena a search of ``final_tries`` orders finds smallest wins; none at all if that is as
+    small."""
     by_tensor = {b.tensor: b for b in buffers}
     costs = costs or {}
 
@@ -345,29 +357,45 @@ def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], trie
         step = by_tensor[candidate[0][0]].first
         return sum(b.size for b in buffers if b.first <= step <= b.last)
 
-    def head(chosen: list[Overlap]) -> float:
+    def head(chosen: list[Overlap], orders: int = tries) -> float:
         blocks = overlap_blocks(buffers, chosen)
-        return float("inf") if blocks is None else _search(blocks, tries, 0, block_bound(blocks))[1]
+        return float("inf") if blocks is None else _search(blocks, orders, 0, block_bound(blocks))[1]
+
+    def profile(chosen: list[Overlap]) -> tuple[float, ...]:
+        # a block spans its whole extent however the others are placed: a chain of overlaps that drifts
+        # its buffers apart can need more than any op's live bytes
+        blocks = overlap_blocks(buffers, chosen)
+        if blocks is None:
+            return (float("inf"),)
+        live = block_profile(blocks)
+        return (max(live[0], max(b.size for b in blocks)), *live)
 
     ranked = sorted(candidates, key=lambda c: (-alive(c), c[0]))
-    chosen: list[Overlap] = []
-    best, spent = head(chosen), 0
-    for options in ranked:
-        affordable = [o for o in options if budget is None or spent + costs.get(o, 0) <= budget]
-        if not affordable:
-            continue
-        size, cost, pick = min((head([*chosen, o]), costs.get(o, 0), o) for o in affordable)
-        if size <= best:
-            chosen.append(pick)
-            best, spent = size, spent + cost
-    for options in reversed(ranked):
-        for option in options:
-            if option in chosen:
-                rest = [c for c in chosen if c != option]
-                size = head(rest)
+
+    def greedy(measure, order) -> list[Overlap]:
+        chosen: list[Overlap] = []
+        best, spent = measure(chosen), 0
+        for options in order:
+            tried = [(measure([*chosen, o]), costs.get(o, 0), o) for o in options
+                     if budget is None or spent + costs.get(o, 0) <= budget]
+            if tried:
+                size, cost, pick = min(tried)
                 if size <= best:
-                    chosen, best = rest, size
-    return chosen
+                    chosen.append(pick)
+                    best, spent = size, spent + cost
+        size = head(chosen)
+        for options in reversed(ranked):
+            for option in options:
+                if option in chosen:
+                    rest = [c for c in chosen if c != option]
+                    smaller = head(rest)
+                    if smaller <= size:
+                        chosen, size = rest, smaller
+        return chosen
+
+    in_order = sorted(candidates, key=lambda c: by_tensor[c[0][0]].first)
+    results = [[], greedy(head, ranked), greedy(profile, ranked), greedy(profile, in_order)]
+    return min(results, key=lambda chosen: (head(chosen, final_tries), len(chosen)))
 
 
 def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[int, int] | None = None,
