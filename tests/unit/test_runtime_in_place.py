@@ -207,9 +207,12 @@ def _shared(name: str) -> ModelInfo:
                                   "micro_speech_quantized", "str_ww_ref_model", "ad01_int8"])
 def test_plans_of_the_shared_models_never_clobber_a_live_tensor(name):
     model, info = _shared(name)
+    arenas = {}
     for mode in ("auto", "none"):
         generated = generate(model, info, mode)
         assert not clobbers(info, dict(generated.offsets), _in_place_ops(generated)), mode
+        arenas[mode] = generated.arena_bytes
+    assert arenas["auto"] <= arenas["none"]  # overlaps are only ever taken where they help
 
 
 @pytest.mark.parametrize("name", sorted(CHAINS))
@@ -223,6 +226,7 @@ def test_plans_that_run_every_convolution_in_place_never_clobber_a_live_tensor(n
         if side != "auto":
             assert len(ops) == len(layers), side  # they all agree with each other in a plain chain
         assert not clobbers(info, dict(generated.offsets), ops), side
+    assert generate(model, info).arena_bytes <= generate(model, info, "none").arena_bytes
 
 
 def test_the_simulation_finds_clobbers():
