@@ -80,9 +80,8 @@ def inplace_aliases(info: ModelInfo) -> dict[int, int]:
 def in_place_convolutions(info: ModelInfo, aliases: dict[int, int]) -> dict[int, tuple[int, tuple[int, ...]]]:
     """Convolutions the runtime can run with the output over the input (``ek_conv_in_place_s8``): output
     tensor -> (input tensor, the input's starts minus the output's it may take, in bytes), for
-    :func:`best_plan`'s
-    ``overlaps``. Only where nothing reads the input's bytes after the convolution (under any alias) and
-    it is no graph output. A graph input qualifies: the caller writes it before each invoke, and the plan
+    :func:`best_plan`'s ``overlaps``. Only where nothing reads the input's bytes after the convolution
+    (under any alias) and it is no graph output. A graph input qualifies: the caller writes it before each invoke, and the plan
     already gives its bytes to later tensors once its last reader has run, as TFLM's does."""
     last_use = {b.tensor: b.last for b in activation_buffers(info)}
     groups: dict[int, set[int]] = {}
@@ -190,8 +189,8 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
     budget = int(BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs) if optimize == "balanced" else None
     plan = best_plan(info, aliases=aliases, overlaps=overlaps, choose=in_place == "auto", overlap_costs=costs,
                      cost_budget=budget)
-    in_place = frozenset(op.index for op in info.operators if op.outputs and op.inputs
-                         and (op.outputs[0], op.inputs[0]) in set(plan.overlapping))
+    in_place_ops = frozenset(op.index for op in info.operators if op.outputs and op.inputs
+                             and (op.outputs[0], op.inputs[0]) in set(plan.overlapping))
     # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
     variables, arena_end = variable_region(info, plan.head)
     offsets = {**dict(plan.offsets), **variables}
@@ -213,7 +212,7 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
             return arrays[index]
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
-    context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place)
+    context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place_ops)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
     # TFLM's ResetVariableTensors: int8 state starts at its zero point (real 0.0), any other type at 0,
