@@ -363,12 +363,14 @@ def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], trie
 
     def profile(chosen: list[Overlap]) -> tuple[float, ...]:
         # a block spans its whole extent however the others are placed: a chain of overlaps that drifts
-        # its buffers apart can need more than any op's live bytes
+        # its buffers apart can need more than any op's live bytes; and between equal profiles the block
+        # that drifts less leaves more room
         blocks = overlap_blocks(buffers, chosen)
         if blocks is None:
             return (float("inf"),)
         live = block_profile(blocks)
-        return (max(live[0], max(b.size for b in blocks)), *live)
+        extent = max(b.size for b in blocks)
+        return (max(live[0], extent), *live, extent)
 
     ranked = sorted(candidates, key=lambda c: (-alive(c), c[0]))
 
