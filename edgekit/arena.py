@@ -14,6 +14,13 @@ above the live-set lower bound (vww_96_int8: 73,728 B planned vs 55,296 B). TFLM
 the model's ``OfflineMemoryAllocation`` metadata (tflite-micro ``docs/memory_management.md``:
 ``[version, subgraphs, n, offset_0 .. offset_n-1]``, -1 for tensors it should place itself), so a better
 plan written there shrinks the arena of stock TFLM, on every board, without changing any kernel.
+
+**In place (edgekit's runtime only).** No whole-tensor plan goes below the live-set bound, where a
+convolution's input and output are alive together. edgekit's runtime can run a convolution with its output
+overlapping its input (ek_conv_in_place.h); such an overlap fixes the two buffers' distance, so they are
+placed as one :class:`Block` whose buffers keep their own lifetimes, and :func:`choose_overlaps` takes the
+overlaps that make the arena smaller (vww_96_int8: 55,296 B -> 37,248 B). TFLM cannot run such plans:
+its offline plan stays whole-tensor.
 """
 
 from __future__ import annotations
