@@ -2,7 +2,8 @@
 shift=0, so that the SysTick timer counts instructions): the generated ek_model.c with a SysTick read around
 each kernel call, built with arm-none-eabi-gcc -O2 and run once on one input of zeros.
 
-Run: .venv/bin/python benchmarks/profile_ops.py MODEL.tflite [qemu_m4|qemu_m3]
+Run: .venv/bin/python benchmarks/profile_ops.py MODEL.tflite [qemu_m4|qemu_m3] [--in-place=auto|none|above|below]
+(``--in-place``: which convolutions run over their own input, as codegen.generate's ``in_place``; default auto)
 
 Prints the total, then the operators by instructions, with each one's MACs and instructions per MAC.
 """
@@ -19,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from edgekit.catalog import load_board  # noqa: E402
-from edgekit.codegen import render_runtime_sources  # noqa: E402
+from edgekit.codegen import IN_PLACE_MODES, render_runtime_sources  # noqa: E402
 from edgekit.emulator import firmware_command  # noqa: E402
 from edgekit.errors import EdgekitError  # noqa: E402
 from edgekit.reader import read_model_file  # noqa: E402
@@ -73,13 +74,17 @@ def instrument(model_c: str) -> tuple[str, list[int]]:
 
 def main(argv: list[str]) -> int:
     """Profile one model on one emulated core and print its operators by instructions."""
-    if len(argv) not in (1, 2) or (len(argv) == 2 and argv[1] not in CPU_FLAGS):
-        print(f"usage: profile_ops.py MODEL.tflite [{'|'.join(CPU_FLAGS)}]", file=sys.stderr)
+    flags = [a for a in argv if a.startswith("--in-place=")]
+    argv = [a for a in argv if not a.startswith("--in-place=")]
+    in_place = flags[-1].split("=", 1)[1] if flags else "auto"
+    if len(argv) not in (1, 2) or (len(argv) == 2 and argv[1] not in CPU_FLAGS) or in_place not in IN_PLACE_MODES:
+        print(f"usage: profile_ops.py MODEL.tflite [{'|'.join(CPU_FLAGS)}] [--in-place={'|'.join(IN_PLACE_MODES)}]",
+              file=sys.stderr)
         return 2
     board_id = argv[1] if len(argv) == 2 else "qemu_m4"
     try:
         model, info = read_model_file(Path(argv[0]))
-        sources = render_runtime_sources(model, info, "//")
+        sources = render_runtime_sources(model, info, "//", in_place)
     except EdgekitError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -61,6 +61,9 @@ EDGEKIT_FIRMWARE_BYTES = 8_900
 EDGEKIT_FIRMWARE_RAM_BYTES = 168
 #: Per operator call: its line in ek_model_invoke and its const parameter block.
 EDGEKIT_BYTES_PER_CALL = 106
+#: ek_conv_in_place.c, linked when a convolution runs over its own input (arm-none-eabi-gcc 12.2 -O2,
+#: Cortex-M4F: 536 B of .text).
+EDGEKIT_IN_PLACE_BYTES = 536
 
 
 @dataclass(frozen=True)
@@ -222,17 +225,18 @@ def flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareT
 _GENERATED: dict[str, dict] = {}
 
 
-def generated_runtime(model: bytes, info: ModelInfo) -> dict:
-    """edgekit's generated runtime for ``model`` (codegen.runtime_context), made once per model: ``check
-    --all-boards`` sizes it for every board.
+def generated_runtime(model: bytes, info: ModelInfo, optimize: str = "balanced") -> dict:
+    """edgekit's generated runtime for ``model`` (codegen.runtime_context, its memory plan for the
+    ``optimize`` goal), made once per model and goal: ``check --all-boards`` sizes it for every board.
 
     :raises ModelError: when the generator refuses an op or a parameter of the model.
     """
     from edgekit.codegen import runtime_context
 
-    if info.sha256 not in _GENERATED:
-        _GENERATED[info.sha256] = runtime_context(model, info)
-    return _GENERATED[info.sha256]
+    key = f"{info.sha256}:{optimize}"
+    if key not in _GENERATED:
+        _GENERATED[key] = runtime_context(model, info, optimize=optimize)
+    return _GENERATED[key]
 
 
 def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareTemplate) -> list[Part]:
@@ -249,7 +253,8 @@ def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: Firmware
                      "edgekit's generator: the model's constants as const arrays"),
                 Part(f"{len(generated['calls'])} kernel calls", cost.per_call * len(generated["calls"]),
                      f"measured: a call in ek_model_invoke and its parameter block, about {cost.per_call} B"),
-                Part(f"edgekit kernels for {', '.join(info.ops)}", edgekit_kernel_bytes(info.ops),
+                Part(f"edgekit kernels for {', '.join(info.ops)}", edgekit_kernel_bytes(info.ops)
+                     + (EDGEKIT_IN_PLACE_BYTES if "ek_conv_in_place" in generated["families"] else 0),
                      "measured per kernel family (firmware_templates/runtime/kernels) with -O2 (Cortex-M4)"),
                 Part("firmware (start-up, C library, application, protocol)", cost.flash, cost.source),
                 _framework_part("flash", board, template)]
@@ -419,7 +424,7 @@ def _hints(report_checks: list[CheckResult], board: Board, template: FirmwareTem
 
 def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | None = None,
                  offline_plan: bool = False, arena: ArenaEstimate | None = None,
-                 selftest_samples: int = 1, plan: MemoryPlan | None = None) -> BudgetReport:
+                 selftest_samples: int = 1, plan: MemoryPlan | None = None, optimize: str = "balanced") -> BudgetReport:
     """Flash and RAM of ``model``'s TFLM firmware on ``board``, before anything is built.
 
     :param template: firmware template (default: the board's).
@@ -427,13 +432,14 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     :param arena: a ready arena estimate (saves measuring it again).
     :param selftest_samples: self-test samples the firmware embeds (inputs and expected outputs in flash).
     :param plan: a ready activation plan (:func:`edgekit.arena.best_plan` of ``info``; saves searching again).
+    :param optimize: the edgekit runtime's memory plan goal (codegen.OPTIMIZE_GOALS; its arena differs).
     """
     chosen = choose_template(board, template) if board.templates or template else GENERIC_TFLM
     library = tflm_ops.snapshot(chosen.op_snapshot) if not chosen.needs_tflm_dir else tflm_ops.snapshot("tflm-tree")
     runs = check_runtime_runs(info, chosen, library, board)
     if runs.ok and chosen.runtime == "edgekit":
         try:  # the generator refuses parameters (not just ops) that the runtime does not run
-            generated_runtime(model, info)
+            generated_runtime(model, info, optimize)
         except ModelError as exc:
             from edgekit.render import refusal_with_advice
 
@@ -442,7 +448,7 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     if runs.ok and chosen.runtime == "edgekit":
         # the generator's own arena (its plan with in-place outputs and the state tensors after it): exact,
         # what the firmware compiles in and reports, with no interpreter structures and no margin needed
-        compiled = estimate = generated_runtime(model, info)["arena_bytes"]
+        compiled = estimate = generated_runtime(model, info, optimize)["arena_bytes"]
     elif runs.ok and chosen.runtime != "none":
         plan = plan or best_plan(info)
         plan_saving = plan.saving

@@ -15,13 +15,15 @@ import numpy as np
 
 from edgekit import cgen, runtime_ops
 from edgekit.arena import activation_buffers, align, best_plan, variable_region
+from edgekit.catalog import OPTIMIZE_GOALS
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
-from edgekit.runtime_ops import C_TYPES, OpCall
+from edgekit.runtime_ops import C_TYPES, OpCall, conv
 # re-exported: the arithmetic set-up tests and other modules use
 from edgekit.runtime_ops.fixedpoint import activation_range, c_array, padding, quantize_multiplier, round_half_away
 
-__all__ = ["GeneratedModel", "activation_range", "generate", "inplace_aliases", "kernel_sources", "padding",
+__all__ = ["GeneratedModel", "activation_range", "generate", "in_place_convolutions", "inplace_aliases",
+           "kernel_sources", "padding",
            "quantize_multiplier", "render_runtime_sources", "round_half_away", "runtime_context",
            "unsupported_ops"]
 
@@ -75,6 +77,35 @@ def inplace_aliases(info: ModelInfo) -> dict[int, int]:
     return owner
 
 
+def in_place_convolutions(info: ModelInfo, aliases: dict[int, int]) -> dict[int, tuple[int, tuple[int, ...]]]:
+    """Convolutions the runtime can run with the output over the input (``ek_conv_in_place_s8``): output
+    tensor -> (input tensor, the input's starts minus the output's it may take, in bytes), for
+    :func:`best_plan`'s ``overlaps``. Only where nothing reads the input's bytes after the convolution
+    (under any alias) and it is no graph output. A graph input qualifies: the caller writes it before each invoke, and the plan
+    already gives its bytes to later tensors once its last reader has run, as TFLM's does."""
+    last_use = {b.tensor: b.last for b in activation_buffers(info)}
+    groups: dict[int, set[int]] = {}
+    for tensor in last_use:
+        root = tensor
+        while root in aliases:
+            root = aliases[root]
+        groups.setdefault(root, set()).add(tensor)
+    group_of = {t: members for members in groups.values() for t in members}
+    overlaps = {}
+    for op in info.operators:
+        if op.op not in ("CONV_2D", "DEPTHWISE_CONV_2D") or not op.outputs:
+            continue
+        inp, out = op.inputs[0], op.outputs[0]
+        if inp not in last_use or out not in last_use or op.inputs[1] in last_use:
+            continue
+        group = group_of[inp]
+        if out in group or group & set(info.outputs) or max(last_use[t] for t in group) != op.index:
+            continue
+        layout = conv.in_place_layout(op, info)
+        if layout is not None:
+            overlaps[out] = (inp, layout)
+    return overlaps
+
 
 def unsupported_ops(info: ModelInfo) -> list[str]:
     """The model's ops the edgekit runtime does not implement."""
@@ -111,11 +142,34 @@ def _constant_data(model: bytes) -> dict[int, bytes]:
     return data
 
 
-def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
+#: How convolutions may write over their input (:func:`generate`'s ``in_place``).
+IN_PLACE_MODES = ("auto", "none", "above", "below")
+#: The memory plan's goals (catalog.OPTIMIZE_GOALS, ``--optimize``): ``ram`` the smallest arena, every
+#: in-place convolution that makes it smaller; ``speed`` none (every kernel in one call, the arena at the
+#: whole-tensor plan); ``balanced`` the smallest arena whose in-place convolutions add at most
+#: ``BALANCED_SHARE`` to the model's estimated instructions (runtime_ops/conv.py, in_place_cost).
+BALANCED_SHARE = 0.01
+#: Estimated Cortex-M4 instructions per MAC of the runtime's convolutions, for the balanced budget
+#: (benchmarks/runtime.py: 2.3 to 3.2 on the reference models).
+INSTRUCTIONS_PER_MAC = 3
+
+
+def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: str = "balanced") -> GeneratedModel:
     """C for ``ek_model_invoke`` and its constants.
 
+    :param in_place: which convolutions run over their own input (:func:`in_place_convolutions`):
+        ``auto`` as ``optimize`` asks, ``none`` none (each kernel in one call), ``above`` and ``below``
+        every one that can, with the input above (bands from the top) or below the output (bands from
+        the bottom), to test the kernels' band paths.
+    :param optimize: one of ``OPTIMIZE_GOALS``.
     :raises ModelError: naming an op or a tensor type the edgekit runtime does not support.
     """
+    if in_place not in IN_PLACE_MODES:
+        raise ValueError(f"in_place must be one of {', '.join(IN_PLACE_MODES)}, not {in_place!r}")
+    if optimize not in OPTIMIZE_GOALS:
+        raise ValueError(f"optimize must be one of {', '.join(OPTIMIZE_GOALS)}, not {optimize!r}")
+    if in_place == "auto" and optimize == "speed":
+        in_place = "none"
     missing = unsupported_ops(info)
     if missing:
         raise ModelError(None, f"op {', '.join(missing)} is not supported by the edgekit runtime; use --runtime tflm")
@@ -124,7 +178,19 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
             raise ModelError(None, f"tensor '{tensor.name}' is {tensor.dtype}, which the edgekit runtime does not "
                              "run; use --runtime tflm")
     constants = _constant_data(model)
-    plan = best_plan(info, aliases=inplace_aliases(info))
+    aliases = inplace_aliases(info)
+    overlaps = in_place_convolutions(info, aliases) if in_place != "none" else {}
+    producer = {op.outputs[0]: op.index for op in info.operators if op.outputs}
+    if in_place in ("above", "below"):
+        side = 0 if in_place == "above" else 1
+        overlaps = {out: (inp, (shifts[side],)) for out, (inp, shifts) in overlaps.items()}
+    costs = {(out, shift): conv.in_place_cost(info.operators[producer[out]], info, shift)
+             for out, (_, shifts) in overlaps.items() for shift in shifts}
+    budget = int(BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs) if optimize == "balanced" else None
+    plan = best_plan(info, aliases=aliases, overlaps=overlaps, choose=in_place == "auto", overlap_costs=costs,
+                     cost_budget=budget)
+    in_place_ops = frozenset(op.index for op in info.operators if op.outputs and op.inputs
+                             and (op.outputs[0], op.inputs[0]) in set(plan.overlapping))
     # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
     variables, arena_end = variable_region(info, plan.head)
     offsets = {**dict(plan.offsets), **variables}
@@ -146,7 +212,7 @@ def generate(model: bytes, info: ModelInfo) -> GeneratedModel:
             return arrays[index]
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
-    context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref)
+    context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place_ops)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
     # TFLM's ResetVariableTensors: int8 state starts at its zero point (real 0.0), any other type at 0,
@@ -183,10 +249,10 @@ def all_kernel_families() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in (TEMPLATES_ROOT / "runtime" / "kernels").glob("*.c")))
 
 
-def runtime_context(model: bytes, info: ModelInfo) -> dict:
+def runtime_context(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: str = "balanced") -> dict:
     """The values the runtime templates (firmware_templates/runtime) render: arena, constants, calls, and
-    the kernel families to emit."""
-    generated = generate(model, info)
+    the kernel families to emit (``in_place`` and ``optimize`` as for :func:`generate`)."""
+    generated = generate(model, info, in_place, optimize)
     offsets = dict(generated.offsets)
     calls = []
     for number, call in enumerate(generated.calls):
@@ -215,12 +281,13 @@ def runtime_context(model: bytes, info: ModelInfo) -> dict:
     }
 
 
-def render_runtime_sources(model: bytes, info: ModelInfo, banner: str) -> dict[str, str]:
+def render_runtime_sources(model: bytes, info: ModelInfo, banner: str, in_place: str = "auto",
+                           optimize: str = "balanced") -> dict[str, str]:
     """ek_model.{h,c}, ek_kernels.h and the kernel library files the model needs, as text keyed by file
-    name (for tests and the templates)."""
+    name (for tests and the templates; ``in_place`` and ``optimize`` as for :func:`generate`)."""
     from edgekit.render import _ENV
 
-    runtime = runtime_context(model, info)
+    runtime = runtime_context(model, info, in_place, optimize)
     context = {"banner": banner, "runtime": runtime}
     files = {name: _ENV.get_template(f"runtime/src/{name}.j2").render(context)
              for name in ("ek_model.h", "ek_model.c", "ek_kernels.h")}

@@ -157,12 +157,14 @@ def _memory_section(info: ModelInfo, summary: dict) -> str:
     buffers = activation_buffers(info)
     parts = ["<section id=\"memory\"><h2>Memory</h2>"]
     if buffers:
-        from edgekit.codegen import inplace_aliases
+        from edgekit.codegen import in_place_convolutions, inplace_aliases
 
         greedy = place(tflm_greedy_order(buffers))
-        # edgekit's runtime also writes some outputs over their inputs (its tensors then share offsets)
+        # edgekit's runtime also writes some outputs over their inputs (its tensors then share offsets, or
+        # a convolution's output overlaps its input)
         in_place = summary["estimate"].get("runtime") == "edgekit"
-        plan = best_plan(info, aliases=inplace_aliases(info) if in_place else None)
+        aliases = inplace_aliases(info) if in_place else None
+        plan = best_plan(info, aliases=aliases, overlaps=in_place_convolutions(info, aliases) if in_place else None)
         edgekit = dict(plan.offsets)
         steps = len(info.operators)
         live = [sum(b.size for b in buffers if b.first <= s <= b.last) for s in range(steps)]

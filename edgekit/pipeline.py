@@ -46,6 +46,7 @@ class BuildOptions:
     tflm_dir: Path | None = None
     selftest_data: str | None = None
     force: bool = False
+    optimize: str = "balanced"  # the edgekit runtime's memory plan goal (codegen.OPTIMIZE_GOALS)
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,7 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
 
     started = time.monotonic()
     before = check_budget(data, info, board, template.name, options.offline_plan,
-                          selftest_samples=options.selftest_count)
+                          selftest_samples=options.selftest_count, optimize=options.optimize)
     if not before.fits:
         raise _budget_failure(before, "estimated before the build")
     plan_note = ""
@@ -328,7 +329,7 @@ def build(model_path: str | Path, board_name: str, output_dir: str | Path | None
                 tflm_dir=options.tflm_dir,
                 selftest_input=selftest, selftest_count=options.selftest_count,
                 selftest_origin=f"the first sample(s) of {options.selftest_data}" if selftest else "",
-                model_name=model_path.stem, force=options.force))
+                model_name=model_path.stem, force=options.force, optimize=options.optimize))
         except Exception:
             if claim.created:
                 shutil.rmtree(out, ignore_errors=True)

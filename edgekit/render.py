@@ -100,6 +100,7 @@ class RenderOptions:
     selftest_origin: str = ""  # says where the self-test input came from
     model_name: str = "model"  # usually the model file's stem; becomes C identifiers and comments
     force: bool = False  # replace files the user changed or that edgekit did not write
+    optimize: str = "balanced"  # the edgekit runtime's memory plan goal (codegen.OPTIMIZE_GOALS)
 
 
 @dataclass(frozen=True)
@@ -334,11 +335,11 @@ def _selftest_context(model: bytes, info: ModelInfo, options: RenderOptions) -> 
     }, checked
 
 
-def _runtime_context(model: bytes, info: ModelInfo, board: Board) -> dict[str, Any]:
+def _runtime_context(model: bytes, info: ModelInfo, board: Board, optimize: str) -> dict[str, Any]:
     from edgekit.codegen import runtime_context
 
     try:
-        return runtime_context(model, info)
+        return runtime_context(model, info, optimize=optimize)
     except ModelError as exc:  # a parameter the runtime does not run: say what runs it on this board
         raise refusal_with_advice(exc, board) from None
 
@@ -484,7 +485,7 @@ def render_files(model: bytes, info: ModelInfo, board: Board, options: RenderOpt
         "platform_spec": platform_spec(board.platform, board.platform_version),
         "library": {"title": library.title},
         "tflm_tree": tflm_tree,
-        "runtime": _runtime_context(model, info, board) if template.runtime == "edgekit" else None,
+        "runtime": _runtime_context(model, info, board, options.optimize) if template.runtime == "edgekit" else None,
         "build_flags": list(template.build_flags),
         # Arduino cores set their own FPU flags; bare frameworks leave them out (see the board files), and
         # build_flags never reach the linker, so an extra script adds them to compile and link alike.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from edgekit.catalog import RUNTIMES
+from edgekit.catalog import OPTIMIZE_GOALS, RUNTIMES
 from edgekit.cli import MODEL_PATH
 
 
@@ -28,12 +28,16 @@ from edgekit.cli import MODEL_PATH
               help="Boot self-test inputs: the first samples of DATA (x, or x_0, x_1, ... for several inputs).")
 @click.option("--selftest-samples", type=click.IntRange(min=1), default=1, show_default=True,
               help="How many samples the boot self-test checks against the host TFLM.")
+@click.option("--optimize", type=click.Choice(OPTIMIZE_GOALS), default="balanced", show_default=True,
+              help="The edgekit runtime's memory plan: ram (smallest arena: convolutions write over their own "
+                   "input wherever that shrinks it), speed (every kernel in one call), balanced (smallest arena "
+                   "within 1% more instructions).")
 @click.option("--force", is_flag=True, help="Replace project files edited since the last build.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build summary as JSON.")
 @click.pass_context
 def command(ctx: click.Context, model: Path, board: str, output: Path | None, runtime: str, template: str | None,
             rep_data: str | None, offline_plan: bool, arena_size: int | None, tflm_dir: Path | None,
-            selftest_data: str | None, selftest_samples: int, force: bool, as_json: bool) -> None:
+            selftest_data: str | None, selftest_samples: int, optimize: str, force: bool, as_json: bool) -> None:
     """Build firmware for BOARD from MODEL (.tflite, or a Keras/SavedModel with --rep-data).
 
     Stages: quantize, read, budget (before), render, PlatformIO build, budget (from the ELF). Fails, with
@@ -45,7 +49,7 @@ def command(ctx: click.Context, model: Path, board: str, output: Path | None, ru
     verbose = (ctx.find_root().params.get("verbose") or 0) > 0
     options = BuildOptions(runtime=runtime, template=template, rep_data=rep_data, offline_plan=offline_plan,
                            arena_bytes=arena_size, tflm_dir=tflm_dir, selftest_data=selftest_data,
-                           selftest_count=selftest_samples, force=force)
+                           selftest_count=selftest_samples, force=force, optimize=optimize)
     result = build(model, board, output, options, progress=lambda line: click.echo(f"edgekit: {line}", err=True),
                    pio_line=(lambda line: click.echo(f"  | {line}", err=True)) if verbose else None)
     if as_json:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from edgekit.catalog import OPTIMIZE_GOALS
 from edgekit.cli import MODEL_PATH
 
 
@@ -25,10 +26,14 @@ from edgekit.cli import MODEL_PATH
               help="TFLM source tree for the bare-metal template (from create_tflm_tree.py).")
 @click.option("--selftest-data", metavar="DATA",
               help="Take the boot self-test input from the first sample of DATA (as for quantize).")
+@click.option("--optimize", type=click.Choice(OPTIMIZE_GOALS), default="balanced", show_default=True,
+              help="The edgekit runtime's memory plan: ram (smallest arena: convolutions write over their own "
+                   "input wherever that shrinks it), speed (every kernel in one call), balanced (smallest arena "
+                   "within 1% more instructions).")
 @click.option("--force", is_flag=True, help="Replace files edgekit did not write or that were edited since.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 def command(model: Path, board: str, output: Path, template: str | None, arena_size: int | None,
-            offline_plan: bool, tflm_dir: Path | None, selftest_data: str | None, force: bool,
+            offline_plan: bool, tflm_dir: Path | None, selftest_data: str | None, optimize: str, force: bool,
             as_json: bool) -> None:
     """Render MODEL (a full-integer .tflite) as a PlatformIO project for BOARD in OUTPUT.
 
@@ -65,6 +70,7 @@ def command(model: Path, board: str, output: Path, template: str | None, arena_s
         selftest_origin=f"the first sample of {selftest_data}" if selftest_data else "",
         model_name=model.stem,
         force=force,
+        optimize=optimize,
     )
     result = render_project(data, info, target, output, options)
     if saving:

@@ -50,6 +50,8 @@ class Context:
     constants: dict[int, bytes]
     ref: Callable[[int], str]  # a tensor's C expression: a const array or a typed pointer into the arena
     scratch: dict[int, int] = field(default_factory=dict)  # op index -> scratch bytes it asked for
+    # convolutions (op indexes) whose output the planner placed over their input (runtime_ops/conv.py)
+    in_place: frozenset[int] = frozenset()
 
     def tensor(self, index: int) -> TensorInfo:
         """The tensor at ``index``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
@@ -66,9 +68,11 @@ def convolution(op, ctx: Context) -> OpCall:
     # ek_conv2d_blocked_s8 (every other CONV_2D whose filter the generator can lay out) takes the base only
     pointwise = (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and \
         x.shape[1:3] == out.shape[1:3]
-    # ek_conv2d_blocked_s8 when the generator can lay the filter out for it
+    # ek_conv2d_blocked_s8 when the generator can lay the filter out for it, and the layer does not run in
+    # place (ek_conv_in_place_s8 drives the kernels of ek_conv2d_s8's signature band by band)
     mode = blocked_mode(x.shape[3], channels, k_h, k_w, (dil_h, dil_w)) \
-        if not depthwise and not pointwise and base != "NULL" and used_once(ctx, op.inputs[1]) else None
+        if not depthwise and not pointwise and base != "NULL" and used_once(ctx, op.inputs[1]) \
+        and op.index not in ctx.in_place else None
     tap_path = mode is None and (base == "NULL" or (not pointwise and k_h * k_w * x.shape[3] > IM2COL_BYTES))
     if not depthwise and tap_path:
         weights = ctx.constant(op.inputs[1]).astype(np.int64)
@@ -94,10 +98,136 @@ def convolution(op, ctx: Context) -> OpCall:
         return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, ("ek_conv",))
     bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
-    call = (f"{kernel}(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, "
-            f"{bias_ref}, {ctx.ref(op.outputs[0])});")
-    return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table,
-                  ("ek_depthwise_conv",) if depthwise else ("ek_conv",))
+    families = ("ek_depthwise_conv",) if depthwise else ("ek_conv",)
+    operands = f"{ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, {bias_ref}, {ctx.ref(op.outputs[0])}"
+    if op.index in ctx.in_place:
+        # the planner put the output over the input (in_place_layout): the kernel runs in bands
+        call = f"ek_conv_in_place_s8(P, {kernel}, {operands});"
+        families += ("ek_conv_in_place",)
+    else:
+        call = f"{kernel}(P, {operands});"
+    table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
+        (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
+    return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table, families)
+
+
+#: A 1x1 convolution runs in place in bands of at least this many input bytes (ek_conv_in_place.h): the
+#: shorter the band the fewer bytes the overlap costs, but each band is a kernel call that loads every
+#: channel's constants again.
+POINTWISE_BAND_BYTES = 256
+#: ek_conv.c's EK_POINTWISE_SHORT_DEPTH: 1x1 layers up to this input depth loop over channel pairs outside,
+#: so that each band loads every channel's constants again.
+POINTWISE_SHORT_DEPTH = 32
+#: Extra Cortex-M4 instructions per band of an in-place convolution (the driver's arithmetic and a kernel
+#: call), and per output channel and band on the 1x1 short-depth path, as benchmarks/profile_ops.py
+#: --in-place=above measured them against --in-place=none on vww_96_int8 and kws_ref_model.
+BAND_INSTRUCTIONS = 120
+BAND_CHANNEL_INSTRUCTIONS = 40
+
+
+@dataclass(frozen=True)
+class BandGeometry:
+    """A convolution as ek_conv_in_place_s8 sees it: rows of output and input (a 1x1 layer: pixels), their
+    bytes, and where each output row's window starts and how far it reaches in the input."""
+
+    rows: int
+    in_rows: int
+    in_row: int
+    out_row: int
+    stride: int
+    pad_top: int
+    reach: int
+    pointwise: bool
+
+    def low(self, first: int) -> int:
+        """The first input row that output rows from ``first`` on read."""
+        return max(0, first * self.stride - self.pad_top)
+
+    def high(self, end: int) -> int:
+        """One past the last input row that output rows before ``end`` read."""
+        return min(self.in_rows, (end - 1) * self.stride - self.pad_top + self.reach)
+
+
+def band_geometry(op, info) -> BandGeometry | None:
+    """The band geometry of a CONV_2D or DEPTHWISE_CONV_2D, or None for one that ek_conv_in_place_s8 does
+    not run (batches, non-int8 tensors)."""
+    t = info.tensors
+    x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
+    if (x.dtype != "INT8" or out.dtype != "INT8" or len(x.shape) != 4 or len(out.shape) != 4
+            or x.shape[0] != 1 or out.shape[0] != 1):
+        return None
+    k_h, k_w = w.shape[1], w.shape[2]
+    stride_h, stride_w = int(op.option("strideH", 1)), int(op.option("strideW", 1))
+    dil_h, dil_w = int(op.option("dilationHFactor", 1)), int(op.option("dilationWFactor", 1))
+    pad_top = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)
+    pad_left = padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)
+    if (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and x.shape[1:3] == out.shape[1:3]:
+        # ek_conv_in_place_s8 treats every pixel as a row of its own
+        pixels = x.shape[1] * x.shape[2]
+        return BandGeometry(pixels, pixels, x.shape[3], out.shape[3], 1, 0, 1, True)
+    return BandGeometry(out.shape[1], x.shape[1], x.shape[2] * x.shape[3], out.shape[2] * out.shape[3], stride_h,
+                        pad_top, (k_h - 1) * dil_h + 1, False)
+
+
+def in_place_layout(op, info) -> tuple[int, int] | None:
+    """Where the input of a CONV_2D or DEPTHWISE_CONV_2D may start relative to its output for
+    ``ek_conv_in_place_s8`` to run it with the two overlapping: ``(above, below)``, the input's start
+    minus the output's in bytes (multiples of 16) with the bands running from the top (the input starting
+    at or above the output) and from the bottom (the input starting below it); None for a convolution it
+    does not run (batches, non-int8 tensors). The tensors span ``max(out, shift + in) - min(0, shift)``
+    bytes together; which direction is better depends on the neighbours, so the planner gets both.
+
+    The rule is ek_conv_in_place.h's, for bands of the minimum length (one output row; for a 1x1 layer
+    ``POINTWISE_BAND_BYTES`` of input): the kernel writes a band's output rows while it reads that band's
+    input rows, so with bands from the top every band's writes must end before the first input row it
+    reads (``shift >= max(end * R_out - low(first) * R_in)``), and with bands from the bottom every band's
+    writes must start after the last input row it or an earlier band reads
+    (``shift <= min(first * R_out - high(end - 1) * R_in)``).
+    """
+    g = band_geometry(op, info)
+    if g is None:
+        return None
+    band = min(g.rows, max(2, -(-POINTWISE_BAND_BYTES // g.in_row))) if g.pointwise else 1
+    forward = max(min(first + band, g.rows) * g.out_row - g.low(first) * g.in_row for first in range(g.rows))
+    backward = min(max(0, end - band) * g.out_row - g.high(end) * g.in_row for end in range(1, g.rows + 1))
+    # rounded away from the output: still safe, and 16-byte aligned; bands from the top need the input at
+    # or above the output's start, from the bottom below it
+    return max(0, -(-forward // 16) * 16), min(-16, backward // 16 * 16)
+
+
+def in_place_bands(op, info, shift: int) -> list[tuple[int, int]]:
+    """The bands, ``(first, end)`` output rows (a 1x1 layer: pixels), that ek_conv_in_place_s8 runs in, in
+    its order, with the input starting ``shift`` bytes after the output (the same arithmetic as the C)."""
+    g = band_geometry(op, info)
+    bands = []
+    if shift >= 0:
+        first = 0
+        while first < g.rows:
+            end = min(g.rows, max(first + 1, (shift + g.low(first) * g.in_row) // g.out_row))
+            if end < g.rows and end - first > 2 and (end - first) % 2:
+                end -= 1  # even, as the kernels take pixels in pairs
+            bands.append((first, end))
+            first = end
+    else:
+        end = g.rows
+        while end > 0:
+            first = min(end - 1, max(0, -(-(shift + g.high(end) * g.in_row) // g.out_row)))
+            if first > 0 and end - first > 2 and (end - first) % 2:
+                first += 1
+            bands.append((first, end))
+            end = first
+    return bands
+
+
+def in_place_cost(op, info, shift: int) -> int:
+    """Estimated extra Cortex-M4 instructions of running the convolution in place with ``shift``
+    (``BAND_INSTRUCTIONS`` per band beyond the first; on the 1x1 short-depth path also
+    ``BAND_CHANNEL_INSTRUCTIONS`` per output channel and band)."""
+    g = band_geometry(op, info)
+    per_band = BAND_INSTRUCTIONS
+    if g.pointwise and g.in_row <= POINTWISE_SHORT_DEPTH:
+        per_band += BAND_CHANNEL_INSTRUCTIONS * g.out_row
+    return per_band * (len(in_place_bands(op, info, shift)) - 1)
 
 
 def blocked_mode(in_c: int, out_c: int, k_h: int, k_w: int, dilation: tuple[int, int]) -> str | None:

@@ -1,0 +1,298 @@
+"""Convolutions whose output overlaps their input in the arena (ek_conv_in_place_s8, edgekit's runtime only).
+
+Two things are checked. The kernels stay bit-exact with the tflite-micro interpreter when they run in
+bands over their own input, with the input above the output (bands from the top) and below it (from the
+bottom), over varied shapes: 1x1 layers that widen, keep or narrow the depth, 3x3 and other windows,
+strides, dilation, SAME and VALID padding, depth multipliers; one batch per target. And the planner never
+lets a tensor's bytes be written over before its last reader has run: a byte-by-byte simulation of the
+arena over the op sequence, in which each in-place convolution writes its output band by band in the
+order the C driver takes, finds every plan of the shared models and of MobileNet-like chains clean, and
+finds the clobbers in plans that were made wrong on purpose. And ``--optimize`` trades arena for
+instructions as it says, through render and the budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+from edgekit.arena import activation_buffers, live_set_bound, merge_aliases
+from edgekit.budget import check_budget
+from edgekit.catalog import load_board
+from edgekit.codegen import (BALANCED_SHARE, IN_PLACE_OPS, INSTRUCTIONS_PER_MAC, SAME_BYTES_OPS, generate,
+                             inplace_aliases)
+from edgekit.reader import ModelInfo, read_model, read_model_file
+from edgekit.runtime_ops.conv import band_geometry, in_place_bands, in_place_cost
+from tests.conftest import SHARED_MODELS
+from tests.opmodels import ACTIVATIONS, SAME, VALID, Builder
+from tests.runtime_batch import TARGETS, assert_batch_bit_exact, case
+from tests.unit.test_runtime_compute_ops import PROPERTY, varied
+from tests.unit.test_runtime_fast_paths import convolution_model, out_size
+
+IN_PLACE_CALL = "ek_conv_in_place_s8("
+
+
+# --- the arena simulation ---------------------------------------------------------------------------------
+
+def _bands(op, info: ModelInfo, shift: int) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The bands ek_conv_in_place_s8 runs, in its order: ((first, end) input bytes read, (first, end)
+    output bytes written), relative to each tensor's start."""
+    g = band_geometry(op, info)
+    return [((g.low(f) * g.in_row, g.high(e) * g.in_row), (f * g.out_row, e * g.out_row))
+            for f, e in in_place_bands(op, info, shift)]
+
+
+def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int]) -> list[str]:
+    """Every read of a tensor whose bytes no longer hold its value, simulating the arena byte by byte.
+
+    Each byte remembers the value it holds: a tensor's own, or for a RESHAPE-like op's output the value
+    of the tensor whose bytes it shares. An op reads its inputs (each byte must still hold the input's
+    value), then writes its outputs. An in-place convolution (``in_place_ops``) runs band by band: a band
+    must find its input rows intact and must not write over them (the kernel reads and writes within a
+    band in any order), then its output rows take the output's value."""
+    size = max(offsets[t] + info.tensors[t].nbytes for t in offsets) + 1
+    holds = np.full(size, -1, dtype=np.int64)
+    value = {t: t for t in offsets}
+    problems = []
+
+    def span(tensor: int, first: int = 0, end: int | None = None) -> slice:
+        return slice(offsets[tensor] + first, offsets[tensor] + (info.tensors[tensor].nbytes if end is None else end))
+
+    def check(tensor: int, where: str, first: int = 0, end: int | None = None) -> None:
+        if not (holds[span(tensor, first, end)] == value[tensor]).all():
+            problems.append(f"{where}: tensor {tensor} was written over before this read")
+
+    for tensor in [*info.inputs, *(t.index for t in info.tensors if t.is_variable and t.index in offsets)]:
+        holds[span(tensor)] = value[tensor]
+    for op in info.operators:
+        where = f"op {op.index} {op.op}"
+        reads = [i for i in op.inputs if i >= 0 and i in offsets]
+        if op.index in in_place_ops:
+            inp, out = op.inputs[0], op.outputs[0]
+            for (r0, r1), (w0, w1) in _bands(op, info, offsets[inp] - offsets[out]):
+                check(inp, where, r0, r1)
+                if offsets[out] + w0 < offsets[inp] + r1 and offsets[inp] + r0 < offsets[out] + w1:
+                    problems.append(f"{where}: a band writes over input rows it reads")
+                holds[span(out, w0, w1)] = value[out]
+            continue
+        for tensor in reads:
+            check(tensor, where)
+            for written in op.outputs:
+                # a kernel in one call reads and writes in any order: its output may share bytes with an
+                # input only elementwise, index for index (codegen.IN_PLACE_OPS)
+                if (written in offsets and written != tensor and op.op not in SAME_BYTES_OPS
+                        and offsets[written] < offsets[tensor] + info.tensors[tensor].nbytes
+                        and offsets[tensor] < offsets[written] + info.tensors[written].nbytes
+                        and not (op.op in IN_PLACE_OPS and offsets[written] == offsets[tensor]
+                                 and info.tensors[written].nbytes == info.tensors[tensor].nbytes)):
+                    problems.append(f"{where}: writes tensor {written} over its input {tensor}")
+        for tensor in op.outputs:
+            if tensor in offsets:
+                if op.op in SAME_BYTES_OPS and tensor == op.outputs[0] and op.inputs[0] in offsets:
+                    value[tensor] = value[op.inputs[0]]  # the same bytes under another shape: nothing written
+                    continue
+                holds[span(tensor)] = value[tensor]
+    for tensor in info.outputs:
+        check(tensor, "after the last op")
+    return problems
+
+
+def _in_place_ops(generated) -> set[int]:
+    return {k for k, call in enumerate(generated.calls) if IN_PLACE_CALL in call.call}
+
+
+# --- models ---------------------------------------------------------------------------------------------
+
+def chain_model(rng, h: int, w: int, c: int, layers) -> bytes:
+    """A chain of convolutions, MobileNet's kind: ``layers`` of ("conv", k, stride, out_c) or
+    ("dw", k, stride, depth_multiplier), SAME padding, ReLU6."""
+    b = Builder()
+    scale = float(rng.uniform(0.01, 0.05))
+    x = first = b.tensor([1, h, w, c], "int8", scale, int(rng.integers(-20, 20)))
+    for kind, k, stride, n in layers:
+        depthwise = kind == "dw"
+        channels = c * n if depthwise else n
+        s_w = rng.uniform(0.001, 0.02, channels)
+        shape = [1, k, k, channels] if depthwise else [channels, k, k, c]
+        weights = b.tensor(shape, "int8", s_w, np.zeros(channels), rng.integers(-127, 128, shape, dtype=np.int8),
+                           axis=3 if depthwise else 0)
+        bias = b.tensor([channels], "int32", scale * s_w, np.zeros(channels),
+                        rng.integers(-2000, 2000, channels).astype(np.int32))
+        h, w = out_size(h, k, stride, 1, SAME), out_size(w, k, stride, 1, SAME)
+        scale = float(rng.uniform(0.02, 0.1))
+        y = b.tensor([1, h, w, channels], "int8", scale, -128)
+        if depthwise:
+            options = schema.DepthwiseConv2DOptionsT()
+            options.depthMultiplier = n
+            code, kind_ = schema.BuiltinOperator.DEPTHWISE_CONV_2D, schema.BuiltinOptions.DepthwiseConv2DOptions
+        else:
+            options = schema.Conv2DOptionsT()
+            code, kind_ = schema.BuiltinOperator.CONV_2D, schema.BuiltinOptions.Conv2DOptions
+        options.padding, options.strideH, options.strideW = SAME, stride, stride
+        options.dilationHFactor, options.dilationWFactor, options.fusedActivationFunction = 1, 1, 3
+        b.operator(code, [x, weights, bias], [y], kind_, options, 3)
+        x, c = y, channels
+    return b.finish([first], [x])
+
+
+#: MobileNet's first layers at two sizes: a strided 3x3 over 3 channels, depthwise 3x3, a 1x1 that doubles
+#: the depth, a strided depthwise, a 1x1 that keeps it, one that halves it, and a depth multiplier of 4.
+CHAINS = {
+    "mobilenet": (14, 14, 3, [("conv", 3, 2, 8), ("dw", 3, 1, 1), ("conv", 1, 1, 16), ("dw", 3, 2, 1),
+                              ("conv", 1, 1, 32), ("dw", 3, 1, 1), ("conv", 1, 1, 32), ("conv", 1, 1, 12),
+                              ("dw", 3, 1, 4)]),
+    "narrow": (11, 9, 1, [("dw", 3, 2, 8), ("dw", 3, 1, 1), ("conv", 1, 1, 16), ("dw", 5, 2, 1),
+                          ("conv", 1, 1, 24), ("conv", 3, 1, 8)]),
+}
+
+
+# --- bit-exactness ----------------------------------------------------------------------------------------
+
+@st.composite
+def convolutions(draw):
+    """One convolution: 1x1 layers (widening, keeping, narrowing the depth) and windows up to 5x5,
+    strides 1-3, dilation, SAME and VALID, depth multipliers, with and without bias."""
+    depthwise = draw(st.booleans())
+    k = draw(st.sampled_from([1, 1, 3, 3, 2, 5]))
+    stride, dilation = draw(st.sampled_from([1, 1, 2, 3])), draw(st.sampled_from([1, 1, 2]))
+    padding_ = draw(st.sampled_from([SAME, VALID]))
+    reach = (k - 1) * dilation + 1
+    h, w = draw(st.integers(reach, 11)), draw(st.integers(reach, 11))
+    c = draw(st.sampled_from([1, 3, 4, 8, 12, 16, 40]))
+    return (depthwise, h, w, c, k, stride, dilation, padding_, draw(st.sampled_from(ACTIVATIONS)),
+            draw(st.sampled_from([1, 3, 4, 8, 16, 20, 48])), draw(st.sampled_from([1, 1, 2, 4, 8])) if depthwise else 1,
+            draw(st.sampled_from(["right", "mixed"])), draw(st.booleans()), draw(st.integers(0, 2**16)))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@PROPERTY
+@given(params=varied(convolutions(), 16))
+def test_convolutions_in_place_are_bit_exact_with_tflm(target, params, tmp_path):
+    rng = np.random.default_rng(11)
+    models = [(f"{'dw' if p[0] else 'conv'}{i}", convolution_model(np.random.default_rng(p[-1]), *p[:-1]), p[-1])
+              for i, p in enumerate(params)]
+    # MobileNet's shapes: 1x1 widening 8 -> 16 and keeping 32, narrowing 32 -> 8 (bands of pixels), a
+    # strided 3x3 depthwise, a first layer over 3 channels, person_detect's first layer (multiplier 8)
+    models += [
+        ("widen", convolution_model(rng, False, 12, 12, 8, 1, 1, 1, SAME, 3, 16, 1, "right", True), 1),
+        ("keep", convolution_model(rng, False, 6, 6, 32, 1, 1, 1, SAME, 3, 32, 1, "right", True), 2),
+        ("narrow", convolution_model(rng, False, 6, 7, 32, 1, 1, 1, VALID, 0, 8, 1, "mixed", False), 3),
+        ("dw_stride2", convolution_model(rng, True, 12, 12, 16, 3, 2, 1, SAME, 3, 16, 1, "right", True), 4),
+        ("first", convolution_model(rng, False, 16, 16, 3, 3, 2, 1, SAME, 3, 8, 1, "right", True), 5),
+        ("multiplier8", convolution_model(rng, True, 16, 16, 1, 3, 2, 1, SAME, 3, 8, 8, "right", True), 6),
+    ]
+    cases = []
+    for side in ("above", "below"):
+        for name, model, seed in models:
+            generated = generate(model, read_model(model), side)
+            # every case must really run in place, or the batch would prove nothing about the bands
+            assert _in_place_ops(generated) == {0}, (name, side)
+            cases.append(case(f"{name}_{side}", model, seed=seed, in_place=side))
+    for name, (h, w, c, layers) in CHAINS.items():
+        model = chain_model(np.random.default_rng(len(layers)), h, w, c, layers)
+        for side in ("above", "below", "auto"):
+            cases.append(case(f"{name}_{side}", model, in_place=side))
+    assert_batch_bit_exact(cases, target, tmp_path)
+
+
+# --- the planner ----------------------------------------------------------------------------------------
+
+def _shared(name: str) -> ModelInfo:
+    return read_model_file(SHARED_MODELS / f"{name}.tflite")
+
+
+@pytest.mark.parametrize("name", ["vww_96_int8", "person_detect", "kws_ref_model", "pretrainedResnet_quant",
+                                  "micro_speech_quantized", "str_ww_ref_model", "ad01_int8"])
+def test_plans_of_the_shared_models_never_clobber_a_live_tensor(name):
+    model, info = _shared(name)
+    arenas = {}
+    for mode in ("auto", "none"):
+        generated = generate(model, info, mode)
+        assert not clobbers(info, dict(generated.offsets), _in_place_ops(generated)), mode
+        arenas[mode] = generated.arena_bytes
+    assert arenas["auto"] <= arenas["none"]  # overlaps are only ever taken where they help
+
+
+@pytest.mark.parametrize("name", sorted(CHAINS))
+def test_plans_that_run_every_convolution_in_place_never_clobber_a_live_tensor(name):
+    h, w, c, layers = CHAINS[name]
+    model = chain_model(np.random.default_rng(0), h, w, c, layers)
+    info = read_model(model)
+    for side in ("above", "below", "auto"):
+        generated = generate(model, info, side)
+        ops = _in_place_ops(generated)
+        if side != "auto":
+            assert len(ops) == len(layers), side  # they all agree with each other in a plain chain
+        assert not clobbers(info, dict(generated.offsets), ops), side
+    assert generate(model, info).arena_bytes <= generate(model, info, "none").arena_bytes
+
+
+def test_the_simulation_finds_clobbers():
+    """The check can fail: an in-place convolution whose output sits one row too close to its input, a
+    band order the overlap does not allow, and two live tensors on the same bytes."""
+    model = convolution_model(np.random.default_rng(1), True, 8, 8, 4, 3, 1, 1, SAME, 0, 4, 1, "right", True)
+    info = read_model(model)
+    generated = generate(model, info, "above")
+    offsets = dict(generated.offsets)
+    x, y = info.operators[0].inputs[0], info.operators[0].outputs[0]
+    assert offsets[x] - offsets[y] > 0 and not clobbers(info, offsets, {0})
+    row = 8 * 4
+    assert clobbers(info, {**offsets, y: offsets[y] + row}, {0})  # one output row closer to the input
+    assert clobbers(info, {**offsets, y: offsets[x]}, {0})  # exactly over it
+    assert clobbers(info, offsets, set())  # the same overlap run as one whole call
+    model = chain_model(np.random.default_rng(2), 6, 6, 4, [("conv", 1, 1, 8), ("dw", 3, 1, 1), ("conv", 1, 1, 4)])
+    info = read_model(model)
+    generated = generate(model, info, "none")
+    offsets = dict(generated.offsets)
+    first, second = info.operators[1].inputs[0], info.operators[1].outputs[0]
+    assert not clobbers(info, offsets, set())
+    assert clobbers(info, {**offsets, second: offsets[first]}, set())
+
+
+def test_vww_and_person_detect_need_less_than_their_live_set_bound_and_40_kb():
+    """The issue's figure: the runtime's arena for MobileNet-0.25 models at most 40 KB, where no plan
+    without in-place convolutions can go below the live-set bound."""
+    for name in ("vww_96_int8", "person_detect"):
+        model, info = _shared(name)
+        bound = live_set_bound(merge_aliases(activation_buffers(info), inplace_aliases(info)))
+        arena = generate(model, info).arena_bytes
+        assert generate(model, info, "none").arena_bytes >= bound > arena, name
+        assert arena <= 40 * 1024, name
+
+
+# --- --optimize -----------------------------------------------------------------------------------------
+
+def test_optimize_goals_trade_arena_for_instructions():
+    """speed runs nothing in place, ram everything that shrinks the arena, balanced what shrinks it within
+    1% more (estimated) instructions: a 1x1 layer of depth 32 in place needs bands of a few pixels, each
+    reloading 32 channels' constants, so balanced leaves it whole where ram does not; vww's in-place layers
+    cost far less, so balanced takes them all."""
+    model = convolution_model(np.random.default_rng(3), False, 24, 24, 32, 1, 1, 1, SAME, 3, 32, 1, "right", True)
+    info = read_model(model)
+    ram, balanced, speed = (generate(model, info, optimize=goal) for goal in ("ram", "balanced", "speed"))
+    assert _in_place_ops(ram) == {0} and not _in_place_ops(balanced) and not _in_place_ops(speed)
+    assert ram.arena_bytes < balanced.arena_bytes == speed.arena_bytes
+    op, offsets = info.operators[0], dict(ram.offsets)
+    cost = in_place_cost(op, info, offsets[op.inputs[0]] - offsets[op.outputs[0]])
+    assert cost > BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs
+    model, info = _shared("vww_96_int8")
+    ram, balanced, speed = (generate(model, info, optimize=goal) for goal in ("ram", "balanced", "speed"))
+    assert ram.arena_bytes == balanced.arena_bytes < speed.arena_bytes and not _in_place_ops(speed)
+
+
+def test_render_and_check_take_the_optimize_goal(run_cli, tmp_path):
+    model, info = _shared("kws_ref_model")
+    for goal in ("speed", "ram"):
+        code, _, err = run_cli("render", SHARED_MODELS / "kws_ref_model.tflite", "--board", "qemu_m4", "-o",
+                               tmp_path / goal, "--optimize", goal)
+        assert code == 0, err
+        header = next((tmp_path / goal).rglob("ek_model.h")).read_text()
+        assert f"EK_MODEL_ARENA_BYTES {generate(model, info, optimize=goal).arena_bytes}u" in header, goal
+        budget = check_budget(model, info, load_board("qemu_m4"), optimize=goal)
+        assert budget.arena_bytes == generate(model, info, optimize=goal).arena_bytes
+    assert generate(model, info, optimize="ram").arena_bytes < generate(model, info, optimize="speed").arena_bytes
+    code, _, err = run_cli("render", SHARED_MODELS / "kws_ref_model.tflite", "--board", "qemu_m4", "-o",
+                           tmp_path / "x", "--optimize", "fast")
+    assert code != 0 and "fast" in err
