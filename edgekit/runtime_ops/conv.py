@@ -68,11 +68,9 @@ def convolution(op, ctx: Context) -> OpCall:
     # ek_conv2d_blocked_s8 (every other CONV_2D whose filter the generator can lay out) takes the base only
     pointwise = (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and \
         x.shape[1:3] == out.shape[1:3]
-    # ek_conv2d_blocked_s8 when the generator can lay the filter out for it, and the layer does not run in
-    # place (ek_conv_in_place_s8 drives the kernels of ek_conv2d_s8's signature band by band)
+    # ek_conv2d_blocked_s8 when the generator can lay the filter out for it
     mode = blocked_mode(x.shape[3], channels, k_h, k_w, (dil_h, dil_w)) \
-        if not depthwise and not pointwise and base != "NULL" and used_once(ctx, op.inputs[1]) \
-        and op.index not in ctx.in_place else None
+        if not depthwise and not pointwise and base != "NULL" and used_once(ctx, op.inputs[1]) else None
     tap_path = mode is None and (base == "NULL" or (not pointwise and k_h * k_w * x.shape[3] > IM2COL_BYTES))
     if not depthwise and tap_path:
         weights = ctx.constant(op.inputs[1]).astype(np.int64)
@@ -93,9 +91,18 @@ def convolution(op, ctx: Context) -> OpCall:
         flags = ["EK_BLOCKED_IM2COL"] if mode == "im2col" else []
         if narrow_accumulators(weights.reshape(channels, -1), base_values):
             flags.append("EK_BLOCKED_NARROW")
-        call = (f"ek_conv2d_blocked_s8(P, {ctx.ref(op.inputs[0])}, {prefix}_w, {ctx.ref(op.outputs[0])}, "
-                f"{' | '.join(flags) or 0});")
-        return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, ("ek_conv",))
+        families = ("ek_conv",)
+        if op.index in ctx.in_place:
+            # in bands over its own input (in_place_layout), through the blocked kernel's wrapper for these flags
+            wrapper = "ek_conv2d_blocked_" + ("im2col" if mode == "im2col" else "rows") + \
+                ("_narrow" if "EK_BLOCKED_NARROW" in flags else "") + "_s8"
+            call = (f"ek_conv_in_place_s8(P, {wrapper}, {ctx.ref(op.inputs[0])}, {prefix}_w, NULL, "
+                    f"{ctx.ref(op.outputs[0])});")
+            families += ("ek_conv_in_place",)
+        else:
+            call = (f"ek_conv2d_blocked_s8(P, {ctx.ref(op.inputs[0])}, {prefix}_w, {ctx.ref(op.outputs[0])}, "
+                    f"{' | '.join(flags) or 0});")
+        return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, families)
     bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
     families = ("ek_depthwise_conv",) if depthwise else ("ek_conv",)

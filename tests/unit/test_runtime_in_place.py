@@ -182,14 +182,20 @@ def test_convolutions_in_place_are_bit_exact_with_tflm(target, params, tmp_path)
         ("dw_stride2", convolution_model(rng, True, 12, 12, 16, 3, 2, 1, SAME, 3, 16, 1, "right", True), 4),
         ("first", convolution_model(rng, False, 16, 16, 3, 3, 2, 1, SAME, 3, 8, 1, "right", True), 5),
         ("multiplier8", convolution_model(rng, True, 16, 16, 1, 3, 2, 1, SAME, 3, 8, 8, "right", True), 6),
+        # a window longer than the blocked kernel's im2col column: filter rows read in place, in bands
+        ("long_window", convolution_model(rng, False, 6, 6, 68, 3, 1, 1, SAME, 3, 8, 1, "right", True), 7),
     ]
-    cases = []
+    cases, kernels = [], set()
     for side in ("above", "below"):
         for name, model, seed in models:
             generated = generate(model, read_model(model), side)
             # every case must really run in place, or the batch would prove nothing about the bands
             assert _in_place_ops(generated) == {0}, (name, side)
+            kernels.add(generated.calls[0].call.split(", ")[1])
             cases.append(case(f"{name}_{side}", model, seed=seed, in_place=side))
+    # the bands drive every kind of convolution kernel, the channel-blocked CONV_2D's too
+    assert {"ek_conv2d_s8", "ek_depthwise_conv2d_s8", "ek_conv2d_blocked_im2col_narrow_s8",
+            "ek_conv2d_blocked_rows_narrow_s8"} <= kernels, kernels
     for name, (h, w, c, layers) in CHAINS.items():
         model = chain_model(np.random.default_rng(len(layers)), h, w, c, layers)
         for side in ("above", "below", "auto"):
