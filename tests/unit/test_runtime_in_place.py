@@ -184,6 +184,8 @@ def test_convolutions_in_place_are_bit_exact_with_tflm(target, params, tmp_path)
         ("multiplier8", convolution_model(rng, True, 16, 16, 1, 3, 2, 1, SAME, 3, 8, 8, "right", True), 6),
         # a window longer than the blocked kernel's im2col column: filter rows read in place, in bands
         ("long_window", convolution_model(rng, False, 6, 6, 68, 3, 1, 1, SAME, 3, 8, 1, "right", True), 7),
+        # output channels not a multiple of 4: ek_conv2d_s8's own 1x1 path, widening in bands of pixels
+        ("odd_channels", convolution_model(rng, False, 8, 8, 6, 1, 1, 1, SAME, 3, 10, 1, "right", True), 8),
     ]
     cases, kernels = [], set()
     for side in ("above", "below"):
