@@ -25,7 +25,7 @@ import numpy as np
 
 from edgekit import host
 from edgekit.compat import IO_TYPES, check_full_integer
-# the SQNR of a layer and the debugger's CSV numbers are read once, in the conversion child's module
+# conversion and the per-layer error are the conversion child's functions, for both routes
 from edgekit.convert_worker import DEBUG_SAMPLES, MAX_CALIBRATION_SAMPLES, convert_function
 from edgekit.convert_worker import layer_errors as measure_layer_errors
 from edgekit.datasets import Dataset, calibration_warnings, fit_to_inputs, load_dataset
@@ -181,13 +181,15 @@ def quantize(
     # Two routes. A model with one input and one output converts in a child process
     # (edgekit.convert_worker), where a crash of TensorFlow's calibrator costs only the child, with the
     # recurrent-network and rewrite handling and the 16x8 mode; an in-memory Keras model gets there through
-    # a temporary .keras file. A model with Lambda layers (their Python code does not load back from a file
-    # in Keras's safe mode), several inputs or outputs, and QAT under a tf.distribute strategy or on streamed
-    # data convert in this process.
+    # a temporary .keras file when every layer is one of Keras's own. A model with Lambda layers (their
+    # Python code does not load back from a file in Keras's safe mode) or with layer classes of the caller's
+    # (the child may not be able to import them), several inputs or outputs, and QAT under a tf.distribute
+    # strategy or on streamed data convert in this process.
     from edgekit.convert_worker import layer_classes
 
     classes = layer_classes(loaded.model) if loaded.is_keras else ()
-    travels = isinstance(model, (str, Path)) or (loaded.is_keras and "Lambda" not in classes)
+    travels = isinstance(model, (str, Path)) or (
+        loaded.is_keras and "Lambda" not in classes and _keras_layers_only(loaded.model))
     in_child = travels and len(shapes) == 1 and outputs == 1 and not (
         qat and (dist is not None or checkpoint_dir is not None or not isinstance(train, Dataset)))
     if activations != "int8" and not in_child:
@@ -380,6 +382,14 @@ def _frozen_function_many(tf, call: Callable[[list[Any]], list[Any]], input_shap
     else:
         traced = tf.function(lambda *xs: tuple(call(list(xs))))
     return convert_variables_to_constants_v2(traced.get_concrete_function(*specs))
+
+
+def _keras_layers_only(model: Any) -> bool:
+    """True when every layer of a Keras model (nested ones included) is a class of Keras or tf-keras."""
+    for layer in getattr(model, "layers", []):
+        if not type(layer).__module__.startswith(("keras.", "tf_keras.")) or not _keras_layers_only(layer):
+            return False
+    return True
 
 
 def _check_io_order(info: ModelInfo, input_shapes: tuple[tuple[int, ...], ...], outputs: int) -> None:
