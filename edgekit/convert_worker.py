@@ -355,8 +355,8 @@ def _convert(options: dict[str, Any], folder: Path, reply: Path) -> None:
     # QAT graphs carry fake-quant nodes that a float conversion treats differently: checked for PTQ only.
     difference = None if options["qat"] else float_difference(tf, float_bytes, call, rep_x[:32], reset_state)
     if difference is not None and "LSTM" in classes and route == "tf-keras (recurrent)":
-        # Seen on a trained LSTM: the fused UNIDIRECTIONAL_SEQUENCE_LSTM computes something else than the
-        # Keras layer. Unrolled, the LSTM is plain FULLY_CONNECTED/LOGISTIC/TANH/MUL ops, checked again below.
+        # Should the fused UNIDIRECTIONAL_SEQUENCE_LSTM compute something else than the Keras layer even with
+        # its state reset, the LSTM is unrolled: plain FULLY_CONNECTED/LOGISTIC/TANH/MUL ops, checked again.
         warnings.append(f"TensorFlow's fused LSTM does not reproduce the float model (largest output difference "
                         f"{difference:.3g}), so the LSTM is unrolled instead: full int8, checked against the float model, but larger")
         trackable, call = _recurrent_copy(loaded, ("GRU", "SimpleRNN", "LSTM"))
@@ -492,10 +492,10 @@ def _traced_function(tf, call: Callable[[Any], Any], input_shape: tuple[int, ...
 
 
 #: Samples for the converter: one array (a one-input model) or one array per input, in input order.
-Samples = "np.ndarray | tuple[np.ndarray, ...]"
+Samples = np.ndarray | tuple[np.ndarray, ...]
 
 
-def representative(samples: np.ndarray | tuple[np.ndarray, ...], count: int) -> Callable[[], Any]:
+def representative(samples: Samples, count: int) -> Callable[[], Any]:
     """The converter's representative (or debug) dataset: for each of the first ``count`` samples, a list
     with one batch of 1 per model input, in input order."""
     arrays = [x[:count] for x in ((samples,) if isinstance(samples, np.ndarray) else samples)]
