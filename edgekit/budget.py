@@ -91,13 +91,21 @@ def runtime_firmware_cost(board: Board) -> RuntimeFirmwareCost:
     return _RUNTIME_FIRMWARE.get(board.arch, _RUNTIME_FIRMWARE["default"])
 
 
-def edgekit_kernel_bytes(ops: tuple[str, ...]) -> int:
-    """Code of the edgekit kernels (and their shared helpers) that a model with ``ops`` links."""
+def edgekit_kernel_bytes(ops: tuple[str, ...], calls: tuple[str, ...] = (), arch: str = "default") -> int:
+    """Code of the edgekit kernels (and their shared helpers) that a model with ``ops`` links; for an op with
+    several kernels, those that the generated ``calls`` (statements) name; ``arch`` picks the figures of
+    the board's instruction set where they differ from the Cortex-M4's."""
+    import re
+
     from edgekit import runtime_ops
 
     runtime_ops.load()
     used = set(ops)
-    return (sum(runtime_ops.CODE_BYTES.get(op, 0) for op in used)
+    chosen = sum(sizes.get(arch, sizes["default"]) for op in used
+                 for pattern, sizes in runtime_ops.KERNEL_CODE_BYTES.get(op, ())
+                 if any(re.search(pattern, call) for call in calls))
+    own = runtime_ops.ARCH_CODE_BYTES.get(arch, {})
+    return (sum(own.get(op, runtime_ops.CODE_BYTES.get(op, 0)) for op in used) + chosen
             + sum(size for size, callers in EDGEKIT_HELPER_BYTES if used & callers))
 
 
@@ -253,7 +261,7 @@ def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: Firmware
                      "edgekit's generator: the model's constants as const arrays"),
                 Part(f"{len(generated['calls'])} kernel calls", cost.per_call * len(generated["calls"]),
                      f"measured: a call in ek_model_invoke and its parameter block, about {cost.per_call} B"),
-                Part(f"edgekit kernels for {', '.join(info.ops)}", edgekit_kernel_bytes(info.ops)
+                Part(f"edgekit kernels for {', '.join(info.ops)}", edgekit_kernel_bytes(info.ops, tuple(c["statement"] for c in generated["calls"]), board.arch)
                      + (EDGEKIT_IN_PLACE_BYTES if "ek_conv_in_place" in generated["families"] else 0),
                      "measured per kernel family (firmware_templates/runtime/kernels) with -O2 (Cortex-M4)"),
                 Part("firmware (start-up, C library, application, protocol)", cost.flash, cost.source),

@@ -76,6 +76,13 @@ Handler = Callable[[OperatorInfo, Context], OpCall]
 HANDLERS: dict[str, Handler] = {}
 #: Builtin op name -> bytes of Cortex-M4 code its kernel adds (arm-none-eabi-gcc -O2, --gc-sections).
 CODE_BYTES: dict[str, int] = {}
+#: For ops with several kernels of which a model links only those its calls name: op -> (regular expression
+#: of a kernel's name in a generated call, bytes of that kernel and its helpers per instruction set:
+#: "default" for the Cortex-M4, or a board's ``arch``).
+KERNEL_CODE_BYTES: dict[str, tuple[tuple[str, dict[str, int]], ...]] = {}
+#: Where an op's kernel takes notably more code on another instruction set than on the Cortex-M4:
+#: board arch -> op -> bytes (riscv64-unknown-elf-gcc 12.2 -O2 -march=rv32imc, .text of the kernel's object).
+ARCH_CODE_BYTES: dict[str, dict[str, int]] = {"riscv32": {}}
 
 
 def handler(*ops: str, code_bytes: int | dict[str, int]) -> Callable[[Handler], Handler]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgekit.runtime_ops import Context, OpCall, handler
+from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall, handler
 from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, padding, quant,
                                             quantize_multiplier, refuse)
 
@@ -17,7 +17,14 @@ IM2COL_BYTES = 256
 BLOCKED_COLUMN_BYTES = 576
 
 
-@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 11_636, "DEPTHWISE_CONV_2D": 3_988})
+#: CONV_2D's code is counted by the kernel its calls name (ek_conv.c, arm-none-eabi-gcc 12.2 -O2 Cortex-M4F,
+#: -ffunction-sections, symbol sizes from nm): the channel-blocked kernel with its helpers, and ek_conv2d_s8
+#: with its 1x1, im2col and filter-row paths; --gc-sections drops the one no call names.
+KERNEL_CODE_BYTES["CONV_2D"] = ((r"\bek_conv2d_blocked_\w*s8\b", {"default": 2_952, "riscv32": 4_226}),
+                               (r"\bek_conv2d_s8\b", {"default": 8_696, "riscv32": 7_798}))
+
+
+@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3_988})
 def convolution(op, ctx: Context) -> OpCall:
     """Per-channel multipliers and shifts, clamps, padding; for CONV_2D the filter's tap and total sums, so
     the kernel applies the input offset once per tap instead of once per multiply."""

@@ -181,6 +181,6 @@ def test_every_op_of_the_edgekit_runtime_has_a_measured_code_size():
 
     ops = runtime_ops.supported_ops()
     assert set(runtime_ops.CODE_BYTES) == set(ops)
-    free = {op for op in ops if runtime_ops.CODE_BYTES[op] == 0}
+    free = {op for op in ops if runtime_ops.CODE_BYTES[op] == 0} - set(runtime_ops.KERNEL_CODE_BYTES)
     shared = set().union(*(callers for _, callers in EDGEKIT_HELPER_BYTES))
     assert free <= {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"} | shared, free
