@@ -93,16 +93,17 @@ def runtime_firmware_cost(board: Board) -> RuntimeFirmwareCost:
 
 def edgekit_kernel_bytes(ops: tuple[str, ...], calls: tuple[str, ...] = (), arch: str = "default") -> int:
     """Code of the edgekit kernels (and their shared helpers) that a model with ``ops`` links; for an op with
-    several kernels, those that the generated ``calls`` (statements) name; ``arch`` picks the figures of
-    the board's instruction set where they differ from the Cortex-M4's."""
+    several kernels, those that the generated ``calls`` (statements) name, whichever op's call names them
+    (a depthwise convolution of one channel runs CONV_2D's kernel); ``arch`` picks the figures of the
+    board's instruction set where they differ from the Cortex-M4's."""
     import re
 
     from edgekit import runtime_ops
 
     runtime_ops.load()
     used = set(ops)
-    chosen = sum(sizes.get(arch, sizes["default"]) for op in used
-                 for pattern, sizes in runtime_ops.KERNEL_CODE_BYTES.get(op, ())
+    kernels = {pattern: sizes for entries in runtime_ops.KERNEL_CODE_BYTES.values() for pattern, sizes in entries}
+    chosen = sum(sizes.get(arch, sizes["default"]) for pattern, sizes in kernels.items()
                  if any(re.search(pattern, call) for call in calls))
     own = runtime_ops.ARCH_CODE_BYTES.get(arch, {})
     return (sum(own.get(op, runtime_ops.CODE_BYTES.get(op, 0)) for op in used) + chosen

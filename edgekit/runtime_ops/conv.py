@@ -13,6 +13,9 @@ from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, 
 
 #: ek_conv.h's EK_IM2COL_BYTES: CONV_2D windows up to this many bytes run through im2col columns.
 IM2COL_BYTES = 256
+#: ek_depthwise_conv.c's EK_DW_WINDOW_BYTES: ek_depthwise_conv2d_quads_s8 copies a border pixel's window of
+#: four channels at least, so it runs filters of up to a quarter of this many taps.
+DW_WINDOW_BYTES = 576
 #: ek_conv.h's EK_BLOCKED_COLUMN_BYTES: ek_conv2d_blocked_s8 copies windows up to this many bytes.
 BLOCKED_COLUMN_BYTES = 576
 
@@ -24,7 +27,14 @@ KERNEL_CODE_BYTES["CONV_2D"] = ((r"\bek_conv2d_blocked_\w*s8\b", {"default": 2_9
                                (r"\bek_conv2d_s8\b", {"default": 8_696, "riscv32": 7_798}))
 
 
-@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 0, "DEPTHWISE_CONV_2D": 3_988})
+#: DEPTHWISE_CONV_2D's likewise (ek_depthwise_conv.c; RV32IMC: riscv64-unknown-elf-gcc 12.2 -O2, picolibc): the
+#: four-channel kernel with its run, border and finishing functions, and the general one.
+KERNEL_CODE_BYTES["DEPTHWISE_CONV_2D"] = (
+    (r"\bek_depthwise_conv2d_quads\w*_s8\b", {"default": 3_490, "riscv32": 4_812}),
+    (r"\bek_depthwise_conv2d_s8\b", {"default": 3_988, "riscv32": 4_026}))
+
+
+@handler("CONV_2D", "DEPTHWISE_CONV_2D", code_bytes={"CONV_2D": 0, "DEPTHWISE_CONV_2D": 0})
 def convolution(op, ctx: Context) -> OpCall:
     """Per-channel multipliers and shifts, clamps, padding; for CONV_2D the filter's tap and total sums, so
     the kernel applies the input offset once per tap instead of once per multiply."""
@@ -77,23 +87,34 @@ def convolution(op, ctx: Context) -> OpCall:
     pointwise = (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and \
         x.shape[1:3] == out.shape[1:3]
     mode = None
-    if not depthwise and base != "NULL" and used_once(ctx, op.inputs[1]):
+    # A depthwise convolution of one input channel is a CONV_2D of depth_multiplier output channels over
+    # that channel (filter [1][k_h][k_w][m] read as [m][k_h][k_w][1]): the same sums, so the blocked kernel
+    # runs it (micro_speech's 10x8 layer: 4.92 -> 2.99 instructions per MAC on the M4, benchmarks/profile_ops.py).
+    as_conv = depthwise and x.shape[3] == 1
+    if (not depthwise or as_conv) and base != "NULL" and used_once(ctx, op.inputs[1]):
         mode = blocked_mode(x.shape[3], channels, k_h, k_w, (dil_h, dil_w))
     tap_path = mode is None and (base == "NULL" or (not pointwise and k_h * k_w * x.shape[3] > IM2COL_BYTES))
     if not depthwise and tap_path:
         weights = ctx.constant(op.inputs[1]).astype(np.int64)
         arrays.append(c_array(f"{prefix}_taps", "int32_t", weights.sum(axis=3).ravel()))
         tap_sums = f"{prefix}_taps"
+    # ek_depthwise_conv2d_quads_s8: depth multiplier 1, whole groups of four channels, windows that fit its
+    # stack copy; its blocks hold the filter, bases, multipliers and shifts, in place of the arrays
+    quads = depthwise and depth_multiplier == 1 and channels % 4 == 0 and base != "NULL" and \
+        right_shift != "NULL" and 4 * k_h * k_w <= DW_WINDOW_BYTES and used_once(ctx, op.inputs[1])
+    constants = ("NULL", "NULL", "NULL") if quads else (f"{prefix}_mult", right_shift, base)
     params = (f"{{{x.shape[1]}, {x.shape[2]}, {x.shape[3]}, {out.shape[1]}, {out.shape[2]}, {out.shape[3]}, "
               f"{k_h}, {k_w}, {stride_h}, {stride_w}, {dil_h}, {dil_w}, "
               f"{pad_top}, {pad_left}, {depth_multiplier}, {-zp_in}, {zp_out}, "
-              f"{low}, {high}, {prefix}_mult, {shift_array}, {tap_sums}, {right_shift}, {base}}}")
+              f"{low}, {high}, {constants[0]}, {shift_array}, {tap_sums}, {constants[1]}, {constants[2]}}}")
     table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
         (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
     if mode is not None:
         # the filter in blocks of four output channels, in place of the model's array (a few bytes more
         # when a segment is not a multiple of 4); the bias is in the base
         weights = ctx.constant(op.inputs[1]).astype(np.int64)
+        if as_conv:
+            weights = weights.transpose(3, 1, 2, 0)
         blocked = blocked_filter(weights, im2col=mode == "im2col")
         arrays.append(c_array(f"{prefix}_w", "int8_t", blocked))
         flags = ["EK_BLOCKED_IM2COL"] if mode == "im2col" else []
@@ -111,18 +132,30 @@ def convolution(op, ctx: Context) -> OpCall:
             call = (f"ek_conv2d_blocked_s8(P, {ctx.ref(op.inputs[0])}, {prefix}_w, {ctx.ref(op.outputs[0])}, "
                     f"{' | '.join(flags) or 0});")
         return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, families)
-    bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
+    if quads:
+        # four channels at a time, each group's weights and constants in one block: kws_ref_model's 3x3
+        # layers from 7.90 to 5.5 instructions per MAC on the M4 (benchmarks/profile_ops.py)
+        weights = ctx.constant(op.inputs[1]).astype(np.int64)
+        multipliers = np.array([m for m, _ in pairs], np.int64)
+        rights = np.array([-shift - 1 for _, shift in pairs], np.int64)
+        narrow = narrow_accumulators(np.abs(weights.reshape(-1, channels)).T, base_values)
+        # (narrow: the kernel doubles the accumulator and adds twice the base in one instruction)
+        blocks = quads_blocks(weights, base_values * (2 if narrow else 1), multipliers, rights)
+        kernel = "ek_depthwise_conv2d_quads" + ("_narrow" if narrow else "") + "_s8"
+        arrays = [c_array(f"{prefix}_w", "int32_t", blocks)]
+        table = 4 * blocks.size
+        operands = f"{ctx.ref(op.inputs[0])}, (const int8_t*){prefix}_w, NULL, {ctx.ref(op.outputs[0])}"
+    else:
+        bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
+        operands = f"{ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, {bias_ref}, {ctx.ref(op.outputs[0])}"
     families = ("ek_depthwise_conv",) if depthwise else ("ek_conv",)
-    operands = f"{ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, {bias_ref}, {ctx.ref(op.outputs[0])}"
     if op.index in ctx.in_place:
         # the planner put the output over the input (in_place_layout): the kernel runs in bands
         call = f"ek_conv_in_place_s8(P, {kernel}, {operands});"
         families += ("ek_conv_in_place",)
     else:
         call = f"{kernel}(P, {operands});"
-    table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
-        (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
     return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table, families)
 
 
@@ -271,6 +304,24 @@ def blocked_filter(weights: np.ndarray, im2col: bool) -> np.ndarray:
     padded[..., :length] = flat
     # [block][channel][segment][group][4] -> [block][segment][group][channel][4]
     return padded.reshape(out_c // 4, 4, segments, groups, 4).transpose(0, 2, 3, 1, 4).ravel()
+
+
+def pack_bytes(values: np.ndarray) -> np.ndarray:
+    """Int8 values [..., 4] as the int32 words that hold them little-endian (value k in byte k)."""
+    as_bytes = (values.astype(np.int64) & 0xFF).astype(np.uint32)
+    words = as_bytes[..., 0] | as_bytes[..., 1] << 8 | as_bytes[..., 2] << 16 | as_bytes[..., 3] << 24
+    return words.astype(np.uint32).view(np.int32).astype(np.int64)
+
+
+def quads_blocks(weights: np.ndarray, base: np.ndarray, multipliers: np.ndarray, rights: np.ndarray) -> np.ndarray:
+    """A DEPTHWISE_CONV_2D's constants [1][k_h][k_w][channels] in ek_depthwise_conv2d_quads_s8's blocks of
+    int32 words, one per four channels: a word per tap holding its four int8 weights (channel c in byte c,
+    little-endian), then each channel's base and multiplier in turn, then a word of the four right shifts - 1."""
+    taps = weights.shape[1] * weights.shape[2]
+    quads = weights.shape[3] // 4
+    words = pack_bytes(weights.reshape(taps, quads, 4)).T  # [quad][tap]
+    pairs = np.stack([base.reshape(quads, 4), multipliers.reshape(quads, 4)], axis=2).reshape(quads, 8)
+    return np.concatenate([words, pairs, pack_bytes(rights.reshape(quads, 1, 4))], axis=1).ravel()
 
 
 def narrow_accumulators(weights: np.ndarray, base: np.ndarray) -> bool:

@@ -3,8 +3,8 @@ the kernels' fast paths: the short requantization (taken when every output chann
 is a right shift) and TFLM's general one (some channel's shift zero or to the left), the per-channel base
 (bias + input offset x filter sum, folded at generation time) for windows wholly inside the input beside
 border windows that skip padded taps, pairs of whole windows dotted in place, 1x1 products by pixel pairs or channel pairs, im2col columns,
-depthwise four channels per word (of four input channels, or of one input channel's depth multiplier)
-and the remainders, fully-connected two units (and two batches) at a
+depthwise four channels per word (of four input channels from the generator's blocks, with border windows
+copied; or of one input channel's depth multiplier, as a CONV_2D) and the remainders, fully-connected two units (and two batches) at a
 time with the base folded; with and without bias. One varied batch per target: host, QEMU's Cortex-M4 (DSP path),
 Cortex-M3 (plain C) and RV32."""
 
@@ -18,6 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
+from edgekit.codegen import generate
+from edgekit.reader import read_model
 from tests.opmodels import ACTIVATIONS, SAME, VALID, Builder
 from tests.runtime_batch import TARGETS, assert_batch_bit_exact, case
 from tests.unit.test_runtime_compute_ops import PROPERTY, varied
@@ -137,6 +139,20 @@ def test_convolution_and_fully_connected_fast_paths_are_bit_exact_with_tflm(targ
     cases.append(case("deep2", convolution_model(rng, False, 9, 9, 32, 3, 2, 1, VALID, 0, 4, 1, "mixed", False)))
     # micro_speech's first layer: one input channel, depth multiplier 8, a 10x8 filter, stride 2
     cases.append(case("multiplier8", convolution_model(rng, True, 14, 12, 1, 5, 2, 1, SAME, 1, 8, 8, "right", True)))
+    # the four-channel depthwise kernel's other forms: biases beyond 2^30 (the long requantization), a
+    # clamp narrower than int8 (RELU6), a dilated window, a 5x5 one, one row and one column of output
+    quads = {
+        "dw_wide_bias": convolution_model(rng, True, 7, 6, 12, 3, 1, 1, SAME, 0, 12, 1, "right", True,
+                                          2**31 - 2**20),
+        "dw_relu6": convolution_model(rng, True, 8, 8, 16, 3, 2, 1, SAME, 3, 16, 1, "right", True),
+        "dw_dilated": convolution_model(rng, True, 9, 9, 8, 3, 1, 2, SAME, 1, 8, 1, "right", False),
+        "dw_5x5": convolution_model(rng, True, 6, 7, 4, 5, 1, 1, SAME, 1, 4, 1, "right", True),
+        "dw_row": convolution_model(rng, True, 1, 9, 8, 3, 1, 1, SAME, 0, 8, 1, "right", True),
+    }
+    kernels = {name: generate(model, read_model(model)).calls[0].call.split("(")[0] for name, model in quads.items()}
+    assert kernels == {**{name: "ek_depthwise_conv2d_quads_narrow_s8" for name in quads},
+                       "dw_wide_bias": "ek_depthwise_conv2d_quads_s8"}, kernels
+    cases += [case(name, model) for name, model in quads.items()]
     # each kernel in one call, over the whole tensors (test_runtime_in_place.py runs them in bands)
     cases = [replace(c, in_place="none") for c in cases]
     assert_batch_bit_exact(cases, target, tmp_path)
