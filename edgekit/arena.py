@@ -26,7 +26,7 @@ its offline plan stays whole-tensor.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from random import Random
 
 import numpy as np
@@ -409,7 +409,8 @@ def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], trie
 
 def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[int, int] | None = None,
               overlaps: dict[int, tuple[int, tuple[int, ...]]] | None = None, choose: bool = True,
-              overlap_costs: dict[tuple[int, int], int] | None = None, cost_budget: int | None = None) -> MemoryPlan:
+              overlap_costs: dict[tuple[int, int], int] | None = None, cost_budget: int | None = None,
+              sizes: dict[int, int] | None = None) -> MemoryPlan:
     """A better activation plan than TFLM's greedy one, found by first-fit placement over many orders:
     by size, by lifetime, by first use, by size x lifetime, and seeded random perturbations of them. It
     stops early at the live-set lower bound, which no plan without in-place reuse can beat.
@@ -425,10 +426,13 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[in
         other, for tests of the kernels that run them.
     :param overlap_costs: (output tensor, shift) -> extra instructions of running that overlap; the
         overlaps chosen cost at most ``cost_budget`` in all (None: no limit).
+    :param sizes: tensor -> the bytes it takes instead of its own (edgekit's runtime: a convolution fused
+        with its dense layer keeps a band of its output there, runtime_ops/conv_dense.py).
     """
     tflm_buffers = activation_buffers(info)
     greedy_head = plan_size(tflm_buffers, place(tflm_greedy_order(tflm_buffers)))
-    buffers = merge_aliases(tflm_buffers, aliases) if aliases else tflm_buffers
+    own = [replace(b, size=align(sizes[b.tensor])) if sizes and b.tensor in sizes else b for b in tflm_buffers]
+    buffers = merge_aliases(own, aliases) if aliases else own
 
     def owner(tensor: int) -> int:
         while aliases and tensor in aliases:  # an alias of an alias

@@ -62,8 +62,9 @@ EDGEKIT_FIRMWARE_RAM_BYTES = 168
 #: Per operator call: its line in ek_model_invoke and its const parameter block.
 EDGEKIT_BYTES_PER_CALL = 106
 #: ek_conv_in_place.c, linked when a convolution runs over its own input (arm-none-eabi-gcc 12.2 -O2,
-#: Cortex-M4F: 536 B of .text).
-EDGEKIT_IN_PLACE_BYTES = 536
+#: Cortex-M4F: ek_conv_in_place_s8 450 B and ek_conv_band_s8 114 B of .text; a fused dense layer links
+#: the band function alone, counted with its kernel, runtime_ops/conv_dense.py).
+EDGEKIT_IN_PLACE_BYTES = 564
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,8 @@ def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: Firmware
                 Part(f"{len(generated['calls'])} kernel calls", cost.per_call * len(generated["calls"]),
                      f"measured: a call in ek_model_invoke and its parameter block, about {cost.per_call} B"),
                 Part(f"edgekit kernels for {', '.join(info.ops)}", edgekit_kernel_bytes(info.ops, tuple(c["statement"] for c in generated["calls"]), board.arch)
-                     + (EDGEKIT_IN_PLACE_BYTES if "ek_conv_in_place" in generated["families"] else 0),
+                     + (EDGEKIT_IN_PLACE_BYTES if any("ek_conv_in_place_s8(" in c["statement"]
+                                                      for c in generated["calls"]) else 0),
                      "measured per kernel family (firmware_templates/runtime/kernels) with -O2 (Cortex-M4)"),
                 Part("firmware (start-up, C library, application, protocol)", cost.flash, cost.source),
                 _framework_part("flash", board, template)]

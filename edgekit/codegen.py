@@ -19,6 +19,7 @@ from edgekit.catalog import OPTIMIZE_GOALS
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
 from edgekit.runtime_ops import C_TYPES, OpCall, conv
+from edgekit.runtime_ops.conv_dense import alias_root, dense_fusions
 # re-exported: the arithmetic set-up tests and other modules use
 from edgekit.runtime_ops.fixedpoint import activation_range, c_array, padding, quantize_multiplier, round_half_away
 
@@ -179,7 +180,13 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
                              "run; use --runtime tflm")
     constants = _constant_data(model)
     aliases = inplace_aliases(info)
+    # convolutions fused with their dense layer: a band and the accumulators in the output's bytes (under
+    # every alias), and never in place (their band is not their output)
+    fusions = dense_fusions(info, aliases, constants) if optimize != "speed" else {}
+    fused_sizes = {t: f.scratch_bytes for f in fusions.values() for t in [f.tensor, *aliases]
+                   if alias_root(aliases, t) == f.tensor}
     overlaps = in_place_convolutions(info, aliases) if in_place != "none" else {}
+    overlaps = {out: value for out, value in overlaps.items() if out not in fused_sizes}
     producer = {op.outputs[0]: op.index for op in info.operators if op.outputs}
     if in_place in ("above", "below"):
         side = 0 if in_place == "above" else 1
@@ -188,7 +195,7 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
              for out, (_, shifts) in overlaps.items() for shift in shifts}
     budget = int(BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs) if optimize == "balanced" else None
     plan = best_plan(info, aliases=aliases, overlaps=overlaps, choose=in_place == "auto", overlap_costs=costs,
-                     cost_budget=budget)
+                     cost_budget=budget, sizes=fused_sizes)
     in_place_ops = frozenset(op.index for op in info.operators if op.outputs and op.inputs
                              and (op.outputs[0], op.inputs[0]) in set(plan.overlapping))
     # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
@@ -212,7 +219,8 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
             return arrays[index]
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
-    context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place_ops)
+    context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place_ops,
+                                  dense_fusions=fusions)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
     # TFLM's ResetVariableTensors: int8 state starts at its zero point (real 0.0), any other type at 0,

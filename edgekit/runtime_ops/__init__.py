@@ -52,6 +52,8 @@ class Context:
     scratch: dict[int, int] = field(default_factory=dict)  # op index -> scratch bytes it asked for
     # convolutions (op indexes) whose output the planner placed over their input (runtime_ops/conv.py)
     in_place: frozenset[int] = frozenset()
+    # convolutions run fused with the dense layer that reads them, by op index (runtime_ops/conv_dense.py)
+    dense_fusions: dict = field(default_factory=dict)
 
     def tensor(self, index: int) -> TensorInfo:
         """The tensor at ``index``."""

@@ -121,10 +121,14 @@ def convolution(op, ctx: Context) -> OpCall:
         if narrow_accumulators(weights.reshape(channels, -1), base_values):
             flags.append("EK_BLOCKED_NARROW")
         families = ("ek_conv",)
-        if op.index in ctx.in_place:
-            # in bands over its own input (in_place_layout), through the blocked kernel's wrapper for these flags
-            wrapper = "ek_conv2d_blocked_" + ("im2col" if mode == "im2col" else "rows") + \
-                ("_narrow" if "EK_BLOCKED_NARROW" in flags else "") + "_s8"
+        # the blocked kernel's wrapper for these flags, in ek_conv2d_s8's signature, to run in bands
+        wrapper = "ek_conv2d_blocked_" + ("im2col" if mode == "im2col" else "rows") + \
+            ("_narrow" if "EK_BLOCKED_NARROW" in flags else "") + "_s8"
+        if op.index in ctx.dense_fusions:
+            call, extra = fused_dense_call(op, ctx, wrapper, f"{ctx.ref(op.inputs[0])}, {prefix}_w, NULL")
+            families += extra
+        elif op.index in ctx.in_place:
+            # in bands over its own input (in_place_layout)
             call = (f"ek_conv_in_place_s8(P, {wrapper}, {ctx.ref(op.inputs[0])}, {prefix}_w, NULL, "
                     f"{ctx.ref(op.outputs[0])});")
             families += ("ek_conv_in_place",)
@@ -145,18 +149,35 @@ def convolution(op, ctx: Context) -> OpCall:
         kernel = "ek_depthwise_conv2d_quads" + ("_narrow" if narrow else "") + "_s8"
         arrays = [c_array(f"{prefix}_w", "int32_t", blocks)]
         table = 4 * blocks.size
-        operands = f"{ctx.ref(op.inputs[0])}, (const int8_t*){prefix}_w, NULL, {ctx.ref(op.outputs[0])}"
+        sources = f"{ctx.ref(op.inputs[0])}, (const int8_t*){prefix}_w, NULL"
     else:
         bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
-        operands = f"{ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, {bias_ref}, {ctx.ref(op.outputs[0])}"
+        sources = f"{ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, {bias_ref}"
     families = ("ek_depthwise_conv",) if depthwise else ("ek_conv",)
-    if op.index in ctx.in_place:
+    operands = f"{sources}, {ctx.ref(op.outputs[0])}"
+    if op.index in ctx.dense_fusions:
+        call, extra = fused_dense_call(op, ctx, kernel, sources)
+        families += extra
+    elif op.index in ctx.in_place:
         # the planner put the output over the input (in_place_layout): the kernel runs in bands
         call = f"ek_conv_in_place_s8(P, {kernel}, {operands});"
         families += ("ek_conv_in_place",)
     else:
         call = f"{kernel}(P, {operands});"
     return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table, families)
+
+
+def fused_dense_call(op, ctx: Context, kernel: str, sources: str) -> tuple[str, tuple[str, ...]]:
+    """The call of a convolution fused with its dense layer (runtime_ops/conv_dense.py): ``kernel`` in
+    ek_conv2d_s8's signature and its ``sources`` (input, filter, bias) run in bands into the start of the
+    output's bytes, the dense layer's accumulators after them; and the kernel families it needs."""
+    fusion = ctx.dense_fusions[op.index]
+    dense = ctx.info.operators[fusion.dense]
+    band = ctx.ref(op.outputs[0])
+    call = (f"ek_conv_dense_s8(P, {kernel}, {sources}, {band}, {fusion.band_rows}, &k_p{dense.index}, "
+            f"{ctx.ref(dense.inputs[1])}, (int32_t*)(void*)({band} + {fusion.band_bytes}), "
+            f"{ctx.ref(dense.outputs[0])});")
+    return call, ("ek_conv_dense", "ek_conv_in_place", "ek_fully_connected")
 
 
 #: A 1x1 convolution runs in place in bands of at least this many input bytes (ek_conv_in_place.h): the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgekit.runtime_ops import ARCH_CODE_BYTES, Context, OpCall, handler
+from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.conv import narrow_accumulators, used_once, wrap_int32
 from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, quant,
                                             quantize_multiplier, refuse)
@@ -35,11 +35,7 @@ def interleave_blocks(weights: np.ndarray, blocked: int) -> np.ndarray:
     return np.concatenate(parts)
 
 
-#: the interleaved blocks' eight accumulators in plain C take more code on RV32IMC than with the M4's SMLAD
-ARCH_CODE_BYTES["riscv32"]["FULLY_CONNECTED"] = 6_372
-
-
-@handler("FULLY_CONNECTED", code_bytes=5_040)
+@handler("FULLY_CONNECTED", code_bytes=0)  # by the kernel its call names (runtime_ops/conv_dense.py)
 def fully_connected(op, ctx: Context) -> OpCall:
     """Multipliers per tensor or per channel, and each output's weight sum for the input offset; with the
     base folded and a depth of a multiple of 4, the weights interleaved in blocks of units."""
@@ -81,7 +77,9 @@ def fully_connected(op, ctx: Context) -> OpCall:
     else:
         arrays += (c_array(f"{prefix}_shift", "int32_t", [s for _, s in pairs]),)
         shift_array = f"{prefix}_shift"
-    blocked = blocked_units(out_depth) if base != "NULL" and in_depth % 4 == 0 and used_once(ctx, op.inputs[1]) else 0
+    fused = any(f.dense == op.index for f in ctx.dense_fusions.values())
+    blocked = blocked_units(out_depth) if base != "NULL" and in_depth % 4 == 0 and used_once(ctx, op.inputs[1]) \
+        and not fused else 0
     table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4)) + 4 * out_depth
     if blocked:
         # the weights in the kernel's order, in place of the model's array (the same bytes)
@@ -94,7 +92,12 @@ def fully_connected(op, ctx: Context) -> OpCall:
               f"{low}, {high}, {prefix}_mult, {shift_array}, {int(per_channel)}, {rows}, {base}, {right_shift}, "
               f"{blocked}, {int(blocked > 0 and narrow_accumulators(weights, base_values))}}}")
     bias_ref = ctx.ref(bias) if bias is not None and base == "NULL" else "NULL"
-    call = (f"ek_fully_connected_s8(P, {ctx.ref(op.inputs[0])}, {weights_ref}, {bias_ref}, "
-            f"{ctx.ref(op.outputs[0])});")
+    if fused:
+        # the convolution before it summed its products as it ran (runtime_ops/conv_dense.py)
+        conv = next(f.conv for f in ctx.dense_fusions.values() if f.dense == op.index)
+        call = f"/* computed with op {conv}'s convolution (ek_conv_dense_s8) */"
+    else:
+        call = (f"ek_fully_connected_s8(P, {ctx.ref(op.inputs[0])}, {weights_ref}, {bias_ref}, "
+                f"{ctx.ref(op.outputs[0])});")
     return OpCall(name_of(op), "ek_fc_params", params, call, arrays, table,
                   ("ek_fully_connected",))

@@ -12,6 +12,13 @@ extern "C" {
 typedef void (*ek_conv_kernel)(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                                const int32_t* bias, int8_t* output);
 
+/* Output rows [first, end) of the convolution `p`, written from `rows` on: one call of `kernel` with the
+ * parameter block `band` (a copy of p, which this sets) seeing only the input rows those windows read, the
+ * rows above them (padding or rows of other bands) turned into pad_top, so that the kernel visits exactly
+ * the taps it would visit in one whole call, and computes the same integers. */
+void ek_conv_band_s8(ek_conv_params* band, const ek_conv_params* p, ek_conv_kernel kernel, const int8_t* input,
+                     const int8_t* filter, const int32_t* bias, int8_t* rows, int32_t first, int32_t end);
+
 /* Runs `kernel` where the output overlaps the input (edgekit's planner, edgekit/runtime_ops/conv.py
  * in_place_shift, placed them so): in bands of output rows (1x1, stride 1, no padding: of pixels), each
  * band one call of the kernel on the input rows its windows read, in an order in which no band writes

@@ -9,6 +9,10 @@ static inline int8_t fc_finish_s8(const ek_fc_params* p, int32_t acc, int32_t o)
   return ek_clamp_s8(scaled + p->output_offset, p->act_min, p->act_max);
 }
 
+void ek_fully_connected_finish_s8(const ek_fc_params* p, const int32_t* acc, int8_t* output) {
+  for (int32_t o = 0; o < p->out_depth; ++o) output[o] = fc_finish_s8(p, acc[o], o);
+}
+
 /* --- interleaved weight blocks (blocked_units) ------------------------------------------------------ */
 
 #if EK_USE_DSP

@@ -40,6 +40,10 @@ typedef struct {
 void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights, const int32_t* bias,
                            int8_t* output);
 
+/* The outputs of one batch from accumulators that already hold each unit's base and products (a layer
+ * whose products another kernel summed: ek_conv_dense_s8): requantization, output offset, clamp. */
+void ek_fully_connected_finish_s8(const ek_fc_params* p, const int32_t* acc, int8_t* output);
+
 #ifdef __cplusplus
 }
 #endif
