@@ -410,7 +410,7 @@ def choose_overlaps(buffers: list[Buffer], candidates: list[list[Overlap]], trie
 def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[int, int] | None = None,
               overlaps: dict[int, tuple[int, tuple[int, ...]]] | None = None, choose: bool = True,
               overlap_costs: dict[tuple[int, int], int] | None = None, cost_budget: int | None = None,
-              sizes: dict[int, int] | None = None) -> MemoryPlan:
+              sizes: dict[int, int] | None = None, lasts: dict[int, int] | None = None) -> MemoryPlan:
     """A better activation plan than TFLM's greedy one, found by first-fit placement over many orders:
     by size, by lifetime, by first use, by size x lifetime, and seeded random perturbations of them. It
     stops early at the live-set lower bound, which no plan without in-place reuse can beat.
@@ -428,10 +428,13 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[in
         overlaps chosen cost at most ``cost_budget`` in all (None: no limit).
     :param sizes: tensor -> the bytes it takes instead of its own (edgekit's runtime: a convolution fused
         with its dense layer keeps a band of its output there, runtime_ops/conv_dense.py).
+    :param lasts: tensor -> an op until which it lives at least (edgekit's runtime: the input of the
+        first of two chained convolutions is read until the second's call, runtime_ops/conv_chain.py).
     """
     tflm_buffers = activation_buffers(info)
     greedy_head = plan_size(tflm_buffers, place(tflm_greedy_order(tflm_buffers)))
-    own = [replace(b, size=align(sizes[b.tensor])) if sizes and b.tensor in sizes else b for b in tflm_buffers]
+    own = [replace(b, size=align((sizes or {}).get(b.tensor, b.size)),
+                   last=max(b.last, (lasts or {}).get(b.tensor, b.last))) for b in tflm_buffers]
     buffers = merge_aliases(own, aliases) if aliases else own
 
     def owner(tensor: int) -> int:
@@ -444,8 +447,8 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[in
                   for out, (inp, shifts) in (overlaps or {}).items()
                   if owner(out) in units and owner(inp) in units and owner(out) != owner(inp)]
     if choose:
-        costs = {(owner(out), owner(inp), shift): cost for (out, shift), cost in (overlap_costs or {}).items()
-                 for inp in [overlaps[out][0]] if out in overlaps}
+        costs = {(owner(out), owner(overlaps[out][0]), shift): cost
+                 for (out, shift), cost in (overlap_costs or {}).items() if out in (overlaps or {})}
         chosen = choose_overlaps(buffers, candidates, costs=costs, budget=cost_budget) if candidates else []
     else:
         chosen = []

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgekit import cgen, runtime_ops
-from edgekit.arena import activation_buffers, align, best_plan, variable_region
+from edgekit.arena import MemoryPlan, activation_buffers, align, best_plan, variable_region
 from edgekit.catalog import OPTIMIZE_GOALS
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
 from edgekit.runtime_ops import C_TYPES, OpCall, conv
+from edgekit.runtime_ops.conv_chain import ConvChain, choose_chains, conv_chains
 from edgekit.runtime_ops.conv_dense import alias_root, dense_fusions
 # re-exported: the arithmetic set-up tests and other modules use
 from edgekit.runtime_ops.fixedpoint import activation_range, c_array, padding, quantize_multiplier, round_half_away
@@ -128,6 +129,9 @@ class GeneratedModel:
     # (offset, bytes, byte value): variable tensors that start at a non-zero byte, set before the first run
     state_fills: tuple[tuple[int, int, int], ...] = ()
     state_region: tuple[int, int] = (0, 0)  # (offset, bytes) of the variable tensors, which ek_model_reset clears
+    # tensors a fused convolution keeps smaller than themselves (a band, a window of rows): tensor -> bytes
+    fused_sizes: tuple[tuple[int, int], ...] = ()
+    plan_head: int = 0  # bytes of the activations' plan (the arena without the variable tensors)
 
 
 def _constant_data(model: bytes) -> dict[int, bytes]:
@@ -194,8 +198,26 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
     costs = {(out, shift): conv.in_place_cost(info.operators[producer[out]], info, shift)
              for out, (_, shifts) in overlaps.items() for shift in shifts}
     budget = int(BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs) if optimize == "balanced" else None
-    plan = best_plan(info, aliases=aliases, overlaps=overlaps, choose=in_place == "auto", overlap_costs=costs,
-                     cost_budget=budget, sizes=fused_sizes)
+
+    def plan_with(chains: list[ConvChain], tries: int = 400) -> MemoryPlan:
+        """The best plan with these chained convolutions (runtime_ops/conv_chain.py): each chain's tensor
+        a window of rows, neither convolution in place, the first's input read until the second's call."""
+        outputs = {info.operators[i].outputs[0] for c in chains for i in (c.first, c.second)}
+        return best_plan(info, tries=tries, aliases=aliases, overlaps={o: v for o, v in overlaps.items() if o not in outputs},
+                         choose=in_place == "auto", overlap_costs=costs, cost_budget=budget,
+                         sizes={**fused_sizes, **{c.tensor: c.window_bytes for c in chains}},
+                         lasts={alias_root(aliases, info.operators[c.first].inputs[0]): c.second for c in chains})
+
+    # (in_place "auto" only: the other modes pin each kernel to one form, for tests)
+    candidates = conv_chains(info, aliases, constants, set(fusions)) if in_place == "auto" else []
+    plan = plan_with([])
+    # only the tensors large enough to be part of the peak are worth a window instead: a quarter of it
+    candidates = [c for c in candidates if 4 * info.tensors[c.tensor].nbytes >= plan.head]
+    # (the choice compares shorter searches: a few dozen orders find each plan's size nearly always)
+    chains = choose_chains(candidates, lambda chosen: plan_with(chosen, tries=40).head)
+    if chains:
+        plan = plan_with(sorted(set(chains.values()), key=lambda c: c.first))
+        fused_sizes = {**fused_sizes, **{c.tensor: c.window_bytes for c in chains.values()}}
     in_place_ops = frozenset(op.index for op in info.operators if op.outputs and op.inputs
                              and (op.outputs[0], op.inputs[0]) in set(plan.overlapping))
     # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
@@ -220,7 +242,7 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
     context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place_ops,
-                                  dense_fusions=fusions)
+                                  dense_fusions=fusions, chains=chains)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
     # TFLM's ResetVariableTensors: int8 state starts at its zero point (real 0.0), any other type at 0,
@@ -234,7 +256,8 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
                           inputs=info.inputs,
                           outputs=info.outputs, constant_bytes=sum(len(constants[i]) for i in arrays),
                           families=tuple(families), state_fills=fills,
-                          state_region=(align(plan.head), arena_end - align(plan.head)))
+                          state_region=(align(plan.head), arena_end - align(plan.head)),
+                          fused_sizes=tuple(sorted(fused_sizes.items())), plan_head=plan.head)
 
 
 def kernel_sources(families) -> dict[str, str]:

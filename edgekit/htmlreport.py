@@ -13,7 +13,7 @@ import hashlib
 import html
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from edgekit.arena import activation_buffers, best_plan, place, plan_size, tflm_greedy_order
@@ -50,7 +50,7 @@ def render_report(folder: Path, summary: dict) -> str:
     sections = [
         _section("model", lambda: _model_section(model, info, summary, board)),
         _section("quantization", lambda: _quantization_section(quantization)),
-        _section("memory", lambda: _memory_section(info, summary)),
+        _section("memory", lambda: _memory_section(model, info, summary)),
         _section("sizes", lambda: _sizes_section(summary)),
         _section("validation", lambda: _validation_section(validation)),
     ]
@@ -153,40 +153,46 @@ def _quantization_section(report: dict | None) -> str:
     return "".join(parts) + "</section>"
 
 
-def _memory_section(info: ModelInfo, summary: dict) -> str:
+def _memory_section(model: bytes, info: ModelInfo, summary: dict) -> str:
     buffers = activation_buffers(info)
     parts = ["<section id=\"memory\"><h2>Memory</h2>"]
     if buffers:
-        from edgekit.codegen import in_place_convolutions, inplace_aliases
-
         greedy = place(tflm_greedy_order(buffers))
-        # edgekit's runtime also writes some outputs over their inputs (its tensors then share offsets, or
-        # a convolution's output overlaps its input)
-        in_place = summary["estimate"].get("runtime") == "edgekit"
-        aliases = inplace_aliases(info) if in_place else None
-        plan = best_plan(info, aliases=aliases, overlaps=in_place_convolutions(info, aliases) if in_place else None)
-        edgekit = dict(plan.offsets)
+        # edgekit's runtime writes some outputs over their inputs (its tensors then share offsets, or a
+        # convolution's output overlaps its input) and keeps some tensors as a band or a window of rows
+        # (fused convolutions): the plan it compiles, with those tensors at the bytes they take
+        own = buffers
+        if summary["estimate"].get("runtime") == "edgekit":
+            from edgekit.codegen import generate
+
+            generated = generate(model, info)
+            sizes = dict(generated.fused_sizes)
+            edgekit, head = dict(generated.offsets), generated.plan_head
+            own = [replace(b, size=sizes.get(b.tensor, b.size)) for b in buffers]
+        else:
+            plan = best_plan(info)
+            edgekit, head = dict(plan.offsets), plan.head
         steps = len(info.operators)
         live = [sum(b.size for b in buffers if b.first <= s <= b.last) for s in range(steps)]
 
-        def high_water(offsets: dict[int, int]) -> list[int]:
-            return [max((offsets[b.tensor] + b.size for b in buffers if b.first <= s <= b.last), default=0)
-                    for s in range(steps)]
+        def high_water(offsets: dict[int, int], planned: list = buffers) -> list[int]:
+            return [max((offsets[b.tensor] + b.size for b in planned if b.first <= s <= b.last and b.tensor in offsets),
+                        default=0) for s in range(steps)]
 
         parts.append(
             "<h3>Arena over the invocation: bytes in use at each operator</h3><p class=\"note\">The highest arena "
             "byte in use under each plan, and the bytes of tensors alive (no plan without in-place reuse can do "
             f"better than the peak of that line: {max(live):,} B). TFLM's greedy planner needs "
-            f"{plan_size(buffers, greedy):,} B of activations; edgekit's plan needs {plan.head:,} B.</p>")
+            f"{plan_size(buffers, greedy):,} B of activations; edgekit's plan needs {head:,} B.</p>")
         parts.append(_legend([("TFLM greedy plan", TFLM_COLOUR), ("edgekit plan", EDGEKIT_COLOUR),
                               ("bytes alive", BOUND_COLOUR)]))
-        parts.append(_step_chart("arena-timeline", [high_water(greedy), high_water(edgekit), live],
+        parts.append(_step_chart("arena-timeline", [high_water(greedy), high_water(edgekit, own), live],
                                  [TFLM_COLOUR, EDGEKIT_COLOUR, BOUND_COLOUR], [op.op for op in info.operators]))
-        for name, offsets, chart in (("TFLM's greedy planner", greedy, "arena-layout-tflm"),
-                                     ("edgekit's plan", edgekit, "arena-layout-edgekit")):
+        for name, planned, offsets, chart in (("TFLM's greedy planner", buffers, greedy, "arena-layout-tflm"),
+                                              ("edgekit's plan", own, edgekit, "arena-layout-edgekit")):
             parts.append(f"<h3>Arena layout, {name}: each tensor from the operator that writes it to its last "
-                         f"reader ({plan_size(buffers, offsets):,} B)</h3>")
-            parts.append(_layout_chart(chart, buffers, offsets, steps, info))
+                         f"reader ({plan_size(planned, offsets):,} B)</h3>")
+            parts.append(_layout_chart(chart, planned, offsets, steps, info))
     for memory in ("flash", "ram"):
         estimate, measured = summary["estimate"][memory], summary["measured"][memory]
         parts.append(f"<h3>{'Flash' if memory == 'flash' else 'RAM'} against the board: {measured['used']:,} of "

@@ -54,6 +54,10 @@ class Context:
     in_place: frozenset[int] = frozenset()
     # convolutions run fused with the dense layer that reads them, by op index (runtime_ops/conv_dense.py)
     dense_fusions: dict = field(default_factory=dict)
+    # pairs of convolutions run as one (runtime_ops/conv_chain.py), by the op index of either
+    chains: dict = field(default_factory=dict)
+    # the first convolution of each chain: its kernel, sources and families, for the second's call
+    chain_kernels: dict = field(default_factory=dict)
 
     def tensor(self, index: int) -> TensorInfo:
         """The tensor at ``index``."""
@@ -78,9 +82,10 @@ Handler = Callable[[OperatorInfo, Context], OpCall]
 HANDLERS: dict[str, Handler] = {}
 #: Builtin op name -> bytes of Cortex-M4 code its kernel adds (arm-none-eabi-gcc -O2, --gc-sections).
 CODE_BYTES: dict[str, int] = {}
-#: For ops with several kernels of which a model links only those its calls name: op -> (regular expression
-#: of a kernel's name in a generated call, bytes of that kernel and its helpers per instruction set:
-#: "default" for the Cortex-M4, or a board's ``arch``).
+#: For ops with several kernels of which a model links only those its calls name: op (or a fused form's
+#: name) -> (regular expression of a kernel's name in a generated call, bytes of that kernel and its
+#: helpers per instruction set: "default" for the Cortex-M4, or a board's ``arch``). Each counts once when
+#: any call names it.
 KERNEL_CODE_BYTES: dict[str, tuple[tuple[str, dict[str, int]], ...]] = {}
 #: Where an op's kernel takes notably more code on another instruction set than on the Cortex-M4:
 #: board arch -> op -> bytes (riscv64-unknown-elf-gcc 12.2 -O2 -march=rv32imc, .text of the kernel's object).

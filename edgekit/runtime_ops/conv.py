@@ -120,21 +120,12 @@ def convolution(op, ctx: Context) -> OpCall:
         flags = ["EK_BLOCKED_IM2COL"] if mode == "im2col" else []
         if narrow_accumulators(weights.reshape(channels, -1), base_values):
             flags.append("EK_BLOCKED_NARROW")
-        families = ("ek_conv",)
         # the blocked kernel's wrapper for these flags, in ek_conv2d_s8's signature, to run in bands
         wrapper = "ek_conv2d_blocked_" + ("im2col" if mode == "im2col" else "rows") + \
             ("_narrow" if "EK_BLOCKED_NARROW" in flags else "") + "_s8"
-        if op.index in ctx.dense_fusions:
-            call, extra = fused_dense_call(op, ctx, wrapper, f"{ctx.ref(op.inputs[0])}, {prefix}_w, NULL")
-            families += extra
-        elif op.index in ctx.in_place:
-            # in bands over its own input (in_place_layout)
-            call = (f"ek_conv_in_place_s8(P, {wrapper}, {ctx.ref(op.inputs[0])}, {prefix}_w, NULL, "
-                    f"{ctx.ref(op.outputs[0])});")
-            families += ("ek_conv_in_place",)
-        else:
-            call = (f"ek_conv2d_blocked_s8(P, {ctx.ref(op.inputs[0])}, {prefix}_w, {ctx.ref(op.outputs[0])}, "
-                    f"{' | '.join(flags) or 0});")
+        direct = (f"ek_conv2d_blocked_s8(P, {ctx.ref(op.inputs[0])}, {prefix}_w, {ctx.ref(op.outputs[0])}, "
+                  f"{' | '.join(flags) or 0});")
+        call, families = convolution_call(op, ctx, wrapper, f"{prefix}_w, NULL", ("ek_conv",), direct)
         return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, families)
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
     if quads:
@@ -149,22 +140,39 @@ def convolution(op, ctx: Context) -> OpCall:
         kernel = "ek_depthwise_conv2d_quads" + ("_narrow" if narrow else "") + "_s8"
         arrays = [c_array(f"{prefix}_w", "int32_t", blocks)]
         table = 4 * blocks.size
-        sources = f"{ctx.ref(op.inputs[0])}, (const int8_t*){prefix}_w, NULL"
+        constants_refs = f"(const int8_t*){prefix}_w, NULL"
     else:
         bias_ref = ctx.ref(bias) if bias is not None and (depthwise or tap_path) else "NULL"
-        sources = f"{ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, {bias_ref}"
-    families = ("ek_depthwise_conv",) if depthwise else ("ek_conv",)
-    operands = f"{sources}, {ctx.ref(op.outputs[0])}"
-    if op.index in ctx.dense_fusions:
-        call, extra = fused_dense_call(op, ctx, kernel, sources)
-        families += extra
-    elif op.index in ctx.in_place:
-        # the planner put the output over the input (in_place_layout): the kernel runs in bands
-        call = f"ek_conv_in_place_s8(P, {kernel}, {operands});"
-        families += ("ek_conv_in_place",)
-    else:
-        call = f"{kernel}(P, {operands});"
+        constants_refs = f"{ctx.ref(op.inputs[1])}, {bias_ref}"
+    call, families = convolution_call(op, ctx, kernel, constants_refs,
+                                      ("ek_depthwise_conv",) if depthwise else ("ek_conv",))
     return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table, families)
+
+
+def convolution_call(op, ctx: Context, kernel: str, constants: str, families: tuple[str, ...],
+                     direct: str | None = None) -> tuple[str, tuple[str, ...]]:
+    """How a convolution runs, and the kernel families that takes: ``kernel`` (in ek_conv2d_s8's
+    signature, with ``constants`` its filter and bias arguments) fused with the dense layer after it,
+    as the first or the second of a chain (runtime_ops/conv_chain.py), in bands over its own input, or in
+    one call (``direct``, else the kernel's own)."""
+    inp, out = ctx.ref(op.inputs[0]), ctx.ref(op.outputs[0])
+    chain = ctx.chains.get(op.index)
+    if op.index in ctx.dense_fusions:
+        call, extra = fused_dense_call(op, ctx, kernel, f"{inp}, {constants}")
+        return call, families + extra
+    if chain is not None and chain.first == op.index:
+        # the second convolution's call runs this one, row by row (its own families are added there)
+        ctx.chain_kernels[op.index] = (kernel, f"{inp}, {constants}", families)
+        return f"/* computed with op {chain.second}'s convolution (ek_conv_chain_s8) */", families
+    if chain is not None:
+        first_kernel, first_sources, first_families = ctx.chain_kernels[chain.first]
+        call = (f"ek_conv_chain_s8(&k_p{chain.first}, {first_kernel}, {first_sources}, {inp}, {chain.window_rows}, "
+                f"&k_p{op.index}, {kernel}, {constants}, {out});")
+        return call, families + first_families + ("ek_conv_chain", "ek_conv_in_place")
+    if op.index in ctx.in_place:
+        # the planner put the output over the input (in_place_layout): the kernel runs in bands
+        return f"ek_conv_in_place_s8(P, {kernel}, {inp}, {constants}, {out});", families + ("ek_conv_in_place",)
+    return direct or f"{kernel}(P, {inp}, {constants}, {out});", families
 
 
 def fused_dense_call(op, ctx: Context, kernel: str, sources: str) -> tuple[str, tuple[str, ...]]:

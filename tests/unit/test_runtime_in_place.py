@@ -12,6 +12,8 @@ instructions as it says, through render and the budget."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -44,21 +46,34 @@ def _bands(op, info: ModelInfo, shift: int) -> list[tuple[tuple[int, int], tuple
             for f, e in in_place_bands(op, info, shift)]
 
 
-def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int]) -> list[str]:
+def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], fused=None, joined=None) -> list[str]:
     """Every read of a tensor whose bytes no longer hold its value, simulating the arena byte by byte.
 
     Each byte remembers the value it holds: a tensor's own, or for a RESHAPE-like op's output the value
     of the tensor whose bytes it shares. An op reads its inputs (each byte must still hold the input's
     value), then writes its outputs. An in-place convolution (``in_place_ops``) runs band by band: a band
     must find its input rows intact and must not write over them (the kernel reads and writes within a
-    band in any order), then its output rows take the output's value."""
-    size = max(offsets[t] + info.tensors[t].nbytes for t in offsets) + 1
+    band in any order), then its output rows take the output's value.
+
+    Fused convolutions (``joined``: first op -> last op of each group that runs as one call, ``fused``:
+    the bytes their inner tensors take, a band or a window of rows) read their inputs all along while they
+    write those inner tensors, which must not touch the inputs; a chain's last convolution writes its output
+    all along too (over neither), a dense layer's only at the end (not over the accumulators)."""
+    fused, joined = fused or {}, joined or {}
+
+    def nbytes(tensor: int) -> int:
+        return fused.get(tensor, info.tensors[tensor].nbytes)
+
+    size = max(offsets[t] + nbytes(t) for t in offsets) + 1
     holds = np.full(size, -1, dtype=np.int64)
     value = {t: t for t in offsets}
     problems = []
 
     def span(tensor: int, first: int = 0, end: int | None = None) -> slice:
-        return slice(offsets[tensor] + first, offsets[tensor] + (info.tensors[tensor].nbytes if end is None else end))
+        return slice(offsets[tensor] + first, offsets[tensor] + (nbytes(tensor) if end is None else end))
+
+    def overlap(a: int, b: int) -> bool:
+        return offsets[a] < offsets[b] + nbytes(b) and offsets[b] < offsets[a] + nbytes(a)
 
     def check(tensor: int, where: str, first: int = 0, end: int | None = None) -> None:
         if not (holds[span(tensor, first, end)] == value[tensor]).all():
@@ -66,9 +81,30 @@ def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int]) -
 
     for tensor in [*info.inputs, *(t.index for t in info.tensors if t.is_variable and t.index in offsets)]:
         holds[span(tensor)] = value[tensor]
+    skip_to = -1
     for op in info.operators:
         where = f"op {op.index} {op.op}"
+        if op.index <= skip_to:
+            continue
         reads = [i for i in op.inputs if i >= 0 and i in offsets]
+        if op.index in joined:
+            group = info.operators[op.index:joined[op.index] + 1]
+            skip_to = group[-1].index
+            made = {t for g in group for t in g.outputs}
+            inner = made - set(group[-1].outputs)
+            outer = {i for g in group for i in g.inputs if i >= 0 and i in offsets and i not in made}
+            for tensor in outer:
+                check(tensor, where)
+            for tensor in inner:
+                problems += [f"{where}: writes tensor {tensor} over its input {i}" for i in outer if overlap(tensor, i)]
+            for tensor in group[-1].outputs:
+                kept = inner | (outer if group[-1].op != "FULLY_CONNECTED" else set())
+                problems += [f"{where}: writes tensor {tensor} over {i}" for i in kept
+                             if overlap(tensor, i) and not (i in inner and offsets[i] == offsets[tensor] and
+                                                             group[-1].op in SAME_BYTES_OPS)]
+            for tensor in [*inner, *group[-1].outputs]:
+                holds[span(tensor)] = value[tensor]
+            continue
         if op.index in in_place_ops:
             inp, out = op.inputs[0], op.outputs[0]
             for (r0, r1), (w0, w1) in _bands(op, info, offsets[inp] - offsets[out]):
@@ -101,6 +137,18 @@ def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int]) -
 
 def _in_place_ops(generated) -> set[int]:
     return {k for k, call in enumerate(generated.calls) if IN_PLACE_CALL in call.call}
+
+
+def _fusion(generated) -> dict:
+    """clobbers' ``fused`` and ``joined`` for a generated model: the inner tensors' sizes, and each group of
+    ops that one call runs (a call's comment names the op whose call computes it)."""
+    joined = {}
+    for k, call in enumerate(generated.calls):
+        found = re.search(r"computed with op (\d+)'s", call.call)
+        if found:
+            other = int(found[1])
+            joined[min(k, other)] = max(k, other)
+    return {"fused": dict(generated.fused_sizes), "joined": joined}
 
 
 # --- models ---------------------------------------------------------------------------------------------
@@ -218,7 +266,7 @@ def test_plans_of_the_shared_models_never_clobber_a_live_tensor(name):
     arenas = {}
     for mode in ("auto", "none"):
         generated = generate(model, info, mode)
-        assert not clobbers(info, dict(generated.offsets), _in_place_ops(generated)), mode
+        assert not clobbers(info, dict(generated.offsets), _in_place_ops(generated), **_fusion(generated)), mode
         arenas[mode] = generated.arena_bytes
     assert arenas["auto"] <= arenas["none"]  # overlaps are only ever taken where they help
 
@@ -233,7 +281,7 @@ def test_plans_that_run_every_convolution_in_place_never_clobber_a_live_tensor(n
         ops = _in_place_ops(generated)
         if side != "auto":
             assert len(ops) == len(layers), side  # they all agree with each other in a plain chain
-        assert not clobbers(info, dict(generated.offsets), ops), side
+        assert not clobbers(info, dict(generated.offsets), ops, **_fusion(generated)), side
     assert generate(model, info).arena_bytes <= generate(model, info, "none").arena_bytes
 
 
@@ -257,6 +305,16 @@ def test_the_simulation_finds_clobbers():
     first, second = info.operators[1].inputs[0], info.operators[1].outputs[0]
     assert not clobbers(info, offsets, set())
     assert clobbers(info, {**offsets, second: offsets[first]}, set())
+    # fused convolutions: a chain's output over its first convolution's input, a dense layer's output
+    # over its accumulators
+    for name in ("person_detect", "micro_speech_quantized"):
+        model, info = _shared(name)
+        generated = generate(model, info)
+        fusion, offsets = _fusion(generated), dict(generated.offsets)
+        first, last = next(iter(fusion["joined"].items()))
+        assert not clobbers(info, offsets, _in_place_ops(generated), **fusion), name
+        moved = {**offsets, info.operators[last].outputs[0]: offsets[info.operators[first].outputs[0]]}
+        assert clobbers(info, moved, _in_place_ops(generated), **fusion), name
 
 
 def test_vww_and_person_detect_need_less_than_their_live_set_bound_and_40_kb():

@@ -2,8 +2,7 @@
 #include "ek_conv_in_place.h"
 #include <stddef.h>
 
-void ek_conv_band_s8(ek_conv_params* band, const ek_conv_params* p, ek_conv_kernel kernel, const int8_t* input,
-                     const int8_t* filter, const int32_t* bias, int8_t* rows, int32_t first, int32_t end) {
+int32_t ek_conv_band_params(ek_conv_params* band, const ek_conv_params* p, int32_t first, int32_t end) {
   const int32_t reach = (p->k_h - 1) * p->dilation_h + 1;
   const int32_t top = first * p->stride_h - p->pad_top;
   const int32_t low = top > 0 ? top : 0;
@@ -12,6 +11,12 @@ void ek_conv_band_s8(ek_conv_params* band, const ek_conv_params* p, ek_conv_kern
   band->in_h = high - low;
   band->out_h = end - first;
   band->pad_top = low - top;
+  return low;
+}
+
+void ek_conv_band_s8(ek_conv_params* band, const ek_conv_params* p, ek_conv_kernel kernel, const int8_t* input,
+                     const int8_t* filter, const int32_t* bias, int8_t* rows, int32_t first, int32_t end) {
+  const int32_t low = ek_conv_band_params(band, p, first, end);
   kernel(band, input + (ptrdiff_t)low * p->in_w * p->in_c, filter, bias, rows);
 }
 

@@ -12,6 +12,10 @@ extern "C" {
 typedef void (*ek_conv_kernel)(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                                const int32_t* bias, int8_t* output);
 
+/* The parameter block `band` (a copy of p, which this sets) of output rows [first, end) of the
+ * convolution `p`, over the input rows those windows read; returns the first of them. */
+int32_t ek_conv_band_params(ek_conv_params* band, const ek_conv_params* p, int32_t first, int32_t end);
+
 /* Output rows [first, end) of the convolution `p`, written from `rows` on: one call of `kernel` with the
  * parameter block `band` (a copy of p, which this sets) seeing only the input rows those windows read, the
  * rows above them (padding or rows of other bands) turned into pad_top, so that the kernel visits exactly

@@ -1,0 +1,94 @@
+"""Two convolutions in a row run as one (``ek_conv_chain.c``): the second reads the first's output through
+a window of rows, so that the first's output never exists whole.
+
+MobileNet's memory peak is a 1x1 layer that widens the depth, right before a depthwise layer that halves
+the image (person_detect: 48x48x8 -> 48x48x16 -> 24x24x16, 55 KB live for TFLM). Chained, the wide tensor
+is made a few rows at a time, as the depthwise layer's next output row needs them: the arena holds the
+first's input, a window of rows as tall as the second's filter, and the second's output. Each row is
+still made once, with the same kernels, so the outputs are TFLM's; the cost is one copy of the rows kept
+from one output row to the next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edgekit.arena import activation_buffers
+from edgekit.reader import ModelInfo
+from edgekit.runtime_ops import KERNEL_CODE_BYTES
+
+#: The chain's driver with the band functions it calls (ek_conv_chain_s8 240 B, ek_conv_band_s8 114 B,
+#: ek_conv_band_params 76 B: arm-none-eabi-gcc 12.2 -O2 Cortex-M4F; RV32IMC as runtime_ops/conv.py's),
+#: counted when a call names it.
+KERNEL_CODE_BYTES["conv_chain"] = ((r"\bek_conv_chain_s8\b", {"default": 430, "riscv32": 620}),)
+
+_CONVOLUTIONS = ("CONV_2D", "DEPTHWISE_CONV_2D")
+
+
+@dataclass(frozen=True)
+class ConvChain:
+    """Convolution ``second`` reading ``tensor``, the output of convolution ``first`` (the op before it),
+    through a window of ``window_rows`` rows of it (``window_bytes``)."""
+
+    first: int
+    second: int
+    tensor: int
+    window_rows: int
+    window_bytes: int
+
+
+def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes],
+                taken: set[int]) -> list[ConvChain]:
+    """Every pair of convolutions that can run as one (pairs may share an op; a plan runs disjoint ones):
+    a convolution whose int8 output only the next op reads, a convolution (both with constant filters),
+    no graph output, no alias of it, neither op in ``taken`` (fused otherwise); only where the window
+    takes fewer bytes than the tensor."""
+    readers: dict[int, list[int]] = {}
+    for op in info.operators:
+        for index in op.inputs:
+            if index >= 0:
+                readers.setdefault(index, []).append(op.index)
+    planned = {b.tensor for b in activation_buffers(info)}
+    aliased = set(aliases) | set(aliases.values())
+    chains = []
+    for first in info.operators[:-1]:
+        second = info.operators[first.index + 1]
+        if first.op not in _CONVOLUTIONS or second.op not in _CONVOLUTIONS or len(first.outputs) != 1:
+            continue
+        tensor = first.outputs[0]
+        t = info.tensors[tensor]
+        if ({first.index, second.index} & taken or tensor not in planned or tensor in aliased
+                or tensor in info.outputs or t.dtype != "INT8" or readers.get(tensor) != [second.index]
+                or second.inputs[0] != tensor or first.inputs[1] not in constants
+                or second.inputs[1] not in constants):
+            continue
+        k_h = info.tensors[second.inputs[1]].shape[1]
+        reach = (k_h - 1) * int(second.option("dilationHFactor", 1)) + 1
+        rows = min(reach, t.shape[1])
+        window = rows * t.shape[2] * t.shape[3]
+        if window < t.nbytes:
+            chains.append(ConvChain(first.index, second.index, tensor, rows, window))
+    return chains
+
+
+def choose_chains(candidates: list[ConvChain], head_with) -> dict[int, ConvChain]:
+    """The chains a plan runs, by the op index of each of their convolutions: from the candidate that
+    shrinks the arena most alone (``head_with`` gives the arena of a set of chains), each next one that
+    shares no op with those chosen and shrinks it further. Chains that save no byte are not run: each
+    costs a copy of the kept rows per output row."""
+    if not candidates:
+        return {}
+    best = head_with([])
+    # a chain that alone makes the arena larger is left out (one that leaves it as large may still help
+    # beside another, where two layers share the peak)
+    heads = {chain: head_with([chain]) for chain in candidates}
+    alone = sorted((c for c in candidates if heads[c] <= best), key=lambda c: (heads[c], c.first))
+    chosen: list[ConvChain] = []
+    for chain in alone:
+        if any({chain.first, chain.second} & {c.first, c.second} for c in chosen):
+            continue
+        head = head_with([*chosen, chain])
+        if head < best:
+            chosen.append(chain)
+            best = head
+    return {index: chain for chain in chosen for index in (chain.first, chain.second)}
