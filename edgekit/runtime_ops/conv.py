@@ -21,9 +21,12 @@ BLOCKED_COLUMN_BYTES = 576
 
 
 #: CONV_2D's code is counted by the kernel its calls name (ek_conv.c, arm-none-eabi-gcc 12.2 -O2 Cortex-M4F,
-#: -ffunction-sections, symbol sizes from nm): the channel-blocked kernel with its helpers, and ek_conv2d_s8
-#: with its 1x1, im2col and filter-row paths; --gc-sections drops the one no call names.
-KERNEL_CODE_BYTES["CONV_2D"] = ((r"\bek_conv2d_blocked_\w*s8\b", {"default": 2_952, "riscv32": 4_226}),
+#: -ffunction-sections, symbol sizes from nm): the channel-blocked kernel's shared finishing code, its im2col
+#: form and its filter-row form (each linked only when a call names one of its wrappers), and ek_conv2d_s8
+#: with its 1x1, im2col and filter-row paths; --gc-sections drops the rest.
+KERNEL_CODE_BYTES["CONV_2D"] = ((r"\bek_conv2d_blocked_\w*s8\b", {"default": 1_188, "riscv32": 1_322}),
+                               (r"\bek_conv2d_blocked_im2col\w*_s8\b", {"default": 1_086, "riscv32": 1_800}),
+                               (r"\bek_conv2d_blocked_rows\w*_s8\b", {"default": 1_316, "riscv32": 1_688}),
                                (r"\bek_conv2d_s8\b", {"default": 8_696, "riscv32": 7_798}))
 
 
@@ -123,10 +126,18 @@ def convolution(op, ctx: Context) -> OpCall:
         # the blocked kernel's wrapper for these flags, in ek_conv2d_s8's signature, to run in bands
         wrapper = "ek_conv2d_blocked_" + ("im2col" if mode == "im2col" else "rows") + \
             ("_narrow" if "EK_BLOCKED_NARROW" in flags else "") + "_s8"
-        direct = (f"ek_conv2d_blocked_s8(P, {ctx.ref(op.inputs[0])}, {prefix}_w, {ctx.ref(op.outputs[0])}, "
-                  f"{' | '.join(flags) or 0});")
-        call, families = convolution_call(op, ctx, wrapper, f"{prefix}_w, NULL", ("ek_conv",), direct)
+        call, families = convolution_call(op, ctx, wrapper, f"{prefix}_w, NULL", ("ek_conv",))
         return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, families)
+    if (not depthwise and pointwise and base != "NULL" and used_once(ctx, op.inputs[1])
+            and not {op.index} & (set(ctx.in_place) | set(ctx.dense_fusions) | set(ctx.chains))):
+        # a 1x1 layer whose output channels the blocked kernel does not take (a classifier's last layer) is
+        # a dense layer over its pixels with per-channel multipliers: the same sums, in the dense kernel's
+        # base path (2.8 KB of code where ek_conv2d_s8 takes 8.7 KB)
+        fc_params = (f"{{{x.shape[1] * x.shape[2]}, {x.shape[3]}, {channels}, {-zp_in}, 0, {zp_out}, {low}, {high}, "
+                     f"{prefix}_mult, {shift_array}, 1, NULL, {base}, {right_shift}, 0, 0}}")
+        call = (f"ek_fully_connected_base_s8(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, NULL, "
+                f"{ctx.ref(op.outputs[0])});")
+        return OpCall(name_of(op), "ek_fc_params", fc_params, call, tuple(arrays), table, ("ek_fully_connected",))
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
     if quads:
         # four channels at a time, each group's weights and constants in one block: kws_ref_model's 3x3
@@ -149,12 +160,12 @@ def convolution(op, ctx: Context) -> OpCall:
     return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table, families)
 
 
-def convolution_call(op, ctx: Context, kernel: str, constants: str, families: tuple[str, ...],
-                     direct: str | None = None) -> tuple[str, tuple[str, ...]]:
+def convolution_call(op, ctx: Context, kernel: str, constants: str,
+                     families: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """How a convolution runs, and the kernel families that takes: ``kernel`` (in ek_conv2d_s8's
     signature, with ``constants`` its filter and bias arguments) fused with the dense layer after it,
     as the first or the second of a chain (runtime_ops/conv_chain.py), in bands over its own input, or in
-    one call (``direct``, else the kernel's own)."""
+    one call."""
     inp, out = ctx.ref(op.inputs[0]), ctx.ref(op.outputs[0])
     chain = ctx.chains.get(op.index)
     if op.index in ctx.dense_fusions:
@@ -172,7 +183,7 @@ def convolution_call(op, ctx: Context, kernel: str, constants: str, families: tu
     if op.index in ctx.in_place:
         # the planner put the output over the input (in_place_layout): the kernel runs in bands
         return f"ek_conv_in_place_s8(P, {kernel}, {inp}, {constants}, {out});", families + ("ek_conv_in_place",)
-    return direct or f"{kernel}(P, {inp}, {constants}, {out});", families
+    return f"{kernel}(P, {inp}, {constants}, {out});", families
 
 
 def fused_dense_call(op, ctx: Context, kernel: str, sources: str) -> tuple[str, tuple[str, ...]]:

@@ -153,6 +153,14 @@ def test_convolution_and_fully_connected_fast_paths_are_bit_exact_with_tflm(targ
     assert kernels == {**{name: "ek_depthwise_conv2d_quads_narrow_s8" for name in quads},
                        "dw_wide_bias": "ek_depthwise_conv2d_quads_s8"}, kernels
     cases += [case(name, model) for name, model in quads.items()]
+    # 1x1 layers of output channels not a multiple of 4 (person_detect's classifier) run as dense layers over
+    # their pixels, with the general requantization too
+    odd = {"pointwise_odd": convolution_model(rng, False, 5, 6, 12, 1, 1, 1, SAME, 3, 6, 1, "right", True),
+           "pointwise_mixed": convolution_model(rng, False, 1, 1, 40, 1, 1, 1, VALID, 0, 2, 1, "mixed", True)}
+    for name, model in odd.items():
+        assert generate(model, read_model(model), in_place="none").calls[0].call.startswith(
+            "ek_fully_connected_base_s8("), name
+    cases += [case(name, model) for name, model in odd.items()]
     # each kernel in one call, over the whole tensors (test_runtime_in_place.py runs them in bands)
     cases = [replace(c, in_place="none") for c in cases]
     assert_batch_bit_exact(cases, target, tmp_path)

@@ -99,10 +99,10 @@ def test_convolutions_in_channel_blocks_are_bit_exact_with_tflm(target, params, 
         window = np.prod(info.tensors[info.operators[0].inputs[1]].shape[1:])
         call = generate(model, info, in_place="none").calls[0].call
         # the path under test is the one generated: blocks, with im2col exactly when the window fits
-        assert call.startswith("ek_conv2d_blocked_s8("), name
-        flags.append(call.rsplit(", ", 1)[1].rstrip(");"))
-        assert ("EK_BLOCKED_IM2COL" in flags[-1]) == (window <= BLOCKED_COLUMN_BYTES), name
-    assert "EK_BLOCKED_NARROW" in flags[0] and "NARROW" not in flags[-1] + flags[-2]
+        assert call.startswith("ek_conv2d_blocked_"), name
+        flags.append(call.split("(", 1)[0])
+        assert ("_im2col" in flags[-1]) == (window <= BLOCKED_COLUMN_BYTES), name
+    assert "_narrow" in flags[0] and "_narrow" not in flags[-1] + flags[-2]
     cases = [case(name, model, seed=seed, in_place="none") for name, model, seed in models]
     assert_batch_bit_exact(cases, target, tmp_path)
 

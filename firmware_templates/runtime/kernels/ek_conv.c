@@ -614,23 +614,23 @@ void ek_conv2d_blocked_s8(const ek_conv_params* p, const int8_t* input, const in
 void ek_conv2d_blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                                  const int32_t* bias, int8_t* output) {
   (void)bias;
-  ek_conv2d_blocked_s8(p, input, filter, output, EK_BLOCKED_IM2COL);
+  blocked_im2col_s8(p, input, filter, output, 0);
 }
 
 void ek_conv2d_blocked_im2col_narrow_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                                         const int32_t* bias, int8_t* output) {
   (void)bias;
-  ek_conv2d_blocked_s8(p, input, filter, output, EK_BLOCKED_IM2COL | EK_BLOCKED_NARROW);
+  blocked_im2col_s8(p, input, filter, output, 1);
 }
 
 void ek_conv2d_blocked_rows_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                                const int32_t* bias, int8_t* output) {
   (void)bias;
-  ek_conv2d_blocked_s8(p, input, filter, output, 0);
+  blocked_rows_s8(p, input, filter, output, 0);
 }
 
 void ek_conv2d_blocked_rows_narrow_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                                       const int32_t* bias, int8_t* output) {
   (void)bias;
-  ek_conv2d_blocked_s8(p, input, filter, output, EK_BLOCKED_NARROW);
+  blocked_rows_s8(p, input, filter, output, 1);
 }

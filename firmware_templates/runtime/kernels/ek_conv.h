@@ -67,8 +67,8 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
 void ek_conv2d_blocked_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
                           int32_t flags);
 /* ek_conv2d_blocked_s8 with its flags fixed, in ek_conv2d_s8's signature, for ek_conv_in_place_s8 to run in
- * bands (`bias` is not read: the base holds it): im2col or filter rows, each with or without
- * EK_BLOCKED_NARROW. */
+ * bands and for the generated calls (`bias` is not read: the base holds it): im2col or filter rows, each
+ * with or without EK_BLOCKED_NARROW; a model that calls only one form links only that form's code. */
 void ek_conv2d_blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                                  const int32_t* bias, int8_t* output);
 void ek_conv2d_blocked_im2col_narrow_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter,

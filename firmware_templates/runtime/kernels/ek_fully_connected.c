@@ -272,6 +272,12 @@ static void fully_connected_base_s8(const ek_fc_params* p, const int8_t* input, 
   }
 }
 
+void ek_fully_connected_base_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights,
+                                const int32_t* bias, int8_t* output) {
+  (void)bias; /* in the base */
+  fully_connected_base_s8(p, input, weights, output);
+}
+
 void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights, const int32_t* bias,
                            int8_t* output) {
   if (p->blocked_units) {

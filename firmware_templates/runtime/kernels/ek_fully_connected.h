@@ -40,6 +40,13 @@ typedef struct {
 void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights, const int32_t* bias,
                            int8_t* output);
 
+/* ek_fully_connected_s8 for weights in plain rows and p->base given (no interleaved units): the kernel a
+ * model links alone when no layer of it has interleaved weights, a fifth of the whole one's code. Also
+ * runs 1x1 CONV_2D layers (pixels as batches, per-channel multipliers) whose channels the blocked
+ * convolution does not take. */
+void ek_fully_connected_base_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights,
+                                const int32_t* bias, int8_t* output);
+
 /* The outputs of one batch from accumulators that already hold each unit's base and products (a layer
  * whose products another kernel summed: ek_conv_dense_s8): requantization, output offset, clamp. */
 void ek_fully_connected_finish_s8(const ek_fc_params* p, const int32_t* acc, int8_t* output);

@@ -73,8 +73,8 @@ int ek_model_invoke(void) {
 #ifdef EK_MODEL_EXTERNAL_ARENA
   if (ek_arena == NULL) return -1;
 #endif
-  ek_fully_connected_s8(&k_p0, ((int8_t*)(ek_arena + 16)), k_t6, NULL, ((int8_t*)(ek_arena + 0)));  /* op 0: FULLY_CONNECTED */
+  ek_fully_connected_base_s8(&k_p0, ((int8_t*)(ek_arena + 16)), k_t6, NULL, ((int8_t*)(ek_arena + 0)));  /* op 0: FULLY_CONNECTED */
   ek_fully_connected_s8(&k_p1, ((int8_t*)(ek_arena + 0)), k_op1_w, NULL, ((int8_t*)(ek_arena + 16)));  /* op 1: FULLY_CONNECTED */
-  ek_fully_connected_s8(&k_p2, ((int8_t*)(ek_arena + 16)), k_t2, NULL, ((int8_t*)(ek_arena + 0)));  /* op 2: FULLY_CONNECTED */
+  ek_fully_connected_base_s8(&k_p2, ((int8_t*)(ek_arena + 16)), k_t2, NULL, ((int8_t*)(ek_arena + 0)));  /* op 2: FULLY_CONNECTED */
   return 0;
 }
