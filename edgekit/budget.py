@@ -105,8 +105,9 @@ def edgekit_kernel_bytes(ops: tuple[str, ...], calls: tuple[str, ...] = (), arch
     runtime_ops.load()
     used = set(ops)
     kernels = {pattern: sizes for entries in runtime_ops.KERNEL_CODE_BYTES.values() for pattern, sizes in entries}
-    chosen = sum(sizes.get(arch, sizes["default"]) for pattern, sizes in kernels.items()
-                 if any(re.search(pattern, call) for call in calls))
+    named = {pattern for pattern in kernels if any(re.search(pattern, call) for call in calls)}
+    named -= {pattern for pattern in named if runtime_ops.KERNEL_INCLUDED_IN.get(pattern) in named}
+    chosen = sum(kernels[pattern].get(arch, kernels[pattern]["default"]) for pattern in named)
     own = runtime_ops.ARCH_CODE_BYTES.get(arch, {})
     return (sum(own.get(op, runtime_ops.CODE_BYTES.get(op, 0)) for op in used) + chosen
             + sum(size for size, callers in EDGEKIT_HELPER_BYTES if used & callers))

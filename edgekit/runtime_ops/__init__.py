@@ -87,6 +87,9 @@ CODE_BYTES: dict[str, int] = {}
 #: helpers per instruction set: "default" for the Cortex-M4, or a board's ``arch``). Each counts once when
 #: any call names it.
 KERNEL_CODE_BYTES: dict[str, tuple[tuple[str, dict[str, int]], ...]] = {}
+#: A kernel pattern of KERNEL_CODE_BYTES whose code another one's includes (pattern -> that pattern): counted
+#: only when the other is not.
+KERNEL_INCLUDED_IN: dict[str, str] = {}
 #: Where an op's kernel takes notably more code on another instruction set than on the Cortex-M4:
 #: board arch -> op -> bytes (riscv64-unknown-elf-gcc 12.2 -O2 -march=rv32imc, .text of the kernel's object).
 ARCH_CODE_BYTES: dict[str, dict[str, int]] = {"riscv32": {}}

@@ -184,3 +184,19 @@ def test_every_op_of_the_edgekit_runtime_has_a_measured_code_size():
     free = {op for op in ops if runtime_ops.CODE_BYTES[op] == 0} - set(runtime_ops.KERNEL_CODE_BYTES)
     shared = set().union(*(callers for _, callers in EDGEKIT_HELPER_BYTES))
     assert free <= {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"} | shared, free
+
+
+def test_kernel_code_counts_each_linked_form_once():
+    """A kernel's code counts when a generated call names it, whichever op's call that is, and a form whose
+    code another form includes (the dense kernel's base path) counts only without it."""
+    from edgekit.budget import edgekit_kernel_bytes
+
+    def fc(*kernels: str) -> int:
+        return edgekit_kernel_bytes(("FULLY_CONNECTED",), tuple(f"{k}(&k_p0, x, w, NULL, y);" for k in kernels))
+
+    base, whole = fc("ek_fully_connected_base_s8"), fc("ek_fully_connected_s8")
+    assert 0 < base < whole == fc("ek_fully_connected_s8", "ek_fully_connected_base_s8")
+    # a depthwise layer of one input channel runs the blocked CONV_2D kernel: counted without a CONV_2D op
+    blocked = edgekit_kernel_bytes(("DEPTHWISE_CONV_2D",), ("ek_conv2d_blocked_im2col_narrow_s8(&k_p0, x, w, NULL, y);",))
+    assert blocked > 0 and blocked < edgekit_kernel_bytes(("DEPTHWISE_CONV_2D",), ("ek_depthwise_conv2d_s8(&k_p0, x, w, b, y);",
+                                                                                    "ek_conv2d_blocked_im2col_s8(&k_p1, x, w, NULL, y);"))
