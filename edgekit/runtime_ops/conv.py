@@ -31,9 +31,12 @@ KERNEL_CODE_BYTES["CONV_2D"] = ((r"\bek_conv2d_blocked_\w*s8\b", {"default": 1_1
 
 
 #: DEPTHWISE_CONV_2D's likewise (ek_depthwise_conv.c; RV32IMC: riscv64-unknown-elf-gcc 12.2 -O2, picolibc): the
-#: four-channel kernel with its run, border and finishing functions, and the general one.
+#: four-channel kernel's row driver and border copy, the run of each of its forms, and the general kernel.
 KERNEL_CODE_BYTES["DEPTHWISE_CONV_2D"] = (
-    (r"\bek_depthwise_conv2d_quads\w*_s8\b", {"default": 3_490, "riscv32": 4_812}),
+    (r"\bek_depthwise_conv2d_quads\w*_s8\b", {"default": 830, "riscv32": 944}),
+    (r"\bek_depthwise_conv2d_quads_narrow_full_s8\b", {"default": 624, "riscv32": 1_048}),
+    (r"\bek_depthwise_conv2d_quads_narrow_s8\b", {"default": 670, "riscv32": 1_010}),
+    (r"\bek_depthwise_conv2d_quads_s8\b", {"default": 1_376, "riscv32": 2_152}),
     (r"\bek_depthwise_conv2d_s8\b", {"default": 3_988, "riscv32": 4_026}))
 
 
@@ -148,7 +151,8 @@ def convolution(op, ctx: Context) -> OpCall:
         narrow = narrow_accumulators(np.abs(weights.reshape(-1, channels)).T, base_values)
         # (narrow: the kernel doubles the accumulator and adds twice the base in one instruction)
         blocks = quads_blocks(weights, base_values * (2 if narrow else 1), multipliers, rights)
-        kernel = "ek_depthwise_conv2d_quads" + ("_narrow" if narrow else "") + "_s8"
+        kernel = "ek_depthwise_conv2d_quads" + ("_narrow" if narrow else "") + \
+            ("_full" if narrow and (low, high) == (-128, 127) else "") + "_s8"
         arrays = [c_array(f"{prefix}_w", "int32_t", blocks)]
         table = 4 * blocks.size
         constants_refs = f"(const int8_t*){prefix}_w, NULL"

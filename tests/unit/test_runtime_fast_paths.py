@@ -144,14 +144,19 @@ def test_convolution_and_fully_connected_fast_paths_are_bit_exact_with_tflm(targ
     quads = {
         "dw_wide_bias": convolution_model(rng, True, 7, 6, 12, 3, 1, 1, SAME, 0, 12, 1, "right", True,
                                           2**31 - 2**20),
+        "dw_wide_relu6": convolution_model(rng, True, 6, 7, 8, 3, 1, 1, SAME, 3, 8, 1, "right", True,
+                                           2**31 - 2**20),
         "dw_relu6": convolution_model(rng, True, 8, 8, 16, 3, 2, 1, SAME, 3, 16, 1, "right", True),
         "dw_dilated": convolution_model(rng, True, 9, 9, 8, 3, 1, 2, SAME, 1, 8, 1, "right", False),
         "dw_5x5": convolution_model(rng, True, 6, 7, 4, 5, 1, 1, SAME, 1, 4, 1, "right", True),
         "dw_row": convolution_model(rng, True, 1, 9, 8, 3, 1, 1, SAME, 0, 8, 1, "right", True),
     }
     kernels = {name: generate(model, read_model(model)).calls[0].call.split("(")[0] for name, model in quads.items()}
+    # (the ReLU layers' output zero points are random: their clamps are narrower than int8)
     assert kernels == {**{name: "ek_depthwise_conv2d_quads_narrow_s8" for name in quads},
-                       "dw_wide_bias": "ek_depthwise_conv2d_quads_s8"}, kernels
+                       "dw_row": "ek_depthwise_conv2d_quads_narrow_full_s8",
+                       "dw_wide_bias": "ek_depthwise_conv2d_quads_s8",
+                       "dw_wide_relu6": "ek_depthwise_conv2d_quads_s8"}, kernels
     cases += [case(name, model) for name, model in quads.items()]
     # 1x1 layers of output channels not a multiple of 4 (person_detect's classifier) run as dense layers over
     # their pixels, with the general requantization too

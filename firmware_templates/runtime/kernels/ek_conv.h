@@ -84,11 +84,14 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
 /* DEPTHWISE_CONV_2D of depth multiplier 1 with in_c a multiple of 4 and every shift a right shift, its
  * constants in the blocks the generator laid out, one per four channels (runtime_ops/conv.py,
  * quads_blocks; `blocks` is int32-aligned): four channels at a time; `bias` is not read (the blocks' bases
- * hold it). The _narrow form: every accumulator stays below 2^30 in magnitude (ek_requantize_right_narrow). */
+ * hold it). The _narrow forms: every accumulator stays below 2^30 in magnitude (ek_requantize_right_narrow);
+ * _narrow_full: and the activation range is all of int8. */
 void ek_depthwise_conv2d_quads_s8(const ek_conv_params* p, const int8_t* input, const int8_t* blocks,
                                   const int32_t* bias, int8_t* output);
 void ek_depthwise_conv2d_quads_narrow_s8(const ek_conv_params* p, const int8_t* input, const int8_t* blocks,
                                          const int32_t* bias, int8_t* output);
+void ek_depthwise_conv2d_quads_narrow_full_s8(const ek_conv_params* p, const int8_t* input, const int8_t* blocks,
+                                              const int32_t* bias, int8_t* output);
 
 /* The first and one-past-last kernel taps that land inside [0, size) from `start`, `dilation` apart. */
 static inline void ek_valid_taps(int32_t start, int32_t dilation, int32_t taps, int32_t size, int32_t* first,

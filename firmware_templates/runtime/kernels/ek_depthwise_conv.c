@@ -451,19 +451,29 @@ EK_DW_ALWAYS_INLINE static inline void quads_run_body_s8(const quad_run* r, cons
   }
 }
 
-/* quads_run_body_s8 for each combination of narrow accumulators and a full activation range. */
-EK_NOINLINE static void quads_run_s8(const quad_run* r, const int8_t* window, const int32_t* blocks, int8_t* out,
-                                     int32_t pixels, int narrow) {
-  const int full = r->act_min == -128 && r->act_max == 127;
-  if (narrow && full) {
-    quads_run_body_s8(r, window, blocks, out, pixels, 1, 1);
-  } else if (narrow) {
-    quads_run_body_s8(r, window, blocks, out, pixels, 1, 0);
-  } else if (full) {
-    quads_run_body_s8(r, window, blocks, out, pixels, 0, 1);
-  } else {
-    quads_run_body_s8(r, window, blocks, out, pixels, 0, 0);
-  }
+/* quads_run_body_s8 for each combination of narrow accumulators and a full activation range, each its own
+ * function: a model links those its layers' kernels name (ek_depthwise_conv2d_quads*_s8). */
+typedef void (*quad_runner)(const quad_run* r, const int8_t* window, const int32_t* blocks, int8_t* out,
+                            int32_t pixels);
+
+EK_NOINLINE static void run_narrow_full_s8(const quad_run* r, const int8_t* window, const int32_t* blocks,
+                                           int8_t* out, int32_t pixels) {
+  quads_run_body_s8(r, window, blocks, out, pixels, 1, 1);
+}
+
+EK_NOINLINE static void run_narrow_s8(const quad_run* r, const int8_t* window, const int32_t* blocks, int8_t* out,
+                                      int32_t pixels) {
+  quads_run_body_s8(r, window, blocks, out, pixels, 1, 0);
+}
+
+EK_NOINLINE static void run_wide_full_s8(const quad_run* r, const int8_t* window, const int32_t* blocks,
+                                         int8_t* out, int32_t pixels) {
+  quads_run_body_s8(r, window, blocks, out, pixels, 0, 1);
+}
+
+EK_NOINLINE static void run_wide_s8(const quad_run* r, const int8_t* window, const int32_t* blocks, int8_t* out,
+                                    int32_t pixels) {
+  quads_run_body_s8(r, window, blocks, out, pixels, 0, 0);
 }
 
 /* Bytes of the stack copy of a border pixel's window (ek_depthwise_conv2d_quads_s8 copies the window of
@@ -476,7 +486,7 @@ EK_NOINLINE static void quads_run_s8(const quad_run* r, const int8_t* window, co
  * inside. */
 EK_NOINLINE static void quads_border_s8(const ek_conv_params* p, const quad_run* inside, const int8_t* input,
                                         const int32_t* blocks, int8_t* output, int32_t oy, int32_t ox,
-                                        int narrow) {
+                                        quad_runner run) {
   const int32_t depth = p->in_c, k_h = p->k_h, k_w = p->k_w, taps = k_h * k_w;
   const int32_t in_y0 = oy * p->stride_h - p->pad_top, in_x0 = ox * p->stride_w - p->pad_left;
   const int32_t block_words = taps + 9;
@@ -508,7 +518,7 @@ EK_NOINLINE static void quads_border_s8(const ek_conv_params* p, const quad_run*
         }
       }
     }
-    quads_run_s8(&r, window, blocks + (c0 >> 2) * block_words, out + c0, 1, narrow);
+    run(&r, window, blocks + (c0 >> 2) * block_words, out + c0, 1);
   }
 }
 
@@ -517,7 +527,7 @@ EK_NOINLINE static void quads_border_s8(const ek_conv_params* p, const quad_run*
 
 /* Each row's pixels: the run whose windows lie inside the input in one call, the rest one by one. */
 static void quads_s8(const ek_conv_params* p, const int8_t* input, const int32_t* blocks, int8_t* output,
-                     int narrow) {
+                     quad_runner run) {
   const int32_t reach_h = (p->k_h - 1) * p->dilation_h + 1, reach_w = (p->k_w - 1) * p->dilation_w + 1;
   const int32_t out_w = p->out_w, depth = p->in_c;
   const quad_run inside = {p->dilation_w * depth, p->dilation_h * p->in_w * depth, p->stride_w * depth,
@@ -532,23 +542,30 @@ static void quads_s8(const ek_conv_params* p, const int8_t* input, const int32_t
     const int32_t in_y0 = oy * p->stride_h - p->pad_top;
     const int whole_rows = in_y0 >= 0 && in_y0 + reach_h <= p->in_h;
     const int32_t first = whole_rows ? inside_first : out_w, end = whole_rows ? inside_end : out_w;
-    for (int32_t ox = 0; ox < first; ++ox) quads_border_s8(p, &inside, input, blocks, output, oy, ox, narrow);
+    for (int32_t ox = 0; ox < first; ++ox) quads_border_s8(p, &inside, input, blocks, output, oy, ox, run);
     if (end > first) {
       const int8_t* window = input + ((ptrdiff_t)in_y0 * p->in_w + first * p->stride_w - p->pad_left) * depth;
-      quads_run_s8(&inside, window, blocks, output + (oy * out_w + first) * depth, end - first, narrow);
+      run(&inside, window, blocks, output + (oy * out_w + first) * depth, end - first);
     }
-    for (int32_t ox = end; ox < out_w; ++ox) quads_border_s8(p, &inside, input, blocks, output, oy, ox, narrow);
+    for (int32_t ox = end; ox < out_w; ++ox) quads_border_s8(p, &inside, input, blocks, output, oy, ox, run);
   }
 }
 
 void ek_depthwise_conv2d_quads_s8(const ek_conv_params* p, const int8_t* input, const int8_t* blocks,
                                   const int32_t* bias, int8_t* output) {
   (void)bias; /* in the blocks' bases */
-  quads_s8(p, input, (const int32_t*)(const void*)blocks, output, 0);
+  quads_s8(p, input, (const int32_t*)(const void*)blocks, output,
+           p->act_min == -128 && p->act_max == 127 ? run_wide_full_s8 : run_wide_s8);
 }
 
 void ek_depthwise_conv2d_quads_narrow_s8(const ek_conv_params* p, const int8_t* input, const int8_t* blocks,
                                          const int32_t* bias, int8_t* output) {
   (void)bias;
-  quads_s8(p, input, (const int32_t*)(const void*)blocks, output, 1);
+  quads_s8(p, input, (const int32_t*)(const void*)blocks, output, run_narrow_s8);
+}
+
+void ek_depthwise_conv2d_quads_narrow_full_s8(const ek_conv_params* p, const int8_t* input, const int8_t* blocks,
+                                              const int32_t* bias, int8_t* output) {
+  (void)bias;
+  quads_s8(p, input, (const int32_t*)(const void*)blocks, output, run_narrow_full_s8);
 }
