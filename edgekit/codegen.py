@@ -163,9 +163,11 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
     """C for ``ek_model_invoke`` and its constants.
 
     :param in_place: which convolutions run over their own input (:func:`in_place_convolutions`):
-        ``auto`` as ``optimize`` asks, ``none`` none (each kernel in one call), ``above`` and ``below``
-        every one that can, with the input above (bands from the top) or below the output (bands from
-        the bottom), to test the kernels' band paths.
+        ``auto`` as ``optimize`` asks, ``none`` none, ``above`` and ``below`` every one that can, with
+        the input above (bands from the top) or below the output (bands from the bottom), to test the
+        kernels' band paths. Chained convolutions (runtime_ops/conv_chain.py) run with ``auto`` only;
+        a convolution fused with its dense layer (runtime_ops/conv_dense.py) runs in bands whatever this
+        says, unless ``optimize`` is ``speed``.
     :param optimize: one of ``OPTIMIZE_GOALS``.
     :raises ModelError: naming an op or a tensor type the edgekit runtime does not support.
     """
@@ -215,9 +217,12 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
     candidates = [c for c in candidates if 4 * info.tensors[c.tensor].nbytes >= plan.head]
     # (the choice compares shorter searches: a few dozen orders find each plan's size nearly always)
     chains = choose_chains(candidates, lambda chosen: plan_with(chosen, tries=40).head)
-    if chains:
-        plan = plan_with(sorted(set(chains.values()), key=lambda c: c.first))
+    chained = plan_with(sorted(set(chains.values()), key=lambda c: c.first)) if chains else None
+    if chained is not None and chained.head < plan.head:  # (the full search confirms the shorter ones)
+        plan = chained
         fused_sizes = {**fused_sizes, **{c.tensor: c.window_bytes for c in chains.values()}}
+    else:
+        chains = {}
     in_place_ops = frozenset(op.index for op in info.operators if op.outputs and op.inputs
                              and (op.outputs[0], op.inputs[0]) in set(plan.overlapping))
     # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses

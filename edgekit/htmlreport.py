@@ -160,7 +160,8 @@ def _memory_section(model: bytes, info: ModelInfo, summary: dict) -> str:
         greedy = place(tflm_greedy_order(buffers))
         # edgekit's runtime writes some outputs over their inputs (its tensors then share offsets, or a
         # convolution's output overlaps its input) and keeps some tensors as a band or a window of rows
-        # (fused convolutions): the plan it compiles, with those tensors at the bytes they take
+        # (fused convolutions): the plan it compiles for the default goal (--optimize balanced), with those
+        # tensors at the bytes they take
         own = buffers
         if summary["estimate"].get("runtime") == "edgekit":
             from edgekit.codegen import generate
@@ -181,8 +182,8 @@ def _memory_section(model: bytes, info: ModelInfo, summary: dict) -> str:
 
         parts.append(
             "<h3>Arena over the invocation: bytes in use at each operator</h3><p class=\"note\">The highest arena "
-            "byte in use under each plan, and the bytes of tensors alive (no plan without in-place reuse can do "
-            f"better than the peak of that line: {max(live):,} B). TFLM's greedy planner needs "
+            "byte in use under each plan, and the bytes of tensors alive (no plan without in-place reuse or fused "
+            f"layers can do better than the peak of that line: {max(live):,} B). TFLM's greedy planner needs "
             f"{plan_size(buffers, greedy):,} B of activations; edgekit's plan needs {head:,} B.</p>")
         parts.append(_legend([("TFLM greedy plan", TFLM_COLOUR), ("edgekit plan", EDGEKIT_COLOUR),
                               ("bytes alive", BOUND_COLOUR)]))

@@ -38,7 +38,8 @@ def interleave_blocks(weights: np.ndarray, blocked: int) -> np.ndarray:
 @handler("FULLY_CONNECTED", code_bytes=0)  # by the kernel its call names (runtime_ops/conv_dense.py)
 def fully_connected(op, ctx: Context) -> OpCall:
     """Multipliers per tensor or per channel, and each output's weight sum for the input offset; with the
-    base folded and a depth of a multiple of 4, the weights interleaved in blocks of units."""
+    base folded and a depth of a multiple of 4, the weights interleaved in blocks of units (unless the
+    convolution before it sums its products, runtime_ops/conv_dense.py, which reads plain rows)."""
     t = ctx.info.tensors
     x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
     if x.dtype != "INT8" or w.dtype != "INT8":

@@ -8,7 +8,8 @@
 extern "C" {
 #endif
 
-/* ek_conv2d_s8 or ek_depthwise_conv2d_s8. */
+/* A convolution kernel in ek_conv2d_s8's signature (ek_conv2d_s8, ek_depthwise_conv2d_s8, the blocked and
+ * four-channel forms' wrappers), which the in-place, chain and dense drivers run in bands. */
 typedef void (*ek_conv_kernel)(const ek_conv_params* p, const int8_t* input, const int8_t* filter,
                                const int32_t* bias, int8_t* output);
 
