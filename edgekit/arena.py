@@ -234,6 +234,13 @@ class MemoryPlan:
         return self.greedy_head - self.head
 
 
+def alias_root(aliases: dict[int, int], tensor: int) -> int:
+    """The tensor whose bytes ``tensor`` shares, through aliases of aliases (itself when none)."""
+    while tensor in aliases:
+        tensor = aliases[tensor]
+    return tensor
+
+
 def merge_aliases(buffers: list[Buffer], aliases: dict[int, int]) -> list[Buffer]:
     """The buffers with every tensor in ``aliases`` folded into the tensor whose bytes it shares (its
     value in the map), which then lives from the first use of either to the last use of either."""
@@ -438,9 +445,7 @@ def best_plan(info: ModelInfo, tries: int = 400, seed: int = 0, aliases: dict[in
     buffers = merge_aliases(own, aliases) if aliases else own
 
     def owner(tensor: int) -> int:
-        while aliases and tensor in aliases:  # an alias of an alias
-            tensor = aliases[tensor]
-        return tensor
+        return alias_root(aliases or {}, tensor)
 
     units = {b.tensor for b in buffers}
     candidates = [[(owner(out), owner(inp), shift) for shift in shifts]

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgekit import cgen, runtime_ops
-from edgekit.arena import MemoryPlan, activation_buffers, align, best_plan, variable_region
+from edgekit.arena import MemoryPlan, activation_buffers, alias_root, align, best_plan, variable_region
 from edgekit.catalog import OPTIMIZE_GOALS
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
 from edgekit.runtime_ops import C_TYPES, OpCall, conv
 from edgekit.runtime_ops.conv_chain import ConvChain, choose_chains, conv_chains
-from edgekit.runtime_ops.conv_dense import alias_root, dense_fusions
+from edgekit.runtime_ops.conv_dense import dense_fusions
 # re-exported: the arithmetic set-up tests and other modules use
 from edgekit.runtime_ops.fixedpoint import activation_range, c_array, padding, quantize_multiplier, round_half_away
 
@@ -88,10 +88,7 @@ def in_place_convolutions(info: ModelInfo, aliases: dict[int, int]) -> dict[int,
     last_use = {b.tensor: b.last for b in activation_buffers(info)}
     groups: dict[int, set[int]] = {}
     for tensor in last_use:
-        root = tensor
-        while root in aliases:
-            root = aliases[root]
-        groups.setdefault(root, set()).add(tensor)
+        groups.setdefault(alias_root(aliases, tensor), set()).add(tensor)
     group_of = {t: members for members in groups.values() for t in members}
     overlaps = {}
     for op in info.operators:

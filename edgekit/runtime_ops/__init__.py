@@ -77,6 +77,16 @@ class Context:
         return index in self.constants
 
 
+def tensor_readers(info: ModelInfo) -> dict[int, list[int]]:
+    """Tensor -> the indexes of the ops that read it, in order."""
+    readers: dict[int, list[int]] = {}
+    for op in info.operators:
+        for index in op.inputs:
+            if index >= 0:
+                readers.setdefault(index, []).append(op.index)
+    return readers
+
+
 Handler = Callable[[OperatorInfo, Context], OpCall]
 #: Builtin op name -> its handler.
 HANDLERS: dict[str, Handler] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from edgekit.arena import activation_buffers
 from edgekit.reader import ModelInfo
-from edgekit.runtime_ops import KERNEL_CODE_BYTES
+from edgekit.runtime_ops import KERNEL_CODE_BYTES, tensor_readers
 
 #: The chain's driver with the band functions it calls (ek_conv_chain_s8 240 B, ek_conv_band_s8 114 B,
 #: ek_conv_band_params 76 B: arm-none-eabi-gcc 12.2 -O2 Cortex-M4F; RV32IMC as runtime_ops/conv.py's),
@@ -43,11 +43,7 @@ def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, b
     a convolution whose int8 output only the next op reads, a convolution (both with constant filters),
     no graph output, no alias of it, neither op in ``taken`` (fused otherwise); only where the window
     takes fewer bytes than the tensor."""
-    readers: dict[int, list[int]] = {}
-    for op in info.operators:
-        for index in op.inputs:
-            if index >= 0:
-                readers.setdefault(index, []).append(op.index)
+    readers = tensor_readers(info)
     planned = {b.tensor for b in activation_buffers(info)}
     aliased = set(aliases) | set(aliases.values())
     chains = []

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edgekit.arena import activation_buffers, align
+from edgekit.arena import activation_buffers, alias_root, align
 from edgekit.reader import ModelInfo
-from edgekit.runtime_ops import KERNEL_CODE_BYTES, KERNEL_INCLUDED_IN
+from edgekit.runtime_ops import KERNEL_CODE_BYTES, KERNEL_INCLUDED_IN, tensor_readers
 
 #: Each band's values are at least this many bytes (or the whole output): every band is a kernel call and
 #: a pass over the dense layer's units, so bands much shorter than this cost more than they save.
@@ -53,11 +53,7 @@ def dense_fusions(info: ModelInfo, aliases: dict[int, int], constants: dict[int,
     of zero point 0 and a constant bias (or none), which runs right after it, no graph output among them;
     only where the band and accumulators take fewer bytes than the tensor."""
     last_use = {b.tensor: b.last for b in activation_buffers(info)}
-    readers: dict[int, list[int]] = {}
-    for op in info.operators:
-        for index in op.inputs:
-            if index >= 0:
-                readers.setdefault(index, []).append(op.index)
+    readers = tensor_readers(info)
     fusions = {}
     for op in info.operators:
         if op.op not in ("CONV_2D", "DEPTHWISE_CONV_2D") or len(op.outputs) != 1 or op.inputs[1] not in constants:
@@ -98,9 +94,3 @@ def _dense_fits(info: ModelInfo, dense, constants: dict[int, bytes]) -> bool:
             and w.quantization is not None and w.quantization.zero_points[0] == 0
             and x.num_elements == w.shape[1] and (bias is None or bias in constants))
 
-
-def alias_root(aliases: dict[int, int], tensor: int) -> int:
-    """The tensor whose bytes ``tensor`` shares (itself when none)."""
-    while tensor in aliases:
-        tensor = aliases[tensor]
-    return tensor

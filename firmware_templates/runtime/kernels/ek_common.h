@@ -167,6 +167,17 @@ static inline int8_t ek_saturate_s8(int32_t value) {
 #endif
 }
 
+/* value >> 1 saturated to int8: one SSAT with its shift where the core has it. */
+static inline int8_t ek_halved_saturate_s8(int32_t value) {
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+  int32_t result;
+  __asm__("ssat %0, #8, %1, asr #1" : "=r"(result) : "r"(value));
+  return (int8_t)result;
+#else
+  return ek_saturate_s8(value >> 1);
+#endif
+}
+
 /* An output clamped to its activation range; `full` (a constant where the caller is specialised on it):
  * the range is all of int8, one saturation. */
 static inline int8_t ek_clamp_output_s8(int32_t value, int full, int32_t act_min, int32_t act_max) {
@@ -183,16 +194,21 @@ static inline int32_t ek_requantize_right(int32_t x, int32_t multiplier, int32_t
   return (rounded + 1) >> 1;
 }
 
-/* ek_requantize_right for |x| < 2^30, which the generator proves from the weights and the bias: 2x then
- * fits in int32, and floor((x * m + 2^30) / 2^31) is the rounded high word of 2x * m, one SMMULR on cores
- * with DSP instructions. */
-static inline int32_t ek_requantize_right_narrow(int32_t x, int32_t multiplier, int32_t right_minus_one) {
+/* The rounded high word of a * b, (a * b + 2^31) >> 32: one SMMULR on cores with DSP instructions. */
+static inline int32_t ek_rounded_high_mul(int32_t a, int32_t b) {
 #if EK_USE_DSP
   int32_t high;
-  __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(x * 2), "r"(multiplier));
+  __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(a), "r"(b));
+  return high;
 #else
-  const int32_t high = (int32_t)(((int64_t)(x * 2) * multiplier + (1LL << 31)) >> 32);
+  return (int32_t)(((int64_t)a * b + (1LL << 31)) >> 32);
 #endif
+}
+
+/* ek_requantize_right for |x| < 2^30, which the generator proves from the weights and the bias: 2x then
+ * fits in int32, and floor((x * m + 2^30) / 2^31) is the rounded high word of 2x * m. */
+static inline int32_t ek_requantize_right_narrow(int32_t x, int32_t multiplier, int32_t right_minus_one) {
+  const int32_t high = ek_rounded_high_mul(x * 2, multiplier);
   const int32_t rounded = (high + (high >> 31)) >> right_minus_one;
   return (rounded + 1) >> 1;
 }

@@ -290,29 +290,6 @@ void ek_depthwise_conv2d_s8(const ek_conv_params* p, const int8_t* input, const 
 #define EK_DW_LOAD(x_at) (x_at)
 #endif
 
-/* The rounded high word of doubled * multiplier (gemmlowp's doubling high multiply of doubled / 2, exact
- * while |doubled / 2| < 2^30): one SMMULR on cores with DSP instructions. */
-static inline int32_t doubled_high(int32_t doubled, int32_t multiplier) {
-#if EK_USE_DSP
-  int32_t high;
-  __asm__("smmulr %0, %1, %2" : "=r"(high) : "r"(doubled), "r"(multiplier));
-  return high;
-#else
-  return (int32_t)(((int64_t)doubled * multiplier + (1LL << 31)) >> 32);
-#endif
-}
-
-/* value >> 1 saturated to int8: one SSAT with its shift where the core has it. */
-static inline int8_t halved_saturated_s8(int32_t value) {
-#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
-  int32_t result;
-  __asm__("ssat %0, #8, %1, asr #1" : "=r"(result) : "r"(value));
-  return (int8_t)result;
-#else
-  return ek_saturate_s8(value >> 1);
-#endif
-}
-
 /* Outputs out[0..3] from the accumulators and the block's constants at `c`: base and multiplier of each
  * channel in turn (with `narrow`, twice the base), then a word of the four right shifts - 1. `narrow` and `full` are
  * constants where this is inlined: every accumulator below 2^30 in magnitude (ek_requantize_right_narrow,
@@ -328,9 +305,9 @@ EK_DW_ALWAYS_INLINE static inline void quad_finish_s8(const int32_t* c, int32_t 
     const int32_t base = c[2 * k], multiplier = c[2 * k + 1];                                            \
     const int32_t right_minus_one = ((const int8_t*)(c + 8))[k];                                          \
     if (narrow) {                                                                                         \
-      const int32_t high = doubled_high((int32_t)((uint32_t)(acc) << 1) + base, multiplier);              \
+      const int32_t high = ek_rounded_high_mul((int32_t)((uint32_t)(acc) << 1) + base, multiplier);              \
       const int32_t sum = ((high + (high >> 31)) >> right_minus_one) + halving;                           \
-      out[k] = full ? halved_saturated_s8(sum) : ek_clamp_s8(sum >> 1, act_min, act_max);                 \
+      out[k] = full ? ek_halved_saturate_s8(sum) : ek_clamp_s8(sum >> 1, act_min, act_max);                 \
     } else {                                                                                              \
       out[k] = ek_clamp_output_s8(ek_requantize_right((acc) + base, multiplier, right_minus_one) + offset, \
                                   full, act_min, act_max);                                                \
@@ -342,6 +319,19 @@ EK_DW_ALWAYS_INLINE static inline void quad_finish_s8(const int32_t* c, int32_t 
   EK_DW_OUTPUT(3, acc3);
 #undef EK_DW_OUTPUT
 }
+
+/* One tap of the assembly row after its inputs' word is loaded into t0: its weights' word, both sign
+ * extended into 16-bit halves (bytes 0 and 2, then 1 and 3), one 16x16 multiply-accumulate per channel. */
+#define EK_DW_ASM_MAC                                                                                     \
+  "ldr %[t1], [%[w]], #4\n\t"                                                                             \
+  "sxtb16 %[t2], %[t0]\n\t"                                                                               \
+  "sxtb16 %[t0], %[t0], ror #8\n\t"                                                                       \
+  "sxtb16 %[t3], %[t1]\n\t"                                                                               \
+  "sxtb16 %[t1], %[t1], ror #8\n\t"                                                                       \
+  "smlabb %[a0], %[t3], %[t2], %[a0]\n\t"                                                                 \
+  "smlatt %[a2], %[t3], %[t2], %[a2]\n\t"                                                                 \
+  "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"                                                                 \
+  "smlatt %[a3], %[t1], %[t0], %[a3]\n\t"
 
 /* The row of three taps in inline assembly: it takes 12 registers, which an unoptimised build (-O0, whose
  * frame pointer and spills hold more) cannot give it; such a build takes the C form. */
@@ -389,36 +379,9 @@ EK_DW_ALWAYS_INLINE static inline void quads_run_body_s8(const quad_run* r, cons
         EK_NO_UNROLL
         do {
           uint32_t t0, t1, t2, t3;
-          __asm__("ldr %[t0], [%[x]]\n\t"
-                  "ldr %[t1], [%[w]], #4\n\t"
-                  "sxtb16 %[t2], %[t0]\n\t"
-                  "sxtb16 %[t0], %[t0], ror #8\n\t"
-                  "sxtb16 %[t3], %[t1]\n\t"
-                  "sxtb16 %[t1], %[t1], ror #8\n\t"
-                  "smlabb %[a0], %[t3], %[t2], %[a0]\n\t"
-                  "smlatt %[a2], %[t3], %[t2], %[a2]\n\t"
-                  "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"
-                  "smlatt %[a3], %[t1], %[t0], %[a3]\n\t"
-                  "ldr %[t0], [%[x], %[tap]]\n\t"
-                  "ldr %[t1], [%[w]], #4\n\t"
-                  "sxtb16 %[t2], %[t0]\n\t"
-                  "sxtb16 %[t0], %[t0], ror #8\n\t"
-                  "sxtb16 %[t3], %[t1]\n\t"
-                  "sxtb16 %[t1], %[t1], ror #8\n\t"
-                  "smlabb %[a0], %[t3], %[t2], %[a0]\n\t"
-                  "smlatt %[a2], %[t3], %[t2], %[a2]\n\t"
-                  "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"
-                  "smlatt %[a3], %[t1], %[t0], %[a3]\n\t"
-                  "ldr %[t0], [%[x], %[tap2]]\n\t"
-                  "ldr %[t1], [%[w]], #4\n\t"
-                  "sxtb16 %[t2], %[t0]\n\t"
-                  "sxtb16 %[t0], %[t0], ror #8\n\t"
-                  "sxtb16 %[t3], %[t1]\n\t"
-                  "sxtb16 %[t1], %[t1], ror #8\n\t"
-                  "smlabb %[a0], %[t3], %[t2], %[a0]\n\t"
-                  "smlatt %[a2], %[t3], %[t2], %[a2]\n\t"
-                  "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"
-                  "smlatt %[a3], %[t1], %[t0], %[a3]"
+          __asm__("ldr %[t0], [%[x]]\n\t" EK_DW_ASM_MAC
+                  "ldr %[t0], [%[x], %[tap]]\n\t" EK_DW_ASM_MAC
+                  "ldr %[t0], [%[x], %[tap2]]\n\t" EK_DW_ASM_MAC
                   : [a0] "+r"(acc0), [a1] "+r"(acc1), [a2] "+r"(acc2), [a3] "+r"(acc3), [w] "+r"(block),
                     [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
                   : [x] "r"(x), [tap] "r"(tap_step), [tap2] "r"(tap_step2)
