@@ -57,12 +57,16 @@ def instrument(model_c: str) -> tuple[str, list[int]]:
     source and the operator index of each timed call."""
     lines, timed = [], []
     inside = False
+    block_op = -1
     for line in model_c.split("\n"):
         if line.startswith("int ek_model_invoke(void) {"):
             inside = True
+        elif inside and line.strip().startswith("{") and re.search(r"/\* op (\d+):", line):
+            block_op = int(re.search(r"/\* op (\d+):", line)[1])  # a call with local tables: named here
         elif inside and line.strip().startswith(("ek_", "memmove")):
             op = re.search(r"/\* op (\d+):", line)
-            timed.append(int(op[1]) if op else -1)
+            timed.append(int(op[1]) if op else block_op)
+            block_op = -1
             # SysTick counts down: the elapsed ticks are start - end, modulo 2^24
             line = (f"  {{ uint32_t t0 = EK_SYST; {line.strip()} ek_prof[{len(timed) - 1}] += "
                     f"(t0 - EK_SYST) & 0xFFFFFFu; }}")
