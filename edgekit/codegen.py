@@ -19,7 +19,9 @@ from edgekit.catalog import OPTIMIZE_GOALS
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
 from edgekit.runtime_ops import C_TYPES, OpCall, conv
-from edgekit.runtime_ops.conv_chain import ConvChain, choose_chains, conv_chains
+from edgekit.runtime_ops import conv_add
+from edgekit.runtime_ops.conv_add import ConvAdd
+from edgekit.runtime_ops.conv_chain import ConvChain, choose_fusions, conv_chains
 from edgekit.runtime_ops.conv_dense import dense_fusions
 # re-exported: the arithmetic set-up tests and other modules use
 from edgekit.runtime_ops.fixedpoint import activation_range, c_array, padding, quantize_multiplier, round_half_away
@@ -40,11 +42,12 @@ IN_PLACE_OPS = frozenset({"ADD", "MUL", "LOGISTIC", "TANH", "RELU", "RELU6", "RE
 SAME_BYTES_OPS = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS"})
 
 
-def inplace_aliases(info: ModelInfo) -> dict[int, int]:
+def inplace_aliases(info: ModelInfo, exclude: frozenset[int] = frozenset()) -> dict[int, int]:
     """Tensors that share another tensor's arena bytes, mapped to that tensor: the output of a RESHAPE,
     SQUEEZE or EXPAND_DIMS is its first input (the same bytes, so no copy), and an elementwise op writes
     over an input of its output's size that nothing reads afterwards. Graph inputs are never written over
-    (the caller may still need them) and graph outputs never lent out."""
+    (the caller may still need them) and graph outputs never lent out. The ops in ``exclude`` (ADDs run
+    fused, runtime_ops/conv_add.py, placed by the plan instead) write over nothing."""
     last_use = {b.tensor: b.last for b in activation_buffers(info)}
     owner: dict[int, int] = {}
     members: dict[int, set[int]] = {}
@@ -65,7 +68,7 @@ def inplace_aliases(info: ModelInfo) -> dict[int, int]:
         if op.op in SAME_BYTES_OPS and candidates and candidates[0] == op.inputs[0]:
             join(out, root(candidates[0]))
             continue
-        if op.op not in IN_PLACE_OPS:
+        if op.op not in IN_PLACE_OPS or op.index in exclude:
             continue
         size = info.tensors[out].nbytes
         for index in candidates:
@@ -198,29 +201,58 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
              for out, (_, shifts) in overlaps.items() for shift in shifts}
     budget = int(BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs) if optimize == "balanced" else None
 
-    def plan_with(chains: list[ConvChain], tries: int = 400) -> MemoryPlan:
-        """The best plan with these chained convolutions (runtime_ops/conv_chain.py): each chain's tensor
-        a window of rows, neither convolution in place, the first's input read until the second's call."""
-        outputs = {info.operators[i].outputs[0] for c in chains for i in (c.first, c.second)}
-        return best_plan(info, tries=tries, aliases=aliases, overlaps={o: v for o, v in overlaps.items() if o not in outputs},
+    def plan_with(chosen: list, tries: int = 400) -> MemoryPlan:
+        """The best plan with these fusions of convolutions: chains (runtime_ops/conv_chain.py), each
+        chain's tensor a window of rows, the first's input read until the second's call; and ADDs run with
+        the convolutions that make their operands (runtime_ops/conv_add.py). No fused convolution runs in
+        place."""
+        adds = [f for f in chosen if isinstance(f, ConvAdd)]
+        plan_aliases = inplace_aliases(info, frozenset(f.add for f in adds)) if adds else aliases
+        fused = {info.operators[i].outputs[0] for f in chosen for i in f.ops}
+        sizes, lasts = dict(fused_sizes), {}
+        extra_overlaps = {}
+        for fusion in chosen:
+            if isinstance(fusion, ConvAdd):
+                more_sizes, more_lasts, more_overlaps = conv_add.plan_terms(info, plan_aliases, fusion)
+            else:
+                more_sizes = {fusion.tensor: fusion.window_bytes}
+                more_lasts = {alias_root(plan_aliases, info.operators[fusion.first].inputs[0]): fusion.second}
+                more_overlaps = {}
+            sizes.update(more_sizes)
+            extra_overlaps.update(more_overlaps)
+            for tensor, op in more_lasts.items():
+                lasts[tensor] = max(lasts.get(tensor, op), op)
+        kept = {o: v for o, v in overlaps.items() if o not in fused}
+        return best_plan(info, tries=tries, aliases=plan_aliases, overlaps={**kept, **extra_overlaps},
                          choose=in_place == "auto", overlap_costs=costs, cost_budget=budget,
-                         sizes={**fused_sizes, **{c.tensor: c.window_bytes for c in chains}},
-                         lasts={alias_root(aliases, info.operators[c.first].inputs[0]): c.second for c in chains})
+                         sizes=sizes, lasts=lasts), sizes, plan_aliases
 
     # (in_place "auto" only: the other modes pin each kernel to one form, for tests)
-    candidates = conv_chains(info, aliases, constants, set(fusions)) if in_place == "auto" else []
-    plan = plan_with([])
-    # only the tensors large enough to be part of the peak are worth a window instead: a quarter of it
-    candidates = [c for c in candidates if 4 * info.tensors[c.tensor].nbytes >= plan.head]
+    candidates = []
+    if in_place == "auto":
+        candidates = conv_chains(info, aliases, constants, set(fusions))
+        adds_apart = inplace_aliases(info, frozenset(op.index for op in info.operators if op.op in ("ADD", "SUB")))
+        candidates += conv_add.conv_adds(info, adds_apart, constants, set(fusions))
+    plan, plan_sizes, aliases = plan_with([])
+    def largest_freed(fusion) -> int:
+        """The largest tensor a fusion keeps from existing whole, or lends its bytes to the output."""
+        if isinstance(fusion, ConvChain):
+            return info.tensors[fusion.tensor].nbytes
+        tensors = [info.operators[i].outputs[0] for i in fusion.ops] + [t for t in [fusion.over] if t is not None]
+        return max(info.tensors[t].nbytes for t in tensors)
+
+    # only tensors large enough to be part of the peak are worth fusing away: a quarter of it
+    candidates = [c for c in candidates if 4 * largest_freed(c) >= plan.head]
     # (the choice compares shorter searches: a few dozen orders find each plan's size nearly always)
-    chains = choose_chains(candidates, lambda chosen: plan_with(chosen, tries=40).head)
-    chained = plan_with(sorted(set(chains.values()), key=lambda c: c.first)) if chains else None
-    if chained is not None and chained.head < plan.head:  # (the full search confirms the shorter ones)
-        plan = chained
-        fused_sizes = {**fused_sizes, **{c.tensor: c.window_bytes for c in chains.values()}}
+    chosen = choose_fusions(candidates, lambda chosen: plan_with(chosen, tries=40)[0].head)
+    fused = plan_with(sorted(set(chosen.values()), key=lambda c: min(c.ops))) if chosen else None
+    if fused is not None and fused[0].head < plan.head:  # (the full search confirms the smaller ones)
+        plan, fused_sizes, aliases = fused
     else:
-        chains = {}
-    in_place_ops = frozenset(op.index for op in info.operators if op.outputs and op.inputs
+        chosen = {}
+    chains = {i: f for i, f in chosen.items() if isinstance(f, ConvChain)}
+    adds = {i: f for i, f in chosen.items() if isinstance(f, ConvAdd)}
+    in_place_ops = frozenset(op.index for op in info.operators if op.outputs and op.inputs and op.index not in adds
                              and (op.outputs[0], op.inputs[0]) in set(plan.overlapping))
     # state tensors (SVDF, LSTM) after the planned activations, in bytes nothing else uses
     variables, arena_end = variable_region(info, plan.head)
@@ -244,7 +276,7 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
     context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place_ops,
-                                  dense_fusions=fusions, chains=chains)
+                                  dense_fusions=fusions, chains=chains, conv_adds=adds)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
     # TFLM's ResetVariableTensors: int8 state starts at its zero point (real 0.0), any other type at 0,

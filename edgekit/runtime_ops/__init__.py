@@ -56,7 +56,9 @@ class Context:
     dense_fusions: dict = field(default_factory=dict)
     # pairs of convolutions run as one (runtime_ops/conv_chain.py), by the op index of either
     chains: dict = field(default_factory=dict)
-    # the first convolution of each chain: its kernel, sources and families, for the second's call
+    # ADDs run with the convolutions that make their operands (runtime_ops/conv_add.py), by any op's index
+    conv_adds: dict = field(default_factory=dict)
+    # the convolutions another op's call runs (a chain's first, a fused ADD's): kernel, sources, families
     chain_kernels: dict = field(default_factory=dict)
 
     def tensor(self, index: int) -> TensorInfo:

@@ -123,11 +123,16 @@ BINARY_FIELDS = ("input1_offset", "input2_offset", "output_offset", "left_shift"
                  "act_max", "variant")
 
 
-def binary_call(op: OperatorInfo, ctx, kernel: str, family: str, **arithmetic: int) -> OpCall:
-    """The call of a two-input elementwise kernel taking ``ek_binary_params``: the fields named in
-    ``arithmetic`` (``BINARY_FIELDS``), the others 0."""
+def binary_fields(**arithmetic: int) -> str:
+    """``ek_binary_params`` after its broadcast plan, as a C initializer list without braces: the fields
+    named in ``arithmetic`` (``BINARY_FIELDS``), the others 0."""
     unknown = set(arithmetic) - set(BINARY_FIELDS)
     if unknown:
         raise TypeError(f"not fields of ek_binary_params: {sorted(unknown)}")
-    fields = ", ".join(str(int(arithmetic.get(name, 0))) for name in BINARY_FIELDS)
-    return elementwise_call(op, ctx, kernel, "ek_binary_params", fields, family)
+    return ", ".join(str(int(arithmetic.get(name, 0))) for name in BINARY_FIELDS)
+
+
+def binary_call(op: OperatorInfo, ctx, kernel: str, family: str, **arithmetic: int) -> OpCall:
+    """The call of a two-input elementwise kernel taking ``ek_binary_params``: the fields named in
+    ``arithmetic`` (``BINARY_FIELDS``), the others 0."""
+    return elementwise_call(op, ctx, kernel, "ek_binary_params", binary_fields(**arithmetic), family)

@@ -132,7 +132,7 @@ def convolution(op, ctx: Context) -> OpCall:
         call, families = convolution_call(op, ctx, wrapper, f"{prefix}_w, NULL", ("ek_conv",))
         return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, families)
     if (not depthwise and pointwise and base != "NULL" and used_once(ctx, op.inputs[1])
-            and not {op.index} & (set(ctx.in_place) | set(ctx.dense_fusions) | set(ctx.chains))):
+            and not {op.index} & (set(ctx.in_place) | set(ctx.dense_fusions) | set(ctx.chains) | set(ctx.conv_adds))):
         # a 1x1 layer whose output channels the blocked kernel does not take (a classifier's last layer) is
         # a dense layer over its pixels with per-channel multipliers: the same sums, in the dense kernel's
         # base path (2.8 KB of code where ek_conv2d_s8 takes 8.7 KB)
@@ -175,6 +175,11 @@ def convolution_call(op, ctx: Context, kernel: str, constants: str,
     if op.index in ctx.dense_fusions:
         call, extra = fused_dense_call(op, ctx, kernel, f"{inp}, {constants}")
         return call, families + extra
+    if op.index in ctx.conv_adds:
+        # the ADD's call runs this one, a row at a time (runtime_ops/conv_add.py; its families are added there)
+        ctx.chain_kernels[op.index] = (kernel, f"{inp}, {constants}", families)
+        # (the comment names the kernel, which the flash budget counts by the names in the calls)
+        return f"/* computed with op {ctx.conv_adds[op.index].add}'s sum (ek_conv_add_s8, {kernel}) */", families
     if chain is not None and chain.first == op.index:
         # the second convolution's call runs this one, row by row (its own families are added there)
         ctx.chain_kernels[op.index] = (kernel, f"{inp}, {constants}", families)
@@ -240,9 +245,10 @@ class BandGeometry:
         return min(self.in_rows, (end - 1) * self.stride - self.pad_top + self.reach)
 
 
-def band_geometry(op, info) -> BandGeometry | None:
+def band_geometry(op, info, pixels: bool = True) -> BandGeometry | None:
     """The band geometry of a CONV_2D or DEPTHWISE_CONV_2D, or None for one that ek_conv_in_place_s8 does
-    not run (batches, non-int8 tensors)."""
+    not run (batches, non-int8 tensors). ``pixels``: a 1x1 layer's rows are its pixels, as
+    ek_conv_in_place_s8 sees it (False: image rows, as ek_conv_band_s8 runs every layer)."""
     t = info.tensors
     x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
     if (x.dtype != "INT8" or out.dtype != "INT8" or len(x.shape) != 4 or len(out.shape) != 4
@@ -253,7 +259,8 @@ def band_geometry(op, info) -> BandGeometry | None:
     dil_h, dil_w = int(op.option("dilationHFactor", 1)), int(op.option("dilationWFactor", 1))
     pad_top = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)
     pad_left = padding(x.shape[2], out.shape[2], k_w, stride_w, dil_w)
-    if (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) and x.shape[1:3] == out.shape[1:3]:
+    if pixels and (k_h, k_w, stride_h, stride_w, pad_top, pad_left) == (1, 1, 1, 1, 0, 0) \
+            and x.shape[1:3] == out.shape[1:3]:
         # ek_conv_in_place_s8 treats every pixel as a row of its own
         pixels = x.shape[1] * x.shape[2]
         return BandGeometry(pixels, pixels, x.shape[3], out.shape[3], 1, 0, 1, True)

@@ -17,10 +17,12 @@ from edgekit.arena import activation_buffers
 from edgekit.reader import ModelInfo
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, tensor_readers
 
-#: The chain's driver with the band functions it calls (ek_conv_chain_s8 240 B, ek_conv_band_s8 114 B,
-#: ek_conv_band_params 76 B: arm-none-eabi-gcc 12.2 -O2 Cortex-M4F; RV32IMC as runtime_ops/conv.py's),
-#: counted when a call names it.
-KERNEL_CODE_BYTES["conv_chain"] = ((r"\bek_conv_chain_s8\b", {"default": 430, "riscv32": 620}),)
+#: The chain's driver (ek_conv_chain_s8 166 B: arm-none-eabi-gcc 12.2 -O2 Cortex-M4F; RV32IMC as
+#: runtime_ops/conv.py's), and the window and band functions it shares with ek_conv_add_s8
+#: (ek_conv_window_rows 126 B, ek_conv_window_start 62 B, ek_conv_band_s8 114 B, ek_conv_band_params 76 B),
+#: each counted when a call names one that links it.
+KERNEL_CODE_BYTES["conv_chain"] = ((r"\bek_conv_chain_s8\b", {"default": 166, "riscv32": 266}),
+                                   (r"\bek_conv_(chain|add)_s8\b", {"default": 378, "riscv32": 504}))
 
 _CONVOLUTIONS = ("CONV_2D", "DEPTHWISE_CONV_2D")
 
@@ -35,6 +37,11 @@ class ConvChain:
     tensor: int
     window_rows: int
     window_bytes: int
+
+    @property
+    def ops(self) -> tuple[int, int]:
+        """Both convolutions."""
+        return self.first, self.second
 
 
 def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes],
@@ -67,24 +74,24 @@ def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, b
     return chains
 
 
-def choose_chains(candidates: list[ConvChain], head_with) -> dict[int, ConvChain]:
-    """The chains a plan runs, by the op index of each of their convolutions: from the candidate that
-    shrinks the arena most alone (``head_with`` gives the arena of a set of chains), each next one that
-    shares no op with those chosen and shrinks it further. Chains that save no byte are not run: each
-    costs a copy of the kept rows per output row."""
+def choose_fusions(candidates: list, head_with) -> dict[int, object]:
+    """The fusions a plan runs (chains, and ADDs run with their convolutions, runtime_ops/conv_add.py; each
+    with ``ops``), by the index of each of their ops: from the candidate that shrinks the arena most alone
+    (``head_with`` gives the arena of a list of them), each next one that shares no op with those chosen
+    and shrinks it further. Fusions that save no byte are not run: each costs copies or calls per row."""
     if not candidates:
         return {}
     best = head_with([])
-    # a chain that alone makes the arena larger is left out (one that leaves it as large may still help
+    # a fusion that alone makes the arena larger is left out (one that leaves it as large may still help
     # beside another, where two layers share the peak)
-    heads = {chain: head_with([chain]) for chain in candidates}
-    alone = sorted((c for c in candidates if heads[c] <= best), key=lambda c: (heads[c], c.first))
-    chosen: list[ConvChain] = []
-    for chain in alone:
-        if any({chain.first, chain.second} & {c.first, c.second} for c in chosen):
+    heads = {fusion: head_with([fusion]) for fusion in candidates}
+    alone = sorted((c for c in candidates if heads[c] <= best), key=lambda c: (heads[c], min(c.ops), len(c.ops)))
+    chosen: list = []
+    for fusion in alone:
+        if any(set(fusion.ops) & set(c.ops) for c in chosen):
             continue
-        head = head_with([*chosen, chain])
+        head = head_with([*chosen, fusion])
         if head < best:
-            chosen.append(chain)
+            chosen.append(fusion)
             best = head
-    return {index: chain for chain in chosen for index in (chain.first, chain.second)}
+    return {index: fusion for fusion in chosen for index in fusion.ops}

@@ -46,7 +46,35 @@ def _bands(op, info: ModelInfo, shift: int) -> list[tuple[tuple[int, int], tuple
             for f, e in in_place_bands(op, info, shift)]
 
 
-def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], fused=None, joined=None) -> list[str]:
+def _row_sum_steps(info: ModelInfo, group, conv_is_input2: int):
+    """The steps of ek_conv_add_s8 running ``group`` (its convolutions, then the ADD), in its order: per
+    output row, the (tensor, first byte, end byte) ranges of the group's inputs it reads, and the output
+    bytes it then writes."""
+    add = group[-1]
+    made_by = {op.outputs[0]: op for op in group[:-1]}
+    conv, other = made_by[add.inputs[conv_is_input2]], add.inputs[1 - conv_is_input2]
+    first, skip_conv = made_by.get(conv.inputs[0]), made_by.get(other)
+    g = band_geometry(conv, info, pixels=False)
+    g_first = band_geometry(first, info, pixels=False) if first else None
+    g_skip = band_geometry(skip_conv, info, pixels=False) if skip_conv else None
+    out_row, made, steps = g.out_row, 0, []
+    for r in range(g.rows):
+        reads = []
+        if first is None:
+            reads.append((conv.inputs[0], g.low(r) * g.in_row, g.high(r + 1) * g.in_row))
+        elif g.high(r + 1) > made:  # the window's rows not made yet
+            reads.append((first.inputs[0], g_first.low(made) * g_first.in_row, g_first.high(g.high(r + 1)) * g_first.in_row))
+            made = g.high(r + 1)
+        if skip_conv is not None:
+            reads.append((skip_conv.inputs[0], g_skip.low(r) * g_skip.in_row, g_skip.high(r + 1) * g_skip.in_row))
+        else:
+            reads.append((other, r * out_row, (r + 1) * out_row))
+        steps.append((reads, (r * out_row, (r + 1) * out_row)))
+    return steps
+
+
+def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], fused=None, joined=None,
+             row_sums=None) -> list[str]:
     """Every read of a tensor whose bytes no longer hold its value, simulating the arena byte by byte.
 
     Each byte remembers the value it holds: a tensor's own, or for a RESHAPE-like op's output the value
@@ -58,8 +86,11 @@ def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], f
     Fused convolutions (``joined``: first op -> last op of each group that runs as one call, ``fused``:
     the bytes their inner tensors take, a band or a window of rows) read their inputs all along while they
     write those inner tensors, which must not touch the inputs; a chain's last convolution writes its output
-    all along too (over neither), a dense layer's only at the end (not over the accumulators)."""
-    fused, joined = fused or {}, joined or {}
+    all along too (over neither), a dense layer's only at the end (not over the accumulators). An ADD run
+    with its convolutions (``row_sums``: its op -> 1 when the convolution is its second input) reads and
+    writes row by row (:func:`_row_sum_steps`): each step's reads must find their rows intact, and its
+    output row may then take bytes of the inputs, never of the inner tensors."""
+    fused, joined, row_sums = fused or {}, joined or {}, row_sums or {}
 
     def nbytes(tensor: int) -> int:
         return fused.get(tensor, info.tensors[tensor].nbytes)
@@ -97,6 +128,16 @@ def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], f
                 check(tensor, where)
             for tensor in inner:
                 problems += [f"{where}: writes tensor {tensor} over its input {i}" for i in outer if overlap(tensor, i)]
+            if group[-1].index in row_sums:
+                out = group[-1].outputs[0]
+                problems += [f"{where}: writes tensor {out} over {i}" for i in inner if overlap(out, i)]
+                for r, (reads, (w0, w1)) in enumerate(_row_sum_steps(info, group, row_sums[group[-1].index])):
+                    for tensor, r0, r1 in reads:
+                        check(tensor, f"{where} row {r}", r0, r1)
+                    holds[span(out, w0, w1)] = value[out]
+                for tensor in inner:
+                    holds[span(tensor)] = value[tensor]
+                continue
             for tensor in group[-1].outputs:
                 kept = inner | (outer if group[-1].op != "FULLY_CONNECTED" else set())
                 problems += [f"{where}: writes tensor {tensor} over {i}" for i in kept
@@ -140,15 +181,18 @@ def _in_place_ops(generated) -> set[int]:
 
 
 def _fusion(generated) -> dict:
-    """clobbers' ``fused`` and ``joined`` for a generated model: the inner tensors' sizes, and each group of
-    ops that one call runs (a call's comment names the op whose call computes it)."""
+    """clobbers' ``fused``, ``joined`` and ``row_sums`` for a generated model: the inner tensors' sizes,
+    each group of ops that one call runs (a call's comment names the op whose call computes it), and the
+    ADDs run row by row with their convolutions."""
     joined = {}
     for k, call in enumerate(generated.calls):
         found = re.search(r"computed with op (\d+)'s", call.call)
         if found:
             other = int(found[1])
             joined[min(k, other)] = max(k, other)
-    return {"fused": dict(generated.fused_sizes), "joined": joined}
+    row_sums = {k: int(found[1]) for k, call in enumerate(generated.calls)
+                for found in [re.search(r"ek_conv_add_s8\(P, (\d)", call.call)] if found}
+    return {"fused": dict(generated.fused_sizes), "joined": joined, "row_sums": row_sums}
 
 
 # --- models ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include "ek_comparisons.h"
 #include "ek_concatenation.h"
 #include "ek_conv.h"
+#include "ek_conv_add.h"
 #include "ek_conv_chain.h"
 #include "ek_conv_dense.h"
 #include "ek_conv_in_place.h"
