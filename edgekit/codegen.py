@@ -18,11 +18,11 @@ from edgekit.arena import MemoryPlan, activation_buffers, alias_root, align, bes
 from edgekit.catalog import OPTIMIZE_GOALS
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
-from edgekit.runtime_ops import C_TYPES, OpCall, conv
-from edgekit.runtime_ops import conv_add
+from edgekit.runtime_ops import C_TYPES, OpCall, conv, conv_add, conv_chain
 from edgekit.runtime_ops.conv_add import ConvAdd
 from edgekit.runtime_ops.conv_chain import ConvChain, choose_fusions, conv_chains
 from edgekit.runtime_ops.conv_dense import dense_fusions
+
 # re-exported: the arithmetic set-up tests and other modules use
 from edgekit.runtime_ops.fixedpoint import activation_range, c_array, padding, quantize_multiplier, round_half_away
 
@@ -201,23 +201,17 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
              for out, (_, shifts) in overlaps.items() for shift in shifts}
     budget = int(BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs) if optimize == "balanced" else None
 
-    def plan_with(chosen: list, tries: int = 400) -> MemoryPlan:
-        """The best plan with these fusions of convolutions: chains (runtime_ops/conv_chain.py), each
-        chain's tensor a window of rows, the first's input read until the second's call; and ADDs run with
-        the convolutions that make their operands (runtime_ops/conv_add.py). No fused convolution runs in
-        place."""
+    def plan_with(chosen: list, tries: int = 400) -> tuple[MemoryPlan, dict[int, int], dict[int, int]]:
+        """The best plan with these fusions of convolutions (chains, runtime_ops/conv_chain.py, and ADDs
+        run with the convolutions that make their operands, runtime_ops/conv_add.py), with the bytes each
+        planned tensor takes and the aliases it was made with. No fused convolution runs in place."""
         adds = [f for f in chosen if isinstance(f, ConvAdd)]
         plan_aliases = inplace_aliases(info, frozenset(f.add for f in adds)) if adds else aliases
         fused = {info.operators[i].outputs[0] for f in chosen for i in f.ops}
-        sizes, lasts = dict(fused_sizes), {}
-        extra_overlaps = {}
+        sizes, lasts, extra_overlaps = dict(fused_sizes), {}, {}
         for fusion in chosen:
-            if isinstance(fusion, ConvAdd):
-                more_sizes, more_lasts, more_overlaps = conv_add.plan_terms(info, plan_aliases, fusion)
-            else:
-                more_sizes = {fusion.tensor: fusion.window_bytes}
-                more_lasts = {alias_root(plan_aliases, info.operators[fusion.first].inputs[0]): fusion.second}
-                more_overlaps = {}
+            terms = conv_add.plan_terms if isinstance(fusion, ConvAdd) else conv_chain.plan_terms
+            more_sizes, more_lasts, more_overlaps = terms(info, plan_aliases, fusion)
             sizes.update(more_sizes)
             extra_overlaps.update(more_overlaps)
             for tensor, op in more_lasts.items():
@@ -233,7 +227,8 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
         candidates = conv_chains(info, aliases, constants, set(fusions))
         adds_apart = inplace_aliases(info, frozenset(op.index for op in info.operators if op.op in ("ADD", "SUB")))
         candidates += conv_add.conv_adds(info, adds_apart, constants, set(fusions))
-    plan, plan_sizes, aliases = plan_with([])
+    plan, _, aliases = plan_with([])
+
     def largest_freed(fusion) -> int:
         """The largest tensor a fusion keeps from existing whole, or lends its bytes to the output."""
         if isinstance(fusion, ConvChain):

@@ -85,6 +85,15 @@ def smallest_arena(model: bytes) -> int:
     low = max(0, low - 16)  # known not to allocate (or zero)
     while not _allocates(model, high):
         if high >= _ARENA_CEILING:
+            # a model that fails in every arena may fail for another reason (TFLM aborts while preparing a
+            # layer whose parameters it cannot compute): once more in this process, so that its crash and
+            # its last words reach the parent, which reports them
+            from tflite_micro.python.tflite_micro import runtime
+
+            try:
+                runtime.Interpreter.from_bytes(model, arena_size=_ARENA_CEILING)
+            except RuntimeError:
+                pass
             raise RuntimeError(f"the model does not allocate even in a {_ARENA_CEILING}-byte arena")
         low, high = high, min(high * 2, _ARENA_CEILING)
     while high - low > 16:

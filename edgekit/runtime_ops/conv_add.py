@@ -20,6 +20,7 @@ from edgekit.arena import activation_buffers, alias_root
 from edgekit.reader import ModelInfo
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall, tensor_readers
 from edgekit.runtime_ops.conv import BandGeometry, band_geometry
+from edgekit.runtime_ops.conv_chain import constant_weights
 from edgekit.runtime_ops.fixedpoint import name_of
 
 #: The driver (arm-none-eabi-gcc 12.2 -O2 Cortex-M4F; riscv64-unknown-elf-gcc 12.2 -O2 RV32IMC), counted
@@ -98,7 +99,7 @@ def _writes_behind_reads(info: ModelInfo, fusion: ConvAdd, x: int) -> bool:
 def conv_adds(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes],
               taken: set[int]) -> list[ConvAdd]:
     """Every way an int8 ADD or SUB of same-shape tensors can run fused (a plan runs disjoint ones): one
-    input made by a convolution that only it reads (with a constant filter; and with the convolution
+    input made by a convolution that only it reads (with a constant filter and bias; and with the convolution
     before it through a window when that one's output only it reads), the other read from its tensor or
     made by another such convolution. The convolutions' inputs must be read by the fused ops alone (they
     are read at the ADD's call). ``aliases`` must not join the ADDs' outputs to their inputs
@@ -114,7 +115,7 @@ def conv_adds(info: ModelInfo, aliases: dict[int, int], constants: dict[int, byt
         op = producer.get(tensor)
         if (op is None or op.op not in _CONVOLUTIONS or op.index in taken or tensor not in planned
                 or tensor in aliased or tensor in ends or readers.get(tensor) != [reader]
-                or op.inputs[1] not in constants or _rows(op, info) is None):
+                or not constant_weights(op, constants) or _rows(op, info) is None):
             return None
         return op
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edgekit.arena import activation_buffers
+from edgekit.arena import activation_buffers, alias_root
 from edgekit.reader import ModelInfo
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, tensor_readers
 
@@ -44,12 +44,18 @@ class ConvChain:
         return self.first, self.second
 
 
+def constant_weights(op, constants: dict[int, bytes]) -> bool:
+    """Whether a convolution's filter and bias (if any) are constants: a fused call reads them later than
+    the op's own place, where an activation tensor may no longer hold them."""
+    return op.inputs[1] in constants and (len(op.inputs) < 3 or op.inputs[2] < 0 or op.inputs[2] in constants)
+
+
 def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes],
                 taken: set[int]) -> list[ConvChain]:
     """Every pair of convolutions that can run as one (pairs may share an op; a plan runs disjoint ones):
-    a convolution whose int8 output only the next op reads, a convolution (both with constant filters),
-    no graph output, no alias of it, neither op in ``taken`` (fused otherwise); only where the window
-    takes fewer bytes than the tensor."""
+    a convolution whose int8 output only the next op reads, a convolution (both with constant filters
+    and biases), no graph output, no alias of it, neither op in ``taken`` (fused otherwise); only where
+    the window takes fewer bytes than the tensor."""
     readers = tensor_readers(info)
     planned = {b.tensor for b in activation_buffers(info)}
     aliased = set(aliases) | set(aliases.values())
@@ -62,8 +68,8 @@ def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, b
         t = info.tensors[tensor]
         if ({first.index, second.index} & taken or tensor not in planned or tensor in aliased
                 or tensor in info.outputs or t.dtype != "INT8" or readers.get(tensor) != [second.index]
-                or second.inputs[0] != tensor or first.inputs[1] not in constants
-                or second.inputs[1] not in constants):
+                or second.inputs[0] != tensor or not constant_weights(first, constants)
+                or not constant_weights(second, constants)):
             continue
         k_h = info.tensors[second.inputs[1]].shape[1]
         reach = (k_h - 1) * int(second.option("dilationHFactor", 1)) + 1
@@ -72,6 +78,14 @@ def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, b
         if window < t.nbytes:
             chains.append(ConvChain(first.index, second.index, tensor, rows, window))
     return chains
+
+
+def plan_terms(info: ModelInfo, aliases: dict[int, int], chain: ConvChain):
+    """What the chain changes in the memory plan (arena.best_plan), as runtime_ops/conv_add.py's
+    ``plan_terms``: its tensor takes the window's bytes, and the first's input lives until the second's
+    call; no overlap."""
+    return ({chain.tensor: chain.window_bytes},
+            {alias_root(aliases, info.operators[chain.first].inputs[0]): chain.second}, {})
 
 
 def choose_fusions(candidates: list, head_with) -> dict[int, object]:

@@ -112,11 +112,22 @@ def two_convolutions(rng, h: int, w: int, c: int) -> bytes:
     return net.finish(net.conv(total, 3, 1, 4, padding=VALID))
 
 
+def layer_between(rng, h: int, w: int, c: int) -> bytes:
+    """An identity block with an unrelated layer between its convolutions and its sum (a branch from the
+    graph's input, summed after it): the fused call runs at the sum, the layer at its own place."""
+    net = _Net(rng, h, w, c)
+    x = net.conv(net.input, 3, 1, 8)
+    y = net.conv(net.conv(x, 3, 1, 8), 3, 1, 8, activation=0)
+    side = net.conv(net.input, 3, 1, 8, activation=0)
+    return net.finish(net.add(net.add(x, y), side))
+
+
 MODELS = {
     "resnet": lambda rng: resnet_blocks(rng, 14, 12, 3),
     "resnet_swapped": lambda rng: resnet_blocks(rng, 11, 9, 2, skip_first=False, subtract=True),
     "widening": lambda rng: widening_skip(rng, 10, 8, 3),
     "two_convolutions": lambda rng: two_convolutions(rng, 9, 9, 8),
+    "layer_between": lambda rng: layer_between(rng, 12, 10, 3),
 }
 
 

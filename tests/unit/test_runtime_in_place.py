@@ -87,10 +87,11 @@ def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], f
     the bytes their inner tensors take, a band or a window of rows) read their inputs all along while they
     write those inner tensors, which must not touch the inputs; a chain's last convolution writes its output
     all along too (over neither), a dense layer's only at the end (not over the accumulators). An ADD run
-    with its convolutions (``row_sums``: its op -> 1 when the convolution is its second input) reads and
-    writes row by row (:func:`_row_sum_steps`): each step's reads must find their rows intact, and its
+    with its convolutions (``row_sums``: its op -> (1 when the convolution is its second input, the ops of
+    the convolutions it runs), which run nowhere else) reads and writes row by row (:func:`_row_sum_steps`): each step's reads must find their rows intact, and its
     output row may then take bytes of the inputs, never of the inner tensors."""
     fused, joined, row_sums = fused or {}, joined or {}, row_sums or {}
+    members = {i for _, group in row_sums.values() for i in group}
 
     def nbytes(tensor: int) -> int:
         return fused.get(tensor, info.tensors[tensor].nbytes)
@@ -118,6 +119,27 @@ def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], f
         if op.index <= skip_to:
             continue
         reads = [i for i in op.inputs if i >= 0 and i in offsets]
+        if op.index in members:
+            continue  # run by its ADD's call, below
+        if op.index in row_sums:
+            conv_is_input2, group = row_sums[op.index]
+            group = [info.operators[i] for i in group] + [op]
+            made = {t for g in group for t in g.outputs}
+            inner = made - set(op.outputs)
+            outer = {i for g in group for i in g.inputs if i >= 0 and i in offsets and i not in made}
+            for tensor in outer:
+                check(tensor, where)
+            for tensor in inner:
+                problems += [f"{where}: writes tensor {tensor} over its input {i}" for i in outer if overlap(tensor, i)]
+            out = op.outputs[0]
+            problems += [f"{where}: writes tensor {out} over {i}" for i in inner if overlap(out, i)]
+            for r, (reads, (w0, w1)) in enumerate(_row_sum_steps(info, group, conv_is_input2)):
+                for tensor, r0, r1 in reads:
+                    check(tensor, f"{where} row {r}", r0, r1)
+                holds[span(out, w0, w1)] = value[out]
+            for tensor in inner:
+                holds[span(tensor)] = value[tensor]
+            continue
         if op.index in joined:
             group = info.operators[op.index:joined[op.index] + 1]
             skip_to = group[-1].index
@@ -128,16 +150,6 @@ def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], f
                 check(tensor, where)
             for tensor in inner:
                 problems += [f"{where}: writes tensor {tensor} over its input {i}" for i in outer if overlap(tensor, i)]
-            if group[-1].index in row_sums:
-                out = group[-1].outputs[0]
-                problems += [f"{where}: writes tensor {out} over {i}" for i in inner if overlap(out, i)]
-                for r, (reads, (w0, w1)) in enumerate(_row_sum_steps(info, group, row_sums[group[-1].index])):
-                    for tensor, r0, r1 in reads:
-                        check(tensor, f"{where} row {r}", r0, r1)
-                    holds[span(out, w0, w1)] = value[out]
-                for tensor in inner:
-                    holds[span(tensor)] = value[tensor]
-                continue
             for tensor in group[-1].outputs:
                 kept = inner | (outer if group[-1].op != "FULLY_CONNECTED" else set())
                 problems += [f"{where}: writes tensor {tensor} over {i}" for i in kept
@@ -184,13 +196,15 @@ def _fusion(generated) -> dict:
     """clobbers' ``fused``, ``joined`` and ``row_sums`` for a generated model: the inner tensors' sizes,
     each group of ops that one call runs (a call's comment names the op whose call computes it), and the
     ADDs run row by row with their convolutions."""
-    joined = {}
+    joined, members = {}, {}
     for k, call in enumerate(generated.calls):
-        found = re.search(r"computed with op (\d+)'s", call.call)
-        if found:
+        found = re.search(r"computed with op (\d+)'s (sum)?", call.call)
+        if found and found[2]:
+            members.setdefault(int(found[1]), []).append(k)
+        elif found:
             other = int(found[1])
             joined[min(k, other)] = max(k, other)
-    row_sums = {k: int(found[1]) for k, call in enumerate(generated.calls)
+    row_sums = {k: (int(found[1]), tuple(members[k])) for k, call in enumerate(generated.calls)
                 for found in [re.search(r"ek_conv_add_s8\(P, (\d)", call.call)] if found}
     return {"fused": dict(generated.fused_sizes), "joined": joined, "row_sums": row_sums}
 
