@@ -232,7 +232,7 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
     def largest_freed(fusion) -> int:
         """The largest tensor a fusion keeps from existing whole, or lends its bytes to the output."""
         if isinstance(fusion, ConvChain):
-            return info.tensors[fusion.tensor].nbytes
+            return max(info.tensors[t].nbytes for t in fusion.tensors)
         tensors = [info.operators[i].outputs[0] for i in fusion.ops] + [t for t in [fusion.over] if t is not None]
         return max(info.tensors[t].nbytes for t in tensors)
 

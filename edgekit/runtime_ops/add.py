@@ -7,8 +7,15 @@ import numpy as np
 from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.broadcast import SUFFIX, binary_call, binary_fields, element_type
 from edgekit.runtime_ops.conv_add import conv_add_call
-from edgekit.runtime_ops.fixedpoint import (RELU, RELU6, RELU_N1_TO_1, activation_range, quant, quantize_multiplier,
-                                            refuse)
+from edgekit.runtime_ops.fixedpoint import (
+    RELU,
+    RELU6,
+    RELU_N1_TO_1,
+    activation_range,
+    quant,
+    quantize_multiplier,
+    refuse,
+)
 
 INT32_MAX = 2**31 - 1
 
@@ -50,10 +57,10 @@ def add_sub(op, ctx: Context) -> OpCall:
                  float(twice_max / (np.float32(1 << left_shift) * f_out)))
     (m1, sh1), (m2, sh2), (mo, sho) = (quantize_multiplier_below_one(op, r) for r in reals)
     low, high = activation_range(int(op.option("fusedActivationFunction")), out)
-    arithmetic = dict(input1_offset=-zp1, input2_offset=-zp2, output_offset=zp_out, left_shift=left_shift,
-                      input1_multiplier=m1, input1_shift=sh1, input2_multiplier=m2, input2_shift=sh2,
-                      output_multiplier=mo, output_shift=sho, act_min=low, act_max=high,
-                      variant=1 if op.op == "ADD" else -1)
+    arithmetic = {"input1_offset": -zp1, "input2_offset": -zp2, "output_offset": zp_out, "left_shift": left_shift,
+                  "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
+                  "output_multiplier": mo, "output_shift": sho, "act_min": low, "act_max": high,
+                  "variant": 1 if op.op == "ADD" else -1}
     if op.index in ctx.conv_adds:
         # with the convolutions that make its operands, one output row at a time (runtime_ops/conv_add.py)
         row = out.shape[2] * out.shape[3]

@@ -7,9 +7,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall, handler
-from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, padding, quant,
-                                            quantize_multiplier, refuse)
-
+from edgekit.runtime_ops.conv_chain import stage_arguments
+from edgekit.runtime_ops.fixedpoint import (
+    activation_range,
+    c_array,
+    name_of,
+    optional_input,
+    padding,
+    quant,
+    quantize_multiplier,
+    refuse,
+)
 
 #: ek_conv.h's EK_IM2COL_BYTES: CONV_2D windows up to this many bytes run through im2col columns.
 IM2COL_BYTES = 256
@@ -168,7 +176,7 @@ def convolution_call(op, ctx: Context, kernel: str, constants: str,
                      families: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """How a convolution runs, and the kernel families that takes: ``kernel`` (in ek_conv2d_s8's
     signature, with ``constants`` its filter and bias arguments) fused with the dense layer after it,
-    as the first or the second of a chain (runtime_ops/conv_chain.py), in bands over its own input, or in
+    as one stage of a chain (runtime_ops/conv_chain.py), in bands over its own input, or in
     one call."""
     inp, out = ctx.ref(op.inputs[0]), ctx.ref(op.outputs[0])
     chain = ctx.chains.get(op.index)
@@ -180,15 +188,16 @@ def convolution_call(op, ctx: Context, kernel: str, constants: str,
         ctx.chain_kernels[op.index] = (kernel, f"{inp}, {constants}", families)
         # (the comment names the kernel, which the flash budget counts by the names in the calls)
         return f"/* computed with op {ctx.conv_adds[op.index].add}'s sum (ek_conv_add_s8, {kernel}) */", families
-    if chain is not None and chain.first == op.index:
-        # the second convolution's call runs this one, row by row (its own families are added there)
+    if chain is not None and chain.last != op.index:
+        # the last convolution's call runs this one, row by row (its own families are added there)
         ctx.chain_kernels[op.index] = (kernel, f"{inp}, {constants}", families)
-        return f"/* computed with op {chain.second}'s convolution (ek_conv_chain_s8) */", families
+        return f"/* computed with op {chain.last}'s convolution (ek_conv_chain_s8) */", families
     if chain is not None:
-        first_kernel, first_sources, first_families = ctx.chain_kernels[chain.first]
-        call = (f"ek_conv_chain_s8(&k_p{chain.first}, {first_kernel}, {first_sources}, {inp}, {chain.window_rows}, "
-                f"&k_p{op.index}, {kernel}, {constants}, {out});")
-        return call, families + first_families + ("ek_conv_chain", "ek_conv_in_place")
+        stages = chain.stages[:-1]
+        call = (f"ek_conv_chain_s8(P, {kernel}, {constants}, {stage_arguments(ctx, stages, chain.tensors)}, "
+                f"{out});")
+        inner = tuple(family for i in stages for family in ctx.chain_kernels[i][2])
+        return call, families + inner + ("ek_conv_chain", "ek_conv_in_place")
     if op.index in ctx.in_place:
         # the planner put the output over the input (in_place_layout): the kernel runs in bands
         return f"ek_conv_in_place_s8(P, {kernel}, {inp}, {constants}, {out});", families + ("ek_conv_in_place",)

@@ -1,47 +1,56 @@
-"""Two convolutions in a row run as one (``ek_conv_chain.c``): the second reads the first's output through
-a window of rows, so that the first's output never exists whole.
+"""Convolutions in a row run as one (``ek_conv_chain.c``): each reads the one before it through a window
+of rows, so that no output but the last ever exists whole.
 
 MobileNet's memory peak is a 1x1 layer that widens the depth, right before a depthwise layer that halves
-the image (person_detect: 48x48x8 -> 48x48x16 -> 24x24x16, 55 KB live for TFLM). Chained, the wide tensor
-is made a few rows at a time, as the depthwise layer's next output row needs them: the arena holds the
-first's input, a window of rows as tall as the second's filter, and the second's output. Each row is
-still made once, with the same kernels, so the outputs are TFLM's; the cost is one copy of the rows kept
-from one output row to the next.
+the image (person_detect: 48x48x8 -> 48x48x16 -> 24x24x16, 55 KB live for TFLM); MobileNetV2's block adds
+a 1x1 layer that narrows the depth again (mbv2-0.35 at 96x96: 48x48x8 -> 48x48x48 -> 24x24x48 -> 24x24x8,
+138 KB for TFLM). Chained, each wide tensor is made a few rows at a time, as the next layer's next rows
+need them: the arena holds the first's input, one window of rows per inner tensor (as tall as the next
+layer's tallest request), and the last's output. Each row is still made once, with the same kernels, so
+the outputs are TFLM's; the cost is one copy of the rows kept from one request to the next.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from edgekit.arena import activation_buffers, alias_root
-from edgekit.reader import ModelInfo
+from edgekit.reader import ModelInfo, OperatorInfo
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, tensor_readers
 
-#: The chain's driver (ek_conv_chain_s8 166 B: arm-none-eabi-gcc 12.2 -O2 Cortex-M4F; RV32IMC as
-#: runtime_ops/conv.py's), and the window and band functions it shares with ek_conv_add_s8
-#: (ek_conv_window_rows 126 B, ek_conv_window_start 62 B, ek_conv_band_s8 114 B, ek_conv_band_params 76 B),
-#: each counted when a call names one that links it.
-KERNEL_CODE_BYTES["conv_chain"] = ((r"\bek_conv_chain_s8\b", {"default": 166, "riscv32": 266}),
-                                   (r"\bek_conv_(chain|add)_s8\b", {"default": 378, "riscv32": 504}))
+#: The chain's driver (ek_conv_chain_s8 94 B: arm-none-eabi-gcc 12.2 -O2 Cortex-M4F; 216 B RV32IMC with
+#: riscv64-unknown-elf-gcc 12.2 -O2), and the window and band functions it shares with ek_conv_add_s8
+#: (ek_conv_window_rows 184 B, ek_conv_windows_start 134 B, ek_conv_row_s8 88 B, ek_conv_band_s8 114 B,
+#: ek_conv_band_params 76 B), each counted when a call names one that links it.
+KERNEL_CODE_BYTES["conv_chain"] = ((r"\bek_conv_chain_s8\b", {"default": 94, "riscv32": 216}),
+                                   (r"\bek_conv_(chain|add)_s8\b", {"default": 596, "riscv32": 772}))
+
+#: The most windows one chain keeps (ek_conv_chain.h, EK_CONV_CHAIN_MAX): three convolutions in a row,
+#: MobileNetV2's block; each window costs the driver's stack about 140 B.
+MAX_WINDOWS = 2
 
 _CONVOLUTIONS = ("CONV_2D", "DEPTHWISE_CONV_2D")
 
 
 @dataclass(frozen=True)
 class ConvChain:
-    """Convolution ``second`` reading ``tensor``, the output of convolution ``first`` (the op before it),
-    through a window of ``window_rows`` rows of it (``window_bytes``)."""
+    """Convolutions ``stages`` (op indexes, one after another, each reading the one before it), the last
+    writing its output whole; the others' outputs, ``tensors``, kept in windows of ``window_bytes``."""
 
-    first: int
-    second: int
-    tensor: int
-    window_rows: int
-    window_bytes: int
+    stages: tuple[int, ...]
+    tensors: tuple[int, ...]
+    window_bytes: tuple[int, ...]
 
     @property
-    def ops(self) -> tuple[int, int]:
-        """Both convolutions."""
-        return self.first, self.second
+    def ops(self) -> tuple[int, ...]:
+        """Every convolution of the chain."""
+        return self.stages
+
+    @property
+    def last(self) -> int:
+        """The convolution whose call runs the chain."""
+        return self.stages[-1]
 
 
 def constant_weights(op, constants: dict[int, bytes]) -> bool:
@@ -50,42 +59,97 @@ def constant_weights(op, constants: dict[int, bytes]) -> bool:
     return op.inputs[1] in constants and (len(op.inputs) < 3 or op.inputs[2] < 0 or op.inputs[2] in constants)
 
 
-def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes],
-                taken: set[int]) -> list[ConvChain]:
-    """Every pair of convolutions that can run as one (pairs may share an op; a plan runs disjoint ones):
-    a convolution whose int8 output only the next op reads, a convolution (both with constant filters
-    and biases), no graph output, no alias of it, neither op in ``taken`` (fused otherwise); only where
-    the window takes fewer bytes than the tensor."""
+def int8_image(info: ModelInfo, tensor: int) -> bool:
+    """Whether a tensor is one int8 image (batch 1, height, width, channels): what the band kernels take."""
+    t = info.tensors[tensor]
+    return t.dtype == "INT8" and len(t.shape) == 4 and t.shape[0] == 1
+
+
+def streamed_producer(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes],
+                      taken: set[int]) -> Callable[[int, int], OperatorInfo | None]:
+    """A test of tensors that a fused call can make a few rows at a time: it gives the convolution making
+    ``tensor`` when that is an int8, 4-D, batch-1 convolution with constant filter and bias, not in
+    ``taken``, whose output only op ``reader`` reads (no graph input or output, no alias); else None."""
     readers = tensor_readers(info)
     planned = {b.tensor for b in activation_buffers(info)}
     aliased = set(aliases) | set(aliases.values())
+    ends = set(info.inputs) | set(info.outputs)
+    producer = {op.outputs[0]: op for op in info.operators if len(op.outputs) == 1}
+
+    def made_by(tensor: int, reader: int) -> OperatorInfo | None:
+        op = producer.get(tensor)
+        if op is None or op.op not in _CONVOLUTIONS or op.index in taken or tensor not in planned:
+            return None
+        if (tensor in aliased or tensor in ends or readers.get(tensor) != [reader] or not constant_weights(op, constants)
+                or not int8_image(info, op.inputs[0]) or not int8_image(info, tensor)):
+            return None
+        return op
+
+    return made_by
+
+
+def window_bytes(info: ModelInfo, stages: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The bytes of the windows that ``stages`` (convolutions, each reading the one before it) keep, one
+    per stage but the last, which makes one output row at a time: each window holds the rows of the
+    tallest band the next stage asks for (ek_conv_window_rows), or None when one would be as large as its
+    tensor."""
+    ops = info.operators
+    needed, sizes = 1, []  # rows of the next stage's output made at once
+    for k in range(len(stages) - 1, 0, -1):
+        op = ops[stages[k]]
+        t = info.tensors[op.inputs[0]]
+        k_h = info.tensors[op.inputs[1]].shape[1]
+        reach = (k_h - 1) * int(op.option("dilationHFactor", 1)) + 1
+        rows = min(t.shape[1], (needed - 1) * int(op.option("strideH", 1)) + reach)
+        if rows * t.shape[2] * t.shape[3] >= t.nbytes:
+            return None
+        sizes.insert(0, rows * t.shape[2] * t.shape[3])
+        needed = rows
+    return tuple(sizes)
+
+
+def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes],
+                taken: set[int]) -> list[ConvChain]:
+    """Every run of two to ``MAX_WINDOWS + 1`` convolutions, one after another, that can run as one (runs
+    may share ops; a plan runs disjoint ones): each output but the last is read by the next alone
+    (:func:`streamed_producer`), no op in ``taken`` (fused otherwise); only where every window takes fewer
+    bytes than its tensor."""
+    made_by = streamed_producer(info, aliases, constants, taken)
     chains = []
-    for first in info.operators[:-1]:
-        second = info.operators[first.index + 1]
-        if first.op not in _CONVOLUTIONS or second.op not in _CONVOLUTIONS or len(first.outputs) != 1:
-            continue
-        tensor = first.outputs[0]
-        t = info.tensors[tensor]
-        if ({first.index, second.index} & taken or tensor not in planned or tensor in aliased
-                or tensor in info.outputs or t.dtype != "INT8" or readers.get(tensor) != [second.index]
-                or second.inputs[0] != tensor or not constant_weights(first, constants)
-                or not constant_weights(second, constants)):
-            continue
-        k_h = info.tensors[second.inputs[1]].shape[1]
-        reach = (k_h - 1) * int(second.option("dilationHFactor", 1)) + 1
-        rows = min(reach, t.shape[1])
-        window = rows * t.shape[2] * t.shape[3]
-        if window < t.nbytes:
-            chains.append(ConvChain(first.index, second.index, tensor, rows, window))
+    for start in info.operators:
+        stages = [start.index]
+        while len(stages) <= MAX_WINDOWS and stages[-1] + 1 < len(info.operators):
+            following = info.operators[stages[-1] + 1]
+            tensor = info.operators[stages[-1]].outputs[0] if info.operators[stages[-1]].outputs else -1
+            if (following.op not in _CONVOLUTIONS or following.index in taken or following.inputs[0] != tensor
+                    or made_by(tensor, following.index) is None or not constant_weights(following, constants)
+                    or not int8_image(info, following.outputs[0])):
+                break
+            stages.append(following.index)
+            sizes = window_bytes(info, tuple(stages))
+            if sizes is not None:
+                tensors = tuple(info.operators[i].outputs[0] for i in stages[:-1])
+                chains.append(ConvChain(tuple(stages), tensors, sizes))
     return chains
 
 
 def plan_terms(info: ModelInfo, aliases: dict[int, int], chain: ConvChain):
     """What the chain changes in the memory plan (arena.best_plan), as runtime_ops/conv_add.py's
-    ``plan_terms``: its tensor takes the window's bytes, and the first's input lives until the second's
-    call; no overlap."""
-    return ({chain.tensor: chain.window_bytes},
-            {alias_root(aliases, info.operators[chain.first].inputs[0]): chain.second}, {})
+    ``plan_terms``: its inner tensors take their windows' bytes and live until the last's call, as does
+    the first's input; no overlap."""
+    lasts = {alias_root(aliases, info.operators[chain.stages[0]].inputs[0]): chain.last}
+    lasts.update({tensor: chain.last for tensor in chain.tensors})
+    return dict(zip(chain.tensors, chain.window_bytes)), lasts, {}
+
+
+def stage_arguments(ctx, stages: tuple[int, ...], tensors: tuple[int, ...]) -> str:
+    """The ``stages, count, windows`` arguments of ek_conv_chain_s8 and ek_conv_add_s8: compound literals
+    of each stage's source (its handler left them in ``ctx.chain_kernels``) and window, or NULL, 0, NULL."""
+    if not stages:
+        return "NULL, 0, NULL"
+    sources = ", ".join(f"{{&k_p{i}, {ctx.chain_kernels[i][0]}, {ctx.chain_kernels[i][1]}}}" for i in stages)
+    windows = ", ".join(ctx.ref(t) for t in tensors)
+    return f"(const ek_conv_source[]){{{sources}}}, {len(stages)}, (int8_t* const[]){{{windows}}}"
 
 
 def choose_fusions(candidates: list, head_with) -> dict[int, object]:

@@ -122,12 +122,23 @@ def layer_between(rng, h: int, w: int, c: int) -> bytes:
     return net.finish(net.add(net.add(x, y), side))
 
 
+def inverted_residual(rng, h: int, w: int, c: int) -> bytes:
+    """MobileNetV2's block: a 1x1 layer that widens the depth six times, a depthwise layer, a 1x1 layer
+    that narrows it again, summed with the block's input; all three run through windows, so the wide
+    tensors never exist whole."""
+    net = _Net(rng, h, w, c)
+    x = net.conv(net.input, 3, 1, 8)
+    y = net.conv(net.conv(net.conv(x, 1, 1, 48), 3, 1, 48, depthwise=True), 1, 1, 8, activation=0)
+    return net.finish(net.conv(net.add(x, y), 1, 1, 4))
+
+
 MODELS = {
     "resnet": lambda rng: resnet_blocks(rng, 14, 12, 3),
     "resnet_swapped": lambda rng: resnet_blocks(rng, 11, 9, 2, skip_first=False, subtract=True),
     "widening": lambda rng: widening_skip(rng, 10, 8, 3),
     "two_convolutions": lambda rng: two_convolutions(rng, 9, 9, 8),
     "layer_between": lambda rng: layer_between(rng, 12, 10, 3),
+    "inverted_residual": lambda rng: inverted_residual(rng, 12, 10, 3),
 }
 
 

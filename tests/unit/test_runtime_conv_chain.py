@@ -21,6 +21,8 @@ CHAINED = {
     "person": (24, 20, 1, [("dw", 3, 2, 8), ("dw", 3, 1, 1), ("conv", 1, 1, 16), ("dw", 3, 2, 1),
                            ("conv", 1, 1, 16)]),
     "image": (26, 22, 3, [("conv", 3, 2, 8), ("conv", 1, 1, 48), ("dw", 5, 2, 1), ("conv", 1, 1, 8)]),
+    # MobileNetV2's block: widening 1x1, strided depthwise and narrowing 1x1 layers, three in a row
+    "inverted": (24, 20, 8, [("conv", 1, 1, 48), ("dw", 3, 2, 1), ("conv", 1, 1, 8), ("conv", 1, 1, 4)]),
 }
 
 

@@ -49,22 +49,31 @@ def _bands(op, info: ModelInfo, shift: int) -> list[tuple[tuple[int, int], tuple
 def _row_sum_steps(info: ModelInfo, group, conv_is_input2: int):
     """The steps of ek_conv_add_s8 running ``group`` (its convolutions, then the ADD), in its order: per
     output row, the (tensor, first byte, end byte) ranges of the group's inputs it reads, and the output
-    bytes it then writes."""
+    bytes it then writes. The convolutions before the summed one, through windows, make the rows the
+    next one's band reads, so the first of them reads its input as far as that asks."""
     add = group[-1]
     made_by = {op.outputs[0]: op for op in group[:-1]}
     conv, other = made_by[add.inputs[conv_is_input2]], add.inputs[1 - conv_is_input2]
-    first, skip_conv = made_by.get(conv.inputs[0]), made_by.get(other)
+    skip_conv = made_by.get(other)
+    stages = []  # the windowed convolutions before conv, first to last
+    while (stages[0] if stages else conv).inputs[0] in made_by:
+        stages.insert(0, made_by[(stages[0] if stages else conv).inputs[0]])
     g = band_geometry(conv, info, pixels=False)
-    g_first = band_geometry(first, info, pixels=False) if first else None
+    g_stages = [band_geometry(op, info, pixels=False) for op in stages]
     g_skip = band_geometry(skip_conv, info, pixels=False) if skip_conv else None
     out_row, made, steps = g.out_row, 0, []
     for r in range(g.rows):
         reads = []
-        if first is None:
+        if not stages:
             reads.append((conv.inputs[0], g.low(r) * g.in_row, g.high(r + 1) * g.in_row))
-        elif g.high(r + 1) > made:  # the window's rows not made yet
-            reads.append((first.inputs[0], g_first.low(made) * g_first.in_row, g_first.high(g.high(r + 1)) * g_first.in_row))
-            made = g.high(r + 1)
+        else:
+            needed = g.high(r + 1)  # rows of the last stage's output, then of each one before it
+            for later in reversed(g_stages[1:]):
+                needed = later.high(needed)
+            if needed > made:  # the first stage's rows not made yet
+                first = g_stages[0]
+                reads.append((stages[0].inputs[0], first.low(made) * first.in_row, first.high(needed) * first.in_row))
+                made = needed
         if skip_conv is not None:
             reads.append((skip_conv.inputs[0], g_skip.low(r) * g_skip.in_row, g_skip.high(r + 1) * g_skip.in_row))
         else:

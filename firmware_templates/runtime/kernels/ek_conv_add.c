@@ -1,21 +1,16 @@
 // edgekit runtime: a convolution fused with the ADD that reads it, row by row (see ek_conv_add.h).
 #include "ek_conv_add.h"
 
-void ek_conv_add_s8(const ek_binary_params* add, int32_t conv_is_input2, const ek_conv_source* first,
-                    int8_t* window, const ek_conv_source* conv, int8_t* conv_row,
+void ek_conv_add_s8(const ek_binary_params* add, int32_t conv_is_input2, const ek_conv_source* stages,
+                    int32_t count, int8_t* const* windows, const ek_conv_source* conv, int8_t* conv_row,
                     const ek_conv_source* skip_conv, const int8_t* skip, int8_t* skip_row, int8_t* output) {
   const ek_conv_params* p = conv->p;
   const int32_t row = p->out_w * p->out_c;
-  ek_conv_window w;
+  ek_conv_window w[EK_CONV_CHAIN_MAX];
+  ek_conv_window* top = ek_conv_windows_start(w, stages, count, windows);
   ek_conv_params band = *p, skip_band = skip_conv != NULL ? *skip_conv->p : *p;
-  if (first != NULL) ek_conv_window_start(&w, first, window);
   for (int32_t r = 0; r < p->out_h; ++r) {
-    if (first != NULL) {
-      const int32_t low = ek_conv_band_params(&band, p, r, r + 1);
-      conv->kernel(&band, ek_conv_window_rows(&w, low, low + band.in_h), conv->filter, conv->bias, conv_row);
-    } else {
-      ek_conv_band_s8(&band, p, conv->kernel, conv->input, conv->filter, conv->bias, conv_row, r, r + 1);
-    }
+    ek_conv_row_s8(&band, p, conv->kernel, conv->input, top, conv->filter, conv->bias, r, conv_row);
     const int8_t* other = skip_row;
     if (skip_conv != NULL) {
       ek_conv_band_s8(&skip_band, skip_conv->p, skip_conv->kernel, skip_conv->input, skip_conv->filter,

@@ -1,12 +1,28 @@
-// edgekit runtime: two convolutions in a row, streamed through a window of rows (see ek_conv_chain.h).
+// edgekit runtime: convolutions in a row, streamed through windows of rows (see ek_conv_chain.h).
 #include "ek_conv_chain.h"
 
-void ek_conv_window_start(ek_conv_window* w, const ek_conv_source* first, int8_t* rows) {
-  w->first = *first;
-  w->band = *first->p;
-  w->rows = rows;
-  w->row_bytes = first->p->out_w * first->p->out_c;
-  w->kept = w->made = 0;
+ek_conv_window* ek_conv_windows_start(ek_conv_window* w, const ek_conv_source* stages, int32_t count,
+                                      int8_t* const* rows) {
+  for (int32_t k = 0; k < count; ++k) {
+    w[k].conv = stages[k];
+    w[k].source = k > 0 ? &w[k - 1] : NULL;
+    w[k].band = *stages[k].p;
+    w[k].rows = rows[k];
+    w[k].row_bytes = stages[k].p->out_w * stages[k].p->out_c;
+    w[k].kept = w[k].made = 0;
+  }
+  return count > 0 ? &w[count - 1] : NULL;
+}
+
+void ek_conv_row_s8(ek_conv_params* band, const ek_conv_params* p, ek_conv_kernel kernel, const int8_t* input,
+                    ek_conv_window* window, const int8_t* filter, const int32_t* bias, int32_t r, int8_t* out) {
+  if (window == NULL) {
+    ek_conv_band_s8(band, p, kernel, input, filter, bias, out, r, r + 1);
+    return;
+  }
+  /* the rows of the window that output row r reads: [low, low + band->in_h) */
+  const int32_t low = ek_conv_band_params(band, p, r, r + 1);
+  kernel(band, ek_conv_window_rows(window, low, low + band->in_h), filter, bias, out);
 }
 
 const int8_t* ek_conv_window_rows(ek_conv_window* w, int32_t low, int32_t high) {
@@ -20,28 +36,26 @@ const int8_t* ek_conv_window_rows(ek_conv_window* w, int32_t low, int32_t high) 
     if (w->made < low) w->made = low;
   }
   if (high > w->made) {
-    const ek_conv_source* f = &w->first;
-    ek_conv_band_s8(&w->band, f->p, f->kernel, f->input, f->filter, f->bias,
-                    w->rows + (ptrdiff_t)(w->made - w->kept) * row, w->made, high);
+    const ek_conv_source* c = &w->conv;
+    int8_t* rows = w->rows + (ptrdiff_t)(w->made - w->kept) * row;
+    if (w->source == NULL) {
+      ek_conv_band_s8(&w->band, c->p, c->kernel, c->input, c->filter, c->bias, rows, w->made, high);
+    } else {
+      const int32_t in_low = ek_conv_band_params(&w->band, c->p, w->made, high);
+      c->kernel(&w->band, ek_conv_window_rows(w->source, in_low, in_low + w->band.in_h), c->filter, c->bias, rows);
+    }
     w->made = high;
   }
   return w->rows + (ptrdiff_t)(low - w->kept) * row;
 }
 
-void ek_conv_chain_s8(const ek_conv_params* first, ek_conv_kernel first_kernel, const int8_t* input,
-                      const int8_t* first_filter, const int32_t* first_bias, int8_t* window, int32_t window_rows,
-                      const ek_conv_params* second, ek_conv_kernel second_kernel, const int8_t* second_filter,
-                      const int32_t* second_bias, int8_t* output) {
-  const ek_conv_source source = {first, first_kernel, input, first_filter, first_bias};
-  const int32_t out_row = second->out_w * second->out_c;
-  ek_conv_window w;
-  ek_conv_params band = *second;
-  (void)window_rows; /* (the generator sized it for the second's tallest reach) */
-  ek_conv_window_start(&w, &source, window);
-  for (int32_t r = 0; r < second->out_h; ++r) {
-    /* the rows of the first's output that output row r of the second reads: [low, low + band.in_h) */
-    const int32_t low = ek_conv_band_params(&band, second, r, r + 1);
-    second_kernel(&band, ek_conv_window_rows(&w, low, low + band.in_h), second_filter, second_bias,
-                  output + (ptrdiff_t)r * out_row);
+void ek_conv_chain_s8(const ek_conv_params* last, ek_conv_kernel kernel, const int8_t* filter, const int32_t* bias,
+                      const ek_conv_source* stages, int32_t count, int8_t* const* windows, int8_t* output) {
+  ek_conv_window w[EK_CONV_CHAIN_MAX];
+  ek_conv_window* top = ek_conv_windows_start(w, stages, count, windows);
+  const int32_t out_row = last->out_w * last->out_c;
+  ek_conv_params band = *last;
+  for (int32_t r = 0; r < last->out_h; ++r) {
+    ek_conv_row_s8(&band, last, kernel, NULL, top, filter, bias, r, output + (ptrdiff_t)r * out_row);
   }
 }

@@ -1,4 +1,4 @@
-// edgekit runtime: two convolutions in a row, the second reading the first's output as it is made.
+// edgekit runtime: convolutions in a row, each reading the one before it as it is made.
 #ifndef EK_CONV_CHAIN_H_
 #define EK_CONV_CHAIN_H_
 
@@ -7,6 +7,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The most windows one chain keeps (edgekit/runtime_ops/conv_chain.py, MAX_WINDOWS). */
+#define EK_CONV_CHAIN_MAX 2
 
 /* What a convolution reads: its parameter block, the kernel that runs it (ek_conv2d_s8's signature),
  * its input, filter and bias. */
@@ -18,31 +21,39 @@ typedef struct {
   const int32_t* bias;
 } ek_conv_source;
 
-/* Rows of a convolution's output kept in `rows` as later layers read them: [kept, made) of them. */
-typedef struct {
-  ek_conv_source first;
+/* Rows [kept, made) of a convolution's output, kept in `rows` as a later layer reads them; the input
+ * rows come from the window `source`, or from the convolution's own input when that is NULL. */
+typedef struct ek_conv_window {
+  ek_conv_source conv;
+  struct ek_conv_window* source;
   ek_conv_params band;
   int8_t* rows;
   int32_t row_bytes, kept, made;
 } ek_conv_window;
 
-/* A window of `first`'s output rows in `rows`, holding none yet. */
-void ek_conv_window_start(ek_conv_window* w, const ek_conv_source* first, int8_t* rows);
+/* Starts `count` windows in `w`, one per convolution of `stages`, each reading the one before it (the
+ * first reading its own input), with room at `rows[k]`; returns the last, or NULL when count is 0. */
+ek_conv_window* ek_conv_windows_start(ek_conv_window* w, const ek_conv_source* stages, int32_t count,
+                                      int8_t* const* rows);
 
 /* Output rows [low, high) of the window's convolution, where `low` never decreases from one call to the
  * next: the rows above `low` are dropped (no later call reads them), those not yet made are made, each
  * once. Returns row `low`; the others follow it. */
 const int8_t* ek_conv_window_rows(ek_conv_window* w, int32_t low, int32_t high);
 
-/* The convolution `first` (through `first_kernel`, from `input`) and the convolution `second` over its
- * output (through `second_kernel`, to `output`), so that the first's output never exists whole: the rows
- * of it that the second's next output row reads are kept in `window` (room for `window_rows` rows), each
- * made once, when a row of the second first reads it, and dropped when no later one does. The same
- * integers as the two layers one after the other (edgekit/runtime_ops/conv_chain.py). */
-void ek_conv_chain_s8(const ek_conv_params* first, ek_conv_kernel first_kernel, const int8_t* input,
-                      const int8_t* first_filter, const int32_t* first_bias, int8_t* window, int32_t window_rows,
-                      const ek_conv_params* second, ek_conv_kernel second_kernel, const int8_t* second_filter,
-                      const int32_t* second_bias, int8_t* output);
+/* Output row r of the convolution `p` (run by `kernel`) into `out`, reading `window`'s rows, or `input`
+ * when window is NULL; `band` is a copy of p, which this sets. */
+void ek_conv_row_s8(ek_conv_params* band, const ek_conv_params* p, ek_conv_kernel kernel, const int8_t* input,
+                    ek_conv_window* window, const int8_t* filter, const int32_t* bias, int32_t r, int8_t* out);
+
+/* The convolutions `stages` (count of them, at most EK_CONV_CHAIN_MAX, each reading the one before it,
+ * the first its own input) and the convolution `last` over the last of them (through `kernel`, to
+ * `output`), so that no stage's output ever exists whole: each keeps the rows that the next still reads
+ * in `windows[k]` (sized by the generator for the tallest band the next one asks for), each row made
+ * once, when the next first reads it. The same integers as the layers one after the other
+ * (edgekit/runtime_ops/conv_chain.py). */
+void ek_conv_chain_s8(const ek_conv_params* last, ek_conv_kernel kernel, const int8_t* filter, const int32_t* bias,
+                      const ek_conv_source* stages, int32_t count, int8_t* const* windows, int8_t* output);
 
 #ifdef __cplusplus
 }
