@@ -61,9 +61,9 @@ def instrument(model_c: str) -> tuple[str, list[int]]:
     for line in model_c.split("\n"):
         if line.startswith("int ek_model_invoke(void) {"):
             inside = True
-        elif inside and line.strip().startswith("{") and re.search(r"/\* op (\d+):", line):
+        elif inside and line.strip().startswith("{  /*") and re.search(r"/\* op (\d+):", line):
             block_op = int(re.search(r"/\* op (\d+):", line)[1])  # a call with local tables: named here
-        elif inside and line.strip().startswith(("ek_", "memmove")):
+        elif inside and line.strip().startswith(("ek_", "memmove", "{ ek_")):
             op = re.search(r"/\* op (\d+):", line)
             timed.append(int(op[1]) if op else block_op)
             block_op = -1

@@ -194,8 +194,9 @@ def convolution_call(op, ctx: Context, kernel: str, constants: str,
         return f"/* computed with op {chain.last}'s convolution (ek_conv_chain_s8) */", families
     if chain is not None:
         stages = chain.stages[:-1]
-        call = (f"ek_conv_chain_s8(P, {kernel}, {constants}, {stage_arguments(ctx, stages, chain.tensors)}, "
-                f"{out});")
+        # (in a block of its own: the compound literals' stack is freed after the call)
+        call = (f"{{ ek_conv_chain_s8(P, {kernel}, {constants}, {stage_arguments(ctx, stages, chain.tensors)}, "
+                f"{out}); }}")
         inner = tuple(family for i in stages for family in ctx.chain_kernels[i][2])
         return call, families + inner + ("ek_conv_chain", "ek_conv_in_place")
     if op.index in ctx.in_place:

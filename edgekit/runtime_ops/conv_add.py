@@ -5,8 +5,9 @@ ResNet's blocks end in ``ADD(skip, conv(conv(x)))``, where the skip is x itself 
 it: TFLM keeps x, the middle tensor and the last convolution's output alive together
 (pretrainedResnet_quant: 3 x 16 KB); MobileNetV2's blocks end in ``ADD(x, 1x1(depthwise(1x1(x))))``.
 Fused, the last convolution makes one output row at a time, reading the layers before it through windows
-of rows where they are convolutions too (up to two, as runtime_ops/conv_chain.py chains them); the skip row is read from its tensor or made by its own convolution; and the sum's row r is
-written once every read of it is done. So neither operand exists whole, and the output can take the
+of rows where they are convolutions too (up to two, as runtime_ops/conv_chain.py chains them); the skip
+row is read from its tensor or made by its own convolution; and the sum's row r is written once every
+read of it is done. So neither operand exists whole, and the output can take the
 bytes of the block's input when no later row reads the input above where row r lands (checked here, row
 by row, with the kernels' band arithmetic). Every row is made once, with the same kernels and the ADD's
 own arithmetic, so the outputs are TFLM's.
@@ -192,7 +193,8 @@ def conv_add_call(op, ctx: Context, params: str, families: tuple[str, ...]) -> O
     stages = stage_arguments(ctx, fusion.stages, tuple(ops[i].outputs[0] for i in fusion.stages))
     conv_out = ctx.ref(ops[fusion.conv].outputs[0])
     skip, skip_row = ("NULL", ctx.ref(fusion.skip)) if fusion.skip_conv is not None else (ctx.ref(fusion.skip), "NULL")
-    call = (f"ek_conv_add_s8(P, {int(fusion.conv_is_input2)}, {stages}, {source(fusion.conv)}, {conv_out}, "
-            f"{source(fusion.skip_conv)}, {skip}, {skip_row}, {ctx.ref(op.outputs[0])});")
+    # (in a block of its own: the compound literals' stack is freed after the call)
+    call = (f"{{ ek_conv_add_s8(P, {int(fusion.conv_is_input2)}, {stages}, {source(fusion.conv)}, {conv_out}, "
+            f"{source(fusion.skip_conv)}, {skip}, {skip_row}, {ctx.ref(op.outputs[0])}); }}")
     return OpCall(name_of(op), "ek_binary_params", params, call, (), 0,
                   families + ("ek_conv_add", "ek_conv_chain", "ek_conv_in_place"))
