@@ -59,6 +59,21 @@ class Builder:
         op.builtinOptionsType, op.builtinOptions = options_type, options
         self.graph.operators.append(op)
 
+    def convolution(self, inputs, output: int, depthwise: bool, depth_multiplier: int = 1, padding: int = 0,
+                    stride: int = 1, dilation: int = 1, activation: int = 0) -> None:
+        """Adds a CONV_2D (a DEPTHWISE_CONV_2D when ``depthwise``) of ``inputs`` (input, filter[, bias]) with
+        the same stride and dilation along both axes."""
+        if depthwise:
+            options = schema.DepthwiseConv2DOptionsT()
+            options.depthMultiplier = depth_multiplier
+            code, kind = schema.BuiltinOperator.DEPTHWISE_CONV_2D, schema.BuiltinOptions.DepthwiseConv2DOptions
+        else:
+            options = schema.Conv2DOptionsT()
+            code, kind = schema.BuiltinOperator.CONV_2D, schema.BuiltinOptions.Conv2DOptions
+        options.padding, options.strideH, options.strideW = padding, stride, stride
+        options.dilationHFactor, options.dilationWFactor, options.fusedActivationFunction = dilation, dilation, activation
+        self.operator(code, list(inputs), [output], kind, options, 3)
+
     def finish(self, inputs, outputs) -> bytes:
         """The model's flatbuffer, with ``inputs`` and ``outputs`` as the graph's I/O tensors."""
         self.graph.inputs, self.graph.outputs = list(inputs), list(outputs)
@@ -88,16 +103,7 @@ def conv_model(rng, depthwise: bool, h: int, w: int, c: int, kh: int, kw: int, s
     bias = b.tensor([channels], "int32", s_in * s_w, np.zeros(channels),
                     rng.integers(-2000, 2000, channels).astype(np.int32))
     y = b.tensor([1, oh, ow, channels], "int8", s_out, zp_out)
-    if depthwise:
-        options = schema.DepthwiseConv2DOptionsT()
-        options.depthMultiplier = depth_multiplier
-        code, kind, version = schema.BuiltinOperator.DEPTHWISE_CONV_2D, schema.BuiltinOptions.DepthwiseConv2DOptions, 3
-    else:
-        options = schema.Conv2DOptionsT()
-        code, kind, version = schema.BuiltinOperator.CONV_2D, schema.BuiltinOptions.Conv2DOptions, 3
-    options.padding, options.strideH, options.strideW = padding, stride, stride
-    options.dilationHFactor, options.dilationWFactor, options.fusedActivationFunction = dilation, dilation, activation
-    b.operator(code, [x, weights, bias], [y], kind, options, version)
+    b.convolution([x, weights, bias], y, depthwise, depth_multiplier, padding, stride, dilation, activation)
     return b.finish([x], [y])
 
 

@@ -21,7 +21,8 @@ from edgekit.arena import alias_root
 from edgekit.reader import ModelInfo
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall, tensor_readers
 from edgekit.runtime_ops.conv import BandGeometry, band_geometry
-from edgekit.runtime_ops.conv_chain import MAX_WINDOWS, int8_image, stage_arguments, streamed_producer, window_bytes
+from edgekit.runtime_ops.conv_chain import (MAX_WINDOWS, int8_image, source_initializer, stage_arguments,
+                                            streamed_producer, window_bytes)
 from edgekit.runtime_ops.fixedpoint import name_of
 
 #: The driver (arm-none-eabi-gcc 12.2 -O2 Cortex-M4F; riscv64-unknown-elf-gcc 12.2 -O2 RV32IMC), counted
@@ -184,10 +185,7 @@ def conv_add_call(op, ctx: Context, params: str, families: tuple[str, ...]) -> O
         families += ctx.chain_kernels[index][2]
 
     def source(index):
-        if index is None:
-            return "NULL"
-        kernel, refs, _ = ctx.chain_kernels[index]
-        return f"&(const ek_conv_source){{&k_p{index}, {kernel}, {refs}}}"
+        return "NULL" if index is None else f"&(const ek_conv_source){source_initializer(ctx, index)}"
 
     ops = ctx.info.operators
     stages = stage_arguments(ctx, fusion.stages, tuple(ops[i].outputs[0] for i in fusion.stages))

@@ -142,12 +142,19 @@ def plan_terms(info: ModelInfo, aliases: dict[int, int], chain: ConvChain):
     return dict(zip(chain.tensors, chain.window_bytes)), lasts, {}
 
 
+def source_initializer(ctx, index: int) -> str:
+    """The ek_conv_source initializer of convolution op ``index``, whose handler left its kernel and
+    sources (input, filter, bias) in ``ctx.chain_kernels`` for another op's fused call."""
+    kernel, sources, _ = ctx.chain_kernels[index]
+    return f"{{&k_p{index}, {kernel}, {sources}}}"
+
+
 def stage_arguments(ctx, stages: tuple[int, ...], tensors: tuple[int, ...]) -> str:
     """The ``stages, count, windows`` arguments of ek_conv_chain_s8 and ek_conv_add_s8: compound literals
     of each stage's source (its handler left them in ``ctx.chain_kernels``) and window, or NULL, 0, NULL."""
     if not stages:
         return "NULL, 0, NULL"
-    sources = ", ".join(f"{{&k_p{i}, {ctx.chain_kernels[i][0]}, {ctx.chain_kernels[i][1]}}}" for i in stages)
+    sources = ", ".join(source_initializer(ctx, i) for i in stages)
     windows = ", ".join(ctx.ref(t) for t in tensors)
     return f"(const ek_conv_source[]){{{sources}}}, {len(stages)}, (int8_t* const[]){{{windows}}}"
 

@@ -46,16 +46,7 @@ class _Net:
                         rng.integers(-3000, 3000, channels).astype(np.int32))
         h, w = out_size(h, k, stride, dilation, padding), out_size(w, k, stride, dilation, padding)
         y = self._activation([h, w, channels])
-        if depthwise:
-            options = schema.DepthwiseConv2DOptionsT()
-            options.depthMultiplier = 1
-            code, kind = schema.BuiltinOperator.DEPTHWISE_CONV_2D, schema.BuiltinOptions.DepthwiseConv2DOptions
-        else:
-            options = schema.Conv2DOptionsT()
-            code, kind = schema.BuiltinOperator.CONV_2D, schema.BuiltinOptions.Conv2DOptions
-        options.padding, options.strideH, options.strideW = padding, stride, stride
-        options.dilationHFactor, options.dilationWFactor, options.fusedActivationFunction = dilation, dilation, activation
-        b.operator(code, [x, weights, bias], [y], kind, options, 3)
+        b.convolution([x, weights, bias], y, depthwise, 1, padding, stride, dilation, activation)
         return y
 
     def add(self, a: int, c: int, subtract: bool = False) -> int:

@@ -36,16 +36,7 @@ def conv_dense_model(rng, h: int, w: int, c: int, kind: str, k: tuple[int, int],
     out_h, out_w = out_size(h, k[0], stride, 1, padding), out_size(w, k[1], stride, 1, padding)
     s_y = float(rng.uniform(0.02, 0.1))
     y = b.tensor([1, out_h, out_w, channels], "int8", s_y, -128)
-    if kind == "dw":
-        options = schema.DepthwiseConv2DOptionsT()
-        options.depthMultiplier = n
-        code, options_kind = schema.BuiltinOperator.DEPTHWISE_CONV_2D, schema.BuiltinOptions.DepthwiseConv2DOptions
-    else:
-        options = schema.Conv2DOptionsT()
-        code, options_kind = schema.BuiltinOperator.CONV_2D, schema.BuiltinOptions.Conv2DOptions
-    options.padding, options.strideH, options.strideW = padding, stride, stride
-    options.dilationHFactor, options.dilationWFactor, options.fusedActivationFunction = 1, 1, 1
-    b.operator(code, [x, weights, bias], [y], options_kind, options, 3)
+    b.convolution([x, weights, bias], y, kind == "dw", n, padding, stride, activation=1)
     depth = out_h * out_w * channels
     flat = y
     if reshape:

@@ -58,16 +58,7 @@ def convolution_model(rng, depthwise: bool, h: int, w: int, c: int, k: int, stri
         inputs.append(b.tensor([channels], "int32", s_in * s_w, np.zeros(channels),
                                rng.integers(-bias_bound, bias_bound, channels).astype(np.int32)))
     y = b.tensor([1, oh, ow, channels], "int8", s_out, zp_out)
-    if depthwise:
-        options = schema.DepthwiseConv2DOptionsT()
-        options.depthMultiplier = depth_multiplier
-        code, kind = schema.BuiltinOperator.DEPTHWISE_CONV_2D, schema.BuiltinOptions.DepthwiseConv2DOptions
-    else:
-        options = schema.Conv2DOptionsT()
-        code, kind = schema.BuiltinOperator.CONV_2D, schema.BuiltinOptions.Conv2DOptions
-    options.padding, options.strideH, options.strideW = padding, stride, stride
-    options.dilationHFactor, options.dilationWFactor, options.fusedActivationFunction = dilation, dilation, activation
-    b.operator(code, inputs, [y], kind, options, 3)
+    b.convolution(inputs, y, depthwise, depth_multiplier, padding, stride, dilation, activation)
     return b.finish([x], [y])
 
 

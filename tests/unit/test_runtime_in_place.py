@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from edgekit.arena import activation_buffers, live_set_bound, merge_aliases
 from edgekit.budget import check_budget
@@ -238,16 +237,7 @@ def chain_model(rng, h: int, w: int, c: int, layers) -> bytes:
         h, w = out_size(h, k, stride, 1, SAME), out_size(w, k, stride, 1, SAME)
         scale = float(rng.uniform(0.02, 0.1))
         y = b.tensor([1, h, w, channels], "int8", scale, -128)
-        if depthwise:
-            options = schema.DepthwiseConv2DOptionsT()
-            options.depthMultiplier = n
-            code, kind_ = schema.BuiltinOperator.DEPTHWISE_CONV_2D, schema.BuiltinOptions.DepthwiseConv2DOptions
-        else:
-            options = schema.Conv2DOptionsT()
-            code, kind_ = schema.BuiltinOperator.CONV_2D, schema.BuiltinOptions.Conv2DOptions
-        options.padding, options.strideH, options.strideW = SAME, stride, stride
-        options.dilationHFactor, options.dilationWFactor, options.fusedActivationFunction = 1, 1, 3
-        b.operator(code, [x, weights, bias], [y], kind_, options, 3)
+        b.convolution([x, weights, bias], y, depthwise, n, SAME, stride, activation=3)
         x, c = y, channels
     return b.finish([first], [x])
 
