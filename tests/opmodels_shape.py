@@ -219,6 +219,29 @@ def reshaping_chain_model(rng, shape, axis, perm, dtype="int8") -> bytes:
     return b.finish([x], [y])
 
 
+def dynamic_batch_flatten_model(rng, shape, dtype="int8") -> bytes:
+    """A Flatten as TensorFlow's converter writes it for a model with a dynamic batch: SHAPE of the input,
+    STRIDED_SLICE of its batch (a shrunk axis), PACK of that and a constant -1 into the new shape, and a
+    RESHAPE of the input by that run-time shape."""
+    b = Builder()
+    t = Tensors(b, rng, dtype)
+    x = t(shape)
+    dims = b.tensor([len(shape)], "int32")
+    b.operator(OP.SHAPE, [x], [dims], OPTIONS.ShapeOptions, schema.ShapeOptionsT(), 1)
+    batch = b.tensor([], "int32")
+    options = schema.StridedSliceOptionsT()
+    options.shrinkAxisMask = 1
+    b.operator(OP.STRIDED_SLICE, [dims, constant(b, [0]), constant(b, [1]), constant(b, [1])], [batch],
+               OPTIONS.StridedSliceOptions, options, 4)
+    new_shape = b.tensor([2], "int32")
+    options = schema.PackOptionsT()
+    options.valuesCount, options.axis = 2, 0
+    b.operator(OP.PACK, [batch, constant(b, np.array(-1, np.int32))], [new_shape], OPTIONS.PackOptions, options, 3)
+    y = t([shape[0], int(np.prod(shape[1:]))])
+    b.operator(OP.RESHAPE, [x, new_shape], [y], OPTIONS.ReshapeOptions, schema.ReshapeOptionsT(), 1)
+    return b.finish([x], [y])
+
+
 def sample_shape(shape) -> tuple[int, ...]:
     """The shape of one sample of a graph input, as the test harness feeds it (a leading 1 dropped)."""
     return tuple(shape[1:]) if shape and shape[0] == 1 else tuple(shape)

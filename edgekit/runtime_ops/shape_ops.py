@@ -1,6 +1,7 @@
 """TRANSPOSE, SLICE, STRIDED_SLICE, BROADCAST_TO, SPLIT, SPLIT_V and UNPACK: index copies, each one or
 more ``ek_copy`` calls whose strides and offsets are worked out here with TFLM's own rules (transpose.cc,
 slice.cc, strided_slice.cc with strided_slice_logic.h, broadcast_to.cc, split.cc, split_v.cc, unpack.cc).
+SHAPE, whose output the generator knows, is a copy of a constant.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from math import prod
 
 from edgekit.runtime_ops import Context, OpCall, handler
-from edgekit.runtime_ops.fixedpoint import refuse
+from edgekit.runtime_ops.fixedpoint import c_array, name_of, refuse
 from edgekit.runtime_ops.strided_copy import Axis, Copy, constant_ints, contiguous_strides, copy_call
 
 #: Code of the ops' own: none. ek_copy's 756 B of Cortex-M4 code (ek_copy 652 B with its row copy and step
@@ -30,6 +31,22 @@ def positive_axis(op, axis: int, rank: int) -> int:
     if not -rank <= axis < rank:
         raise refuse(op, f"has axis {axis} for a tensor of rank {rank}")
     return axis + rank if axis < 0 else axis
+
+
+@handler("SHAPE", code_bytes=0)
+def shape(op, ctx: Context) -> OpCall:
+    """The input's dimensions, which every tensor of a model the runtime runs has fixed: copied from a
+    constant (a Flatten or Reshape converted with a dynamic batch leaves SHAPE, STRIDED_SLICE and PACK in
+    front of the RESHAPE; they compute the shape the RESHAPE's output already has)."""
+    out = ctx.tensor(op.outputs[0])
+    dims = ctx.tensor(op.inputs[0]).shape
+    if out.dtype != "INT32":
+        raise refuse(op, f"has a {out.dtype} output, where TFLM's SHAPE writes int32 only (it fails the model as "
+                     "well); convert with out_type int32")
+    expect_shape(op, ctx, [len(dims)])
+    name = f"k_op{op.index}_dims"
+    return OpCall(name_of(op), "", "", f"memcpy({ctx.ref(op.outputs[0])}, {name}, {out.nbytes});",
+                  (c_array(name, "int32_t", dims),), out.nbytes)
 
 
 @handler("TRANSPOSE", code_bytes=COPY_CODE_BYTES)

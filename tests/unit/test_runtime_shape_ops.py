@@ -124,6 +124,8 @@ def test_transpose_slices_and_broadcast_are_bit_exact_with_tflm(target, transpos
                                                              shrink_mask=3)))
     cases.append(case("strided_offset", m.strided_slice_model(rng, [1, 8], [0, 2], [1, 5], [1, 1], offset=True,
                                                              out_shape=[1, 3])))
+    # a Flatten converted with a dynamic batch: SHAPE, STRIDED_SLICE and PACK make the RESHAPE's shape
+    cases.append(case("dynamic_flatten", m.dynamic_batch_flatten_model(rng, [1, 3, 4, 5])))
     assert_batch_bit_exact(cases, target, tmp_path)
 
 
@@ -419,3 +421,17 @@ def test_gather_with_int64_indices_is_refused_as_tflm_refuses_it():
     y = b.tensor([2, 3], "int8", 0.1, 0)
     b.operator(m.OP.GATHER, [x, indices], [y], m.OPTIONS.GatherOptions, m.schema.GatherOptionsT(), 1)
     assert "int32 indices" in _refusal(b.finish([x], [y]))
+
+
+def test_shape_with_an_int64_output_is_refused_as_tflm_refuses_it():
+    b = m.Builder()
+    x = b.tensor([1, 4, 3], "int8", 0.1, 0)
+    dims = b.tensor([3], "int64")
+    options = m.schema.ShapeOptionsT()
+    options.outType = m.schema.TensorType.INT64
+    b.operator(m.OP.SHAPE, [x], [dims], m.OPTIONS.ShapeOptions, options, 1)
+    model = b.finish([x], [dims])
+    message = _refusal(model)
+    assert "SHAPE" in message and "int32 only" in message and "--runtime tflm" in message
+    with pytest.raises(InterpreterCrash):
+        host.run_tflm_batch([(model, [np.zeros((1, 4, 3), np.int8)])])
