@@ -231,16 +231,30 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
 
     def largest_freed(fusion) -> int:
         """The largest tensor a fusion keeps from existing whole, or lends its bytes to the output."""
-        if isinstance(fusion, ConvChain):
-            return max(info.tensors[t].nbytes for t in fusion.tensors)
-        tensors = [info.operators[i].outputs[0] for i in fusion.ops] + [t for t in [fusion.over] if t is not None]
-        return max(info.tensors[t].nbytes for t in tensors)
+        kept = fusion.tensors if isinstance(fusion, ConvChain) else [info.operators[i].outputs[0] for i in fusion.ops]
+        return max(info.tensors[t].nbytes for t in [*kept, *[t for t in [fusion.over] if t is not None]])
 
-    # only tensors large enough to be part of the peak are worth fusing away: a quarter of it
-    candidates = [c for c in candidates if 4 * largest_freed(c) >= plan.head]
+    def in_order(chosen: dict) -> list:
+        return sorted(set(chosen.values()), key=lambda c: min(c.ops))
+
+    # only tensors large enough to be part of the peak are worth fusing away: a quarter of it; the peak
+    # moves as fusions take it down (MobileNetV2: from the first layers to the blocks after them), so the
+    # others are let in against each smaller one
     # (the choice compares shorter searches: a few dozen orders find each plan's size nearly always)
-    chosen = choose_fusions(candidates, lambda chosen: plan_with(chosen, tries=40)[0].head)
-    fused = plan_with(sorted(set(chosen.values()), key=lambda c: min(c.ops))) if chosen else None
+    heads: dict[frozenset, int] = {}
+
+    def head_with(fusions: list) -> int:
+        key = frozenset(fusions)  # (each set is searched once, whatever the round or the order)
+        if key not in heads:
+            heads[key] = plan_with(sorted(key, key=lambda c: min(c.ops)), tries=40)[0].head
+        return heads[key]
+
+    pool, chosen, head = [], {}, plan.head
+    while more := [c for c in candidates if c not in pool and 4 * largest_freed(c) >= head]:
+        pool += more
+        chosen = choose_fusions(pool, head_with)
+        head = head_with(in_order(chosen)) if chosen else head
+    fused = plan_with(in_order(chosen)) if chosen else None
     if fused is not None and fused[0].head < plan.head:  # (the full search confirms the smaller ones)
         plan, fused_sizes, aliases = fused
     else:

@@ -21,8 +21,8 @@ from edgekit.arena import alias_root
 from edgekit.reader import ModelInfo
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall, tensor_readers
 from edgekit.runtime_ops.conv import BandGeometry, band_geometry
-from edgekit.runtime_ops.conv_chain import (MAX_WINDOWS, int8_image, source_initializer, stage_arguments,
-                                            streamed_producer, window_bytes)
+from edgekit.runtime_ops.conv_chain import (MAX_WINDOWS, int8_image, overlap_shift, row_bytes, source_initializer,
+                                            stage_arguments, streamed_producer, window_bytes)
 from edgekit.runtime_ops.fixedpoint import name_of
 
 #: The driver (arm-none-eabi-gcc 12.2 -O2 Cortex-M4F; riscv64-unknown-elf-gcc 12.2 -O2 RV32IMC), counted
@@ -58,51 +58,21 @@ class ConvAdd:
         return self.ops[:-1]
 
 
-def _row_bytes(info: ModelInfo, tensor: int) -> int:
-    shape = info.tensors[tensor].shape
-    return shape[2] * shape[3]
-
-
 def _rows(op, info: ModelInfo) -> BandGeometry | None:
     return band_geometry(op, info, pixels=False)
 
 
-def stage_rows_made(info: ModelInfo, stages: tuple[int, ...], conv: int, end: int) -> int:
-    """How many output rows of the first of ``stages`` are made once convolution ``conv`` (reading the
-    last of them) has made its rows before ``end``: each window makes what the next one's band reads
-    (ek_conv_window_rows)."""
-    made = _rows(info.operators[conv], info).high(end)
-    for index in reversed(stages[1:]):
-        made = _rows(info.operators[index], info).high(made)
-    return made
-
-
 def _writes_behind_reads(info: ModelInfo, fusion: ConvAdd, x: int) -> bool:
     """Whether output row r, written at row r * its bytes from the start of tensor ``x``, always lands
-    on bytes of ``x`` that no later row reads (every read of row r itself is done before the write)."""
+    on bytes of ``x`` that no later row reads (every read of row r itself is done before the write; the
+    sum of a row read from ``x`` itself is written index for index over it, so no other shift is taken)."""
     ops = info.operators
-    conv = _rows(ops[fusion.conv], info)
-    first = _rows(ops[fusion.stages[0]], info) if fusion.stages else None
-    skip = _rows(ops[fusion.skip_conv], info) if fusion.skip_conv is not None else None
-    reads_x_skip = skip is not None and ops[fusion.skip_conv].inputs[0] == x
-    out_row, x_row = _row_bytes(info, ops[fusion.add].outputs[0]), _row_bytes(info, x)
-    for r in range(conv.rows):
-        later = []  # the first row of x that any later step reads
-        if first is not None:
-            # the first stage's rows made so far; the next one made reads from here
-            made = stage_rows_made(info, fusion.stages, fusion.conv, r + 1)
-            if made < first.rows:
-                later.append(first.low(made))
-        elif r + 1 < conv.rows:
-            later.append(conv.low(r + 1))
-        if r + 1 < conv.rows:
-            if reads_x_skip:
-                later.append(skip.low(r + 1))
-            if fusion.skip_conv is None and fusion.skip == x:
-                later.append(r + 1)
-        if later and (r + 1) * out_row > min(later) * x_row:
-            return False
-    return True
+    other_reads = []
+    if fusion.skip_conv is not None and ops[fusion.skip_conv].inputs[0] == x:
+        other_reads.append(_rows(ops[fusion.skip_conv], info).low)
+    if fusion.skip_conv is None and fusion.skip == x:
+        other_reads.append(lambda r: r)
+    return overlap_shift(info, fusion.stages, fusion.conv, ops[fusion.add].outputs[0], x, tuple(other_reads)) == 0
 
 
 def conv_adds(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes],
@@ -165,12 +135,12 @@ def plan_terms(info: ModelInfo, aliases: dict[int, int], fusion: ConvAdd):
     ops = info.operators
     conv = ops[fusion.conv]
     windows = [ops[i].outputs[0] for i in fusion.stages]
-    sizes = {conv.outputs[0]: _row_bytes(info, conv.outputs[0]), **dict(zip(windows, fusion.window_bytes))}
+    sizes = {conv.outputs[0]: row_bytes(info, conv.outputs[0]), **dict(zip(windows, fusion.window_bytes))}
     first = ops[fusion.stages[0]] if fusion.stages else conv
     lasts = {alias_root(aliases, first.inputs[0]): fusion.add, **{t: fusion.add for t in windows}}
     if fusion.skip_conv is not None:
         skip_conv = ops[fusion.skip_conv]
-        sizes[skip_conv.outputs[0]] = _row_bytes(info, skip_conv.outputs[0])
+        sizes[skip_conv.outputs[0]] = row_bytes(info, skip_conv.outputs[0])
         lasts[alias_root(aliases, skip_conv.inputs[0])] = fusion.add
     overlaps = {ops[fusion.add].outputs[0]: (fusion.over, (0,))} if fusion.over is not None else {}
     return sizes, lasts, overlaps

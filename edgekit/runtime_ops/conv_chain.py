@@ -36,11 +36,15 @@ _CONVOLUTIONS = ("CONV_2D", "DEPTHWISE_CONV_2D")
 @dataclass(frozen=True)
 class ConvChain:
     """Convolutions ``stages`` (op indexes, one after another, each reading the one before it), the last
-    writing its output whole; the others' outputs, ``tensors``, kept in windows of ``window_bytes``."""
+    writing its output whole; the others' outputs, ``tensors``, kept in windows of ``window_bytes``.
+    ``over``: the first's input when the output may take its bytes, starting ``shift`` bytes before it
+    (:func:`overlap_shift`), or None."""
 
     stages: tuple[int, ...]
     tensors: tuple[int, ...]
     window_bytes: tuple[int, ...]
+    over: int | None = None
+    shift: int = 0
 
     @property
     def ops(self) -> tuple[int, ...]:
@@ -88,6 +92,56 @@ def streamed_producer(info: ModelInfo, aliases: dict[int, int], constants: dict[
     return made_by
 
 
+def row_bytes(info: ModelInfo, tensor: int) -> int:
+    """The bytes of one row of an image tensor (batch 1, height, width, channels)."""
+    shape = info.tensors[tensor].shape
+    return shape[2] * shape[3]
+
+
+def _rows(info: ModelInfo, index: int):
+    """The row geometry of convolution op ``index``'s bands (conv.band_geometry)."""
+    from edgekit.runtime_ops.conv import band_geometry  # (conv.py imports this module)
+
+    return band_geometry(info.operators[index], info, pixels=False)
+
+
+def stage_rows_made(info: ModelInfo, stages: tuple[int, ...], conv: int, end: int) -> int:
+    """How many output rows of the first of ``stages`` are made once convolution ``conv`` (reading the
+    last of them) has made its rows before ``end``: each window makes what the next one's band reads
+    (ek_conv_window_rows)."""
+    made = _rows(info, conv).high(end)
+    for index in reversed(stages[1:]):
+        made = _rows(info, index).high(made)
+    return made
+
+
+def overlap_shift(info: ModelInfo, stages: tuple[int, ...], conv: int, output: int, x: int,
+                  other_reads: tuple[Callable[[int], int], ...] = ()) -> int:
+    """The fewest bytes the start of ``output`` must lie before the start of ``x`` so that a fused call
+    writing ``output`` one row at a time, as convolution ``conv`` makes its rows (reading ``stages``
+    through windows, the first of them reading ``x``; without stages ``conv`` reads ``x``), never writes
+    over bytes of ``x`` that a later row still reads: row r is written once every read of it is done.
+    ``other_reads``: for the call's other reads of ``x``, the first row of ``x`` that output row r reads."""
+    last = _rows(info, conv)
+    first = _rows(info, stages[0]) if stages else None
+    out_row, x_row = row_bytes(info, output), row_bytes(info, x)
+    shift = 0
+    for r in range(last.rows):
+        later = []  # the first row of x that any later step reads
+        if first is not None:
+            # the first stage's rows made so far; the next one made reads from here
+            made = stage_rows_made(info, stages, conv, r + 1)
+            if made < first.rows:
+                later.append(first.low(made))
+        elif r + 1 < last.rows:
+            later.append(last.low(r + 1))
+        if r + 1 < last.rows:
+            later += [read(r + 1) for read in other_reads]
+        if later:
+            shift = max(shift, (r + 1) * out_row - min(later) * x_row)
+    return shift
+
+
 def window_bytes(info: ModelInfo, stages: tuple[int, ...]) -> tuple[int, ...] | None:
     """The bytes of the windows that ``stages`` (convolutions, each reading the one before it) keep, one
     per stage but the last, which makes one output row at a time: each window holds the rows of the
@@ -115,6 +169,8 @@ def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, b
     (:func:`streamed_producer`), no op in ``taken`` (fused otherwise); only where every window takes fewer
     bytes than its tensor."""
     made_by = streamed_producer(info, aliases, constants, taken)
+    readers = tensor_readers(info)
+    aliased = set(aliases) | set(aliases.values())
     chains = []
     for start in info.operators:
         stages = [start.index]
@@ -129,17 +185,33 @@ def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, b
             sizes = window_bytes(info, tuple(stages))
             if sizes is not None:
                 tensors = tuple(info.operators[i].outputs[0] for i in stages[:-1])
-                chains.append(ConvChain(tuple(stages), tensors, sizes))
+                chains.append(_with_overlap(info, ConvChain(tuple(stages), tensors, sizes), readers, aliased))
     return chains
+
+
+def _with_overlap(info: ModelInfo, chain: ConvChain, readers: dict[int, list[int]], aliased: set[int]) -> ConvChain:
+    """``chain`` with its output over the first stage's input where that input is read by that stage
+    alone (no alias, no graph output; a graph input may be, as for a convolution in place) and the output
+    would start fewer bytes before it than the input has: the chain's first rows are then made in the
+    bytes the input's first rows leave (MobileNet's first layers, whose input is the largest tensor left)."""
+    x = info.operators[chain.stages[0]].inputs[0]
+    output = info.operators[chain.last].outputs[0]
+    if readers.get(x) != [chain.stages[0]] or x in aliased or x in info.outputs:
+        return chain
+    shift = overlap_shift(info, chain.stages[:-1], chain.last, output, x)
+    return ConvChain(chain.stages, chain.tensors, chain.window_bytes, x, shift) \
+        if shift < info.tensors[x].nbytes else chain
 
 
 def plan_terms(info: ModelInfo, aliases: dict[int, int], chain: ConvChain):
     """What the chain changes in the memory plan (arena.best_plan), as runtime_ops/conv_add.py's
     ``plan_terms``: its inner tensors take their windows' bytes and live until the last's call, as does
-    the first's input; no overlap."""
+    the first's input; the output's overlap with ``over``."""
     lasts = {alias_root(aliases, info.operators[chain.stages[0]].inputs[0]): chain.last}
     lasts.update({tensor: chain.last for tensor in chain.tensors})
-    return dict(zip(chain.tensors, chain.window_bytes)), lasts, {}
+    output = info.operators[chain.last].outputs[0]
+    overlaps = {output: (chain.over, (chain.shift,))} if chain.over is not None else {}
+    return dict(zip(chain.tensors, chain.window_bytes)), lasts, overlaps
 
 
 def source_initializer(ctx, index: int) -> str:

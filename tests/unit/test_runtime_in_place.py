@@ -46,17 +46,23 @@ def _bands(op, info: ModelInfo, shift: int) -> list[tuple[tuple[int, int], tuple
 
 
 def _row_sum_steps(info: ModelInfo, group, conv_is_input2: int):
-    """The steps of ek_conv_add_s8 running ``group`` (its convolutions, then the ADD), in its order: per
-    output row, the (tensor, first byte, end byte) ranges of the group's inputs it reads, and the output
-    bytes it then writes. The convolutions before the summed one, through windows, make the rows the
-    next one's band reads, so the first of them reads its input as far as that asks."""
+    """The steps of ek_conv_add_s8 running ``group`` (its convolutions, then the ADD), in its order
+    (:func:`_row_steps`, the skip row read from its tensor or made by its convolution)."""
     add = group[-1]
     made_by = {op.outputs[0]: op for op in group[:-1]}
     conv, other = made_by[add.inputs[conv_is_input2]], add.inputs[1 - conv_is_input2]
-    skip_conv = made_by.get(other)
     stages = []  # the windowed convolutions before conv, first to last
     while (stages[0] if stages else conv).inputs[0] in made_by:
         stages.insert(0, made_by[(stages[0] if stages else conv).inputs[0]])
+    return _row_steps(info, conv, stages, made_by.get(other), other)
+
+
+def _row_steps(info: ModelInfo, conv, stages, skip_conv=None, skip=None):
+    """The steps of a call that makes convolution ``conv``'s output one row at a time (ek_conv_chain_s8, and
+    ek_conv_add_s8 with its skip path: ``skip_conv``'s rows or tensor ``skip``'s), in its order: per output
+    row, the (tensor, first byte, end byte) ranges of the call's inputs it reads, and the output bytes it
+    then writes. The convolutions before ``conv`` (``stages``), through windows, make the rows the next
+    one's band reads, so the first of them reads its input as far as that asks."""
     g = band_geometry(conv, info, pixels=False)
     g_stages = [band_geometry(op, info, pixels=False) for op in stages]
     g_skip = band_geometry(skip_conv, info, pixels=False) if skip_conv else None
@@ -75,8 +81,8 @@ def _row_sum_steps(info: ModelInfo, group, conv_is_input2: int):
                 made = needed
         if skip_conv is not None:
             reads.append((skip_conv.inputs[0], g_skip.low(r) * g_skip.in_row, g_skip.high(r + 1) * g_skip.in_row))
-        else:
-            reads.append((other, r * out_row, (r + 1) * out_row))
+        elif skip is not None:
+            reads.append((skip, r * out_row, (r + 1) * out_row))
         steps.append((reads, (r * out_row, (r + 1) * out_row)))
     return steps
 
@@ -94,9 +100,11 @@ def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], f
     Fused convolutions (``joined``: first op -> last op of each group that runs as one call, ``fused``:
     the bytes their inner tensors take, a band or a window of rows) read their inputs all along while they
     write those inner tensors, which must not touch the inputs; a chain's last convolution writes its output
-    all along too (over neither), a dense layer's only at the end (not over the accumulators). An ADD run
+    row by row (:func:`_row_steps`: over no window, over the input only where no later row reads it), a
+    dense layer's only at the end (not over the accumulators). An ADD run
     with its convolutions (``row_sums``: its op -> (1 when the convolution is its second input, the ops of
-    the convolutions it runs), which run nowhere else) reads and writes row by row (:func:`_row_sum_steps`): each step's reads must find their rows intact, and its
+    the convolutions it runs), which run nowhere else) reads and writes row by row (:func:`_row_sum_steps`):
+    each step's reads must find their rows intact, and its
     output row may then take bytes of the inputs, never of the inner tensors."""
     fused, joined, row_sums = fused or {}, joined or {}, row_sums or {}
     members = {i for _, group in row_sums.values() for i in group}
@@ -158,11 +166,19 @@ def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], f
                 check(tensor, where)
             for tensor in inner:
                 problems += [f"{where}: writes tensor {tensor} over its input {i}" for i in outer if overlap(tensor, i)]
+            chain = group[-1].op in ("CONV_2D", "DEPTHWISE_CONV_2D")
             for tensor in group[-1].outputs:
-                kept = inner | (outer if group[-1].op != "FULLY_CONNECTED" else set())
+                # a chain's output may take its input's bytes row by row (checked below), never a window's
+                kept = inner | (outer if group[-1].op != "FULLY_CONNECTED" and not chain else set())
                 problems += [f"{where}: writes tensor {tensor} over {i}" for i in kept
                              if overlap(tensor, i) and not (i in inner and offsets[i] == offsets[tensor] and
                                                              group[-1].op in SAME_BYTES_OPS)]
+            if chain:
+                out = group[-1].outputs[0]
+                for r, (reads, (w0, w1)) in enumerate(_row_steps(info, group[-1], group[:-1])):
+                    for tensor, r0, r1 in reads:
+                        check(tensor, f"{where} row {r}", r0, r1)
+                    holds[span(out, w0, w1)] = value[out]
             for tensor in [*inner, *group[-1].outputs]:
                 holds[span(tensor)] = value[tensor]
             continue
