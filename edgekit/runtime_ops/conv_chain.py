@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edgekit.arena import activation_buffers, alias_root
+from edgekit.arena import activation_buffers, align, alias_root
 from edgekit.reader import ModelInfo, OperatorInfo
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, tensor_readers
 
@@ -198,7 +198,9 @@ def _with_overlap(info: ModelInfo, chain: ConvChain, readers: dict[int, list[int
     output = info.operators[chain.last].outputs[0]
     if readers.get(x) != [chain.stages[0]] or x in aliased or x in info.outputs:
         return chain
-    shift = overlap_shift(info, chain.stages[:-1], chain.last, output, x)
+    # (rounded up, away from x: as safe, and the output keeps the arena's 16-byte alignment that the
+    # kernels' word accesses and every other tensor have)
+    shift = align(overlap_shift(info, chain.stages[:-1], chain.last, output, x))
     return ConvChain(chain.stages, chain.tensors, chain.window_bytes, x, shift) \
         if shift < info.tensors[x].nbytes else chain
 

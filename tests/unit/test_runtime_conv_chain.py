@@ -94,6 +94,12 @@ def test_a_chain_writes_its_output_over_its_input_where_later_rows_no_longer_rea
     assert generated.arena_bytes < x_bytes + out_bytes
     offsets, fusion = dict(generated.offsets), _fusion(generated)
     assert not clobbers(info, offsets, _in_place_ops(generated), **fusion)
+    # every tensor keeps the arena's 16-byte alignment (the kernels load and store words), here and in the
+    # chains above (person's output would start 360 B before its input unrounded)
+    for h, w, c, layers in CHAINED.values():
+        other = chain_model(np.random.default_rng(0), h, w, c, layers)
+        assert all(offset % 16 == 0 for _, offset in generate(other, read_model(other)).offsets)
+    assert all(offset % 16 == 0 for offset in offsets.values())
     # the check can fail: the output a few rows further on lands on input rows the next rows still read
     out = info.operators[-1].outputs[0]
     assert clobbers(info, {**offsets, out: offsets[out] + 4 * row}, _in_place_ops(generated), **fusion)
