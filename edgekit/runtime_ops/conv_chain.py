@@ -129,9 +129,9 @@ def overlap_shift(info: ModelInfo, stages: tuple[int, ...], conv: int, output: i
     for r in range(last.rows):
         later = []  # the first row of x that any later step reads
         if first is not None:
-            # the first stage's rows made so far; the next one made reads from here
+            # the first stage's rows made so far; the next one made (for a later row) reads from here
             made = stage_rows_made(info, stages, conv, r + 1)
-            if made < first.rows:
+            if made < first.rows and r + 1 < last.rows:
                 later.append(first.low(made))
         elif r + 1 < last.rows:
             later.append(last.low(r + 1))
