@@ -74,6 +74,15 @@ class Builder:
         options.dilationHFactor, options.dilationWFactor, options.fusedActivationFunction = dilation, dilation, activation
         self.operator(code, list(inputs), [output], kind, options, 3)
 
+    def pool(self, x: int, y: int, average: bool, k_h: int, k_w: int, stride: int, padding: int,
+             activation: int = 0) -> None:
+        """Adds an AVERAGE_POOL_2D (or MAX_POOL_2D) of ``x`` into ``y``, the same stride along both axes."""
+        options = schema.Pool2DOptionsT()
+        options.padding, options.strideH, options.strideW = padding, stride, stride
+        options.filterHeight, options.filterWidth, options.fusedActivationFunction = k_h, k_w, activation
+        code = schema.BuiltinOperator.AVERAGE_POOL_2D if average else schema.BuiltinOperator.MAX_POOL_2D
+        self.operator(code, [x], [y], schema.BuiltinOptions.Pool2DOptions, options, 2)
+
     def finish(self, inputs, outputs) -> bytes:
         """The model's flatbuffer, with ``inputs`` and ``outputs`` as the graph's I/O tensors."""
         self.graph.inputs, self.graph.outputs = list(inputs), list(outputs)
@@ -132,11 +141,7 @@ def pool_model(rng, average: bool, h: int, w: int, c: int, kh: int, kw: int, str
     oh, ow = _out_size(h, kh, stride, 1, padding), _out_size(w, kw, stride, 1, padding)
     x = b.tensor([1, h, w, c], "int8", scale, zp)
     y = b.tensor([1, oh, ow, c], "int8", scale, zp)
-    options = schema.Pool2DOptionsT()
-    options.padding, options.strideH, options.strideW = padding, stride, stride
-    options.filterHeight, options.filterWidth, options.fusedActivationFunction = kh, kw, activation
-    code = schema.BuiltinOperator.AVERAGE_POOL_2D if average else schema.BuiltinOperator.MAX_POOL_2D
-    b.operator(code, [x], [y], schema.BuiltinOptions.Pool2DOptions, options, 2)
+    b.pool(x, y, average, kh, kw, stride, padding, activation)
     return b.finish([x], [y])
 
 

@@ -232,6 +232,14 @@ BAND_INSTRUCTIONS = 120
 BAND_CHANNEL_INSTRUCTIONS = 40
 
 
+def kernel_size(op, info) -> tuple[int, int]:
+    """(height, width) of a convolution's filter or a pool's window."""
+    if op.op in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
+        return int(op.option("filterHeight", 1)), int(op.option("filterWidth", 1))
+    shape = info.tensors[op.inputs[1]].shape
+    return shape[1], shape[2]
+
+
 @dataclass(frozen=True)
 class BandGeometry:
     """A convolution as ek_conv_in_place_s8 sees it: rows of output and input (a 1x1 layer: pixels), their
@@ -256,15 +264,15 @@ class BandGeometry:
 
 
 def band_geometry(op, info, pixels: bool = True) -> BandGeometry | None:
-    """The band geometry of a CONV_2D or DEPTHWISE_CONV_2D, or None for one that ek_conv_in_place_s8 does
-    not run (batches, non-int8 tensors). ``pixels``: a 1x1 layer's rows are its pixels, as
-    ek_conv_in_place_s8 sees it (False: image rows, as ek_conv_band_s8 runs every layer)."""
+    """The band geometry of a CONV_2D or DEPTHWISE_CONV_2D (or a pool, a chain's stage), or None for one
+    that ek_conv_in_place_s8 does not run (batches, non-int8 tensors). ``pixels``: a 1x1 layer's rows are
+    its pixels, as ek_conv_in_place_s8 sees it (False: image rows, as ek_conv_band_s8 runs every layer)."""
     t = info.tensors
-    x, w, out = t[op.inputs[0]], t[op.inputs[1]], t[op.outputs[0]]
+    x, out = t[op.inputs[0]], t[op.outputs[0]]
     if (x.dtype != "INT8" or out.dtype != "INT8" or len(x.shape) != 4 or len(out.shape) != 4
             or x.shape[0] != 1 or out.shape[0] != 1):
         return None
-    k_h, k_w = w.shape[1], w.shape[2]
+    k_h, k_w = kernel_size(op, info)
     stride_h, stride_w = int(op.option("strideH", 1)), int(op.option("strideW", 1))
     dil_h, dil_w = int(op.option("dilationHFactor", 1)), int(op.option("dilationWFactor", 1))
     pad_top = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h)

@@ -21,8 +21,8 @@ from edgekit.arena import alias_root
 from edgekit.reader import ModelInfo
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall, tensor_readers
 from edgekit.runtime_ops.conv import BandGeometry, band_geometry
-from edgekit.runtime_ops.conv_chain import (MAX_WINDOWS, int8_image, overlap_shift, row_bytes, source_initializer,
-                                            stage_arguments, streamed_producer, window_bytes)
+from edgekit.runtime_ops.conv_chain import (CONVOLUTIONS, MAX_WINDOWS, int8_image, overlap_shift, row_bytes,
+                                            source_initializer, stage_arguments, streamed_producer, window_bytes)
 from edgekit.runtime_ops.fixedpoint import name_of
 
 #: The driver (arm-none-eabi-gcc 12.2 -O2 Cortex-M4F; riscv64-unknown-elf-gcc 12.2 -O2 RV32IMC), counted
@@ -87,7 +87,7 @@ def conv_adds(info: ModelInfo, aliases: dict[int, int], constants: dict[int, byt
     readers = tensor_readers(info)
     aliased = set(aliases) | set(aliases.values())
     ends = set(info.inputs) | set(info.outputs)
-    made_by = streamed_producer(info, aliases, constants, taken)
+    made_by = streamed_producer(info, aliases, constants, taken, CONVOLUTIONS)
     fusions = []
     for add in info.operators:
         if add.op not in ("ADD", "SUB") or add.index in taken or len(add.inputs) != 2 or len(add.outputs) != 1:

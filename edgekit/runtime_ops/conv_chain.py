@@ -8,6 +8,11 @@ a 1x1 layer that narrows the depth again (mbv2-0.35 at 96x96: 48x48x8 -> 48x48x4
 need them: the arena holds the first's input, one window of rows per inner tensor (as tall as the next
 layer's tallest request), and the last's output. Each row is still made once, with the same kernels, so
 the outputs are TFLM's; the cost is one copy of the rows kept from one request to the next.
+
+A pool is a stage like any other (its kernel in a convolution's signature, ek_pooling.h): the classic
+CNN's full-size convolution output, which only its max pool reads, then exists as two or three rows. And
+the last stage's output may take the bytes of the first's input where no later row reads them
+(:func:`overlap_shift`), so that a chain over MobileNet's first layers needs little more than the image.
 """
 
 from __future__ import annotations
@@ -30,7 +35,10 @@ KERNEL_CODE_BYTES["conv_chain"] = ((r"\bek_conv_chain_s8\b", {"default": 94, "ri
 #: MobileNetV2's block; each window costs the driver's stack about 140 B.
 MAX_WINDOWS = 2
 
-_CONVOLUTIONS = ("CONV_2D", "DEPTHWISE_CONV_2D")
+#: What a fused call can run a band of rows of: convolutions, and pools as a chain's stages (a convolution
+#: then a pool: the convolution's output exists only as a window of rows).
+CONVOLUTIONS = ("CONV_2D", "DEPTHWISE_CONV_2D")
+STREAMED_OPS = (*CONVOLUTIONS, "AVERAGE_POOL_2D", "MAX_POOL_2D")
 
 
 @dataclass(frozen=True)
@@ -58,8 +66,10 @@ class ConvChain:
 
 
 def constant_weights(op, constants: dict[int, bytes]) -> bool:
-    """Whether a convolution's filter and bias (if any) are constants: a fused call reads them later than
-    the op's own place, where an activation tensor may no longer hold them."""
+    """Whether a convolution's filter and bias (if any) are constants (a pool has none): a fused call reads
+    them later than the op's own place, where an activation tensor may no longer hold them."""
+    if op.op not in CONVOLUTIONS:
+        return True
     return op.inputs[1] in constants and (len(op.inputs) < 3 or op.inputs[2] < 0 or op.inputs[2] in constants)
 
 
@@ -69,11 +79,12 @@ def int8_image(info: ModelInfo, tensor: int) -> bool:
     return t.dtype == "INT8" and len(t.shape) == 4 and t.shape[0] == 1
 
 
-def streamed_producer(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes],
-                      taken: set[int]) -> Callable[[int, int], OperatorInfo | None]:
-    """A test of tensors that a fused call can make a few rows at a time: it gives the convolution making
-    ``tensor`` when that is an int8, 4-D, batch-1 convolution with constant filter and bias, not in
-    ``taken``, whose output only op ``reader`` reads (no graph input or output, no alias); else None."""
+def streamed_producer(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes], taken: set[int],
+                      kinds: tuple[str, ...] = STREAMED_OPS) -> Callable[[int, int], OperatorInfo | None]:
+    """A test of tensors that a fused call can make a few rows at a time: it gives the op making ``tensor``
+    when that is an int8, 4-D, batch-1 op of ``kinds`` (a convolution with constant filter and bias, or a
+    pool), not in ``taken``, whose output only op ``reader`` reads (no graph input or output, no alias);
+    else None."""
     readers = tensor_readers(info)
     planned = {b.tensor for b in activation_buffers(info)}
     aliased = set(aliases) | set(aliases.values())
@@ -82,7 +93,7 @@ def streamed_producer(info: ModelInfo, aliases: dict[int, int], constants: dict[
 
     def made_by(tensor: int, reader: int) -> OperatorInfo | None:
         op = producer.get(tensor)
-        if op is None or op.op not in _CONVOLUTIONS or op.index in taken or tensor not in planned:
+        if op is None or op.op not in kinds or op.index in taken or tensor not in planned:
             return None
         if (tensor in aliased or tensor in ends or readers.get(tensor) != [reader] or not constant_weights(op, constants)
                 or not int8_image(info, op.inputs[0]) or not int8_image(info, tensor)):
@@ -150,11 +161,9 @@ def window_bytes(info: ModelInfo, stages: tuple[int, ...]) -> tuple[int, ...] | 
     ops = info.operators
     needed, sizes = 1, []  # rows of the next stage's output made at once
     for k in range(len(stages) - 1, 0, -1):
-        op = ops[stages[k]]
-        t = info.tensors[op.inputs[0]]
-        k_h = info.tensors[op.inputs[1]].shape[1]
-        reach = (k_h - 1) * int(op.option("dilationHFactor", 1)) + 1
-        rows = min(t.shape[1], (needed - 1) * int(op.option("strideH", 1)) + reach)
+        t = info.tensors[ops[stages[k]].inputs[0]]
+        g = _rows(info, stages[k])
+        rows = min(t.shape[1], (needed - 1) * g.stride + g.reach)
         if rows * t.shape[2] * t.shape[3] >= t.nbytes:
             return None
         sizes.insert(0, rows * t.shape[2] * t.shape[3])
@@ -164,7 +173,7 @@ def window_bytes(info: ModelInfo, stages: tuple[int, ...]) -> tuple[int, ...] | 
 
 def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, bytes],
                 taken: set[int]) -> list[ConvChain]:
-    """Every run of two to ``MAX_WINDOWS + 1`` convolutions, one after another, that can run as one (runs
+    """Every run of two to ``MAX_WINDOWS + 1`` convolutions and pools, one after another, that can run as one (runs
     may share ops; a plan runs disjoint ones): each output but the last is read by the next alone
     (:func:`streamed_producer`), no op in ``taken`` (fused otherwise); only where every window takes fewer
     bytes than its tensor."""
@@ -177,7 +186,7 @@ def conv_chains(info: ModelInfo, aliases: dict[int, int], constants: dict[int, b
         while len(stages) <= MAX_WINDOWS and stages[-1] + 1 < len(info.operators):
             following = info.operators[stages[-1] + 1]
             tensor = info.operators[stages[-1]].outputs[0] if info.operators[stages[-1]].outputs else -1
-            if (following.op not in _CONVOLUTIONS or following.index in taken or following.inputs[0] != tensor
+            if (following.op not in STREAMED_OPS or following.index in taken or following.inputs[0] != tensor
                     or made_by(tensor, following.index) is None or not constant_weights(following, constants)
                     or not int8_image(info, following.outputs[0])):
                 break

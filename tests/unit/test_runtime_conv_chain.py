@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from edgekit.arena import estimate_tflm_arena
 from edgekit.codegen import generate
 from edgekit.reader import read_model
+from tests.opmodels import SAME, VALID
 from tests.runtime_batch import TARGETS, assert_batch_bit_exact, case
 from tests.unit.test_runtime_conv_add import _Net
 from tests.unit.test_runtime_in_place import _fusion, _in_place_ops, chain_model, clobbers
@@ -24,6 +26,13 @@ CHAINED = {
     "image": (26, 22, 3, [("conv", 3, 2, 8), ("conv", 1, 1, 48), ("dw", 5, 2, 1), ("conv", 1, 1, 8)]),
     # MobileNetV2's block: widening 1x1, strided depthwise and narrowing 1x1 layers, three in a row
     "inverted": (24, 20, 8, [("conv", 1, 1, 48), ("dw", 3, 2, 1), ("conv", 1, 1, 8), ("conv", 1, 1, 4)]),
+    # the classic CNN: 3x3 layers each followed by a 2x2 max pool of stride 2 (VALID, an odd width)
+    "cnn": (30, 27, 3, [("conv", 3, 1, 16), ("maxpool", 2, 2, VALID), ("conv", 3, 1, 32), ("maxpool", 2, 2, VALID),
+                        ("conv", 3, 1, 8)]),
+    # average pools (SAME: windows cut by the padding divide by fewer taps) between and after layers, and a
+    # chain that starts with a pool
+    "pools": (20, 18, 4, [("conv", 3, 1, 24), ("avgpool", 3, 2, SAME), ("dw", 3, 1, 1), ("avgpool", 2, 1, SAME),
+                          ("conv", 1, 1, 8), ("maxpool", 3, 1, SAME), ("conv", 3, 2, 16), ("avgpool", 3, 2, SAME)]),
 }
 
 
@@ -114,4 +123,16 @@ def test_a_layer_under_a_quarter_of_the_first_peak_is_chained_once_the_peak_has_
     stem, wide = info.operators[0].outputs[0], info.operators[3].outputs[0]
     assert 4 * info.tensors[wide].nbytes < info.tensors[stem].nbytes
     assert {stem, wide} <= fused and len(spans) == 2
+    assert not clobbers(info, dict(generated.offsets), _in_place_ops(generated), **_fusion(generated))
+
+
+def test_convolutions_with_their_pools_need_at_most_0_4_of_tflms_arena():
+    # a convolution's output that only its pool reads exists as a window of rows, as the pool reads them:
+    # the classic CNN needs its input, a few rows and the pooled tensor, not the convolution's output
+    model = chain_model(np.random.default_rng(1), *CHAINED["cnn"][:3], CHAINED["cnn"][3])
+    info = read_model(model)
+    generated = generate(model, info)
+    pools = [op for op in info.operators if op.op == "MAX_POOL_2D"]
+    assert all("ek_conv_chain_s8(P, ek_max_pool_rows_s8" in generated.calls[op.index].call for op in pools)
+    assert generated.arena_bytes <= 0.4 * estimate_tflm_arena(model).head
     assert not clobbers(info, dict(generated.offsets), _in_place_ops(generated), **_fusion(generated))

@@ -26,6 +26,7 @@ from edgekit.codegen import (BALANCED_SHARE, IN_PLACE_OPS, INSTRUCTIONS_PER_MAC,
                              inplace_aliases)
 from edgekit.reader import ModelInfo, read_model, read_model_file
 from edgekit.runtime_ops.conv import band_geometry, in_place_bands, in_place_cost
+from edgekit.runtime_ops.conv_chain import STREAMED_OPS
 from tests.conftest import SHARED_MODELS
 from tests.opmodels import ACTIVATIONS, SAME, VALID, Builder
 from tests.runtime_batch import TARGETS, assert_batch_bit_exact, case
@@ -166,7 +167,7 @@ def clobbers(info: ModelInfo, offsets: dict[int, int], in_place_ops: set[int], f
                 check(tensor, where)
             for tensor in inner:
                 problems += [f"{where}: writes tensor {tensor} over its input {i}" for i in outer if overlap(tensor, i)]
-            chain = group[-1].op in ("CONV_2D", "DEPTHWISE_CONV_2D")
+            chain = group[-1].op in STREAMED_OPS
             for tensor in group[-1].outputs:
                 # a chain's output may take its input's bytes row by row (checked below), never a window's
                 kept = inner | (outer if group[-1].op != "FULLY_CONNECTED" and not chain else set())
@@ -237,11 +238,18 @@ def _fusion(generated) -> dict:
 
 def chain_model(rng, h: int, w: int, c: int, layers) -> bytes:
     """A chain of convolutions, MobileNet's kind: ``layers`` of ("conv", k, stride, out_c) or
-    ("dw", k, stride, depth_multiplier), SAME padding, ReLU6."""
+    ("dw", k, stride, depth_multiplier), SAME padding, ReLU6; or pools, ("maxpool" or "avgpool", k,
+    stride, padding), whose output keeps its input's scale and zero point (as TFLM requires)."""
     b = Builder()
-    scale = float(rng.uniform(0.01, 0.05))
-    x = first = b.tensor([1, h, w, c], "int8", scale, int(rng.integers(-20, 20)))
+    scale, zero_point = float(rng.uniform(0.01, 0.05)), int(rng.integers(-20, 20))
+    x = first = b.tensor([1, h, w, c], "int8", scale, zero_point)
     for kind, k, stride, n in layers:
+        if kind in ("maxpool", "avgpool"):
+            h, w = out_size(h, k, stride, 1, n), out_size(w, k, stride, 1, n)
+            y = b.tensor([1, h, w, c], "int8", scale, zero_point)
+            b.pool(x, y, kind == "avgpool", k, k, stride, n)
+            x = y
+            continue
         depthwise = kind == "dw"
         channels = c * n if depthwise else n
         s_w = rng.uniform(0.001, 0.02, channels)
@@ -251,8 +259,8 @@ def chain_model(rng, h: int, w: int, c: int, layers) -> bytes:
         bias = b.tensor([channels], "int32", scale * s_w, np.zeros(channels),
                         rng.integers(-2000, 2000, channels).astype(np.int32))
         h, w = out_size(h, k, stride, 1, SAME), out_size(w, k, stride, 1, SAME)
-        scale = float(rng.uniform(0.02, 0.1))
-        y = b.tensor([1, h, w, channels], "int8", scale, -128)
+        scale, zero_point = float(rng.uniform(0.02, 0.1)), -128
+        y = b.tensor([1, h, w, channels], "int8", scale, zero_point)
         b.convolution([x, weights, bias], y, depthwise, n, SAME, stride, activation=3)
         x, c = y, channels
     return b.finish([first], [x])

@@ -45,3 +45,26 @@ void ek_max_pool_s8(const ek_pool_params* p, const int8_t* input, int8_t* output
     }
   }
 }
+
+/* A pool's geometry from a chain stage's convolution parameters. */
+static ek_pool_params pool_of(const ek_conv_params* p) {
+  const ek_pool_params q = {p->in_h,     p->in_w,     p->in_c,    p->out_h,    p->out_w,   p->k_h,  p->k_w,
+                            p->stride_h, p->stride_w, p->pad_top, p->pad_left, p->act_min, p->act_max};
+  return q;
+}
+
+void ek_average_pool_rows_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
+                             int8_t* output) {
+  (void)filter;
+  (void)bias;
+  const ek_pool_params q = pool_of(p);
+  ek_average_pool_s8(&q, input, output);
+}
+
+void ek_max_pool_rows_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
+                         int8_t* output) {
+  (void)filter;
+  (void)bias;
+  const ek_pool_params q = pool_of(p);
+  ek_max_pool_s8(&q, input, output);
+}

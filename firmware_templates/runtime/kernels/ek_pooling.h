@@ -3,6 +3,7 @@
 #define EK_POOLING_H_
 
 #include "ek_common.h"
+#include "ek_conv.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -16,6 +17,15 @@ typedef struct {
 
 void ek_average_pool_s8(const ek_pool_params* p, const int8_t* input, int8_t* output);
 void ek_max_pool_s8(const ek_pool_params* p, const int8_t* input, int8_t* output);
+
+/* The same pools in a convolution kernel's signature (ek_conv_kernel), for a chain's stage
+ * (ek_conv_chain.h): the window, strides, padding, depth (in_c = out_c) and clamp come from `p`, which a
+ * band of rows may have narrowed; filter and bias are unused. A band's valid taps are the whole image's,
+ * so the averages divide by the same counts. */
+void ek_average_pool_rows_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
+                             int8_t* output);
+void ek_max_pool_rows_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, const int32_t* bias,
+                         int8_t* output);
 
 #ifdef __cplusplus
 }
