@@ -134,13 +134,14 @@ def fc_model(rng, batches: int, depth: int, units: int, activation: int) -> byte
 
 
 def pool_model(rng, average: bool, h: int, w: int, c: int, kh: int, kw: int, stride: int, padding: int,
-               activation: int) -> bytes:
-    """AVERAGE_POOL_2D or MAX_POOL_2D (input and output share scale and zero point, as TFLM requires)."""
+               activation: int, batch: int = 1, output_zero_point: int | None = None) -> bytes:
+    """AVERAGE_POOL_2D or MAX_POOL_2D of ``batch`` images (input and output share scale and zero point, as
+    TFLM requires, unless ``output_zero_point`` says otherwise)."""
     b = Builder()
     scale, zp = float(rng.uniform(0.01, 0.1)), int(rng.integers(-20, 20))
     oh, ow = _out_size(h, kh, stride, 1, padding), _out_size(w, kw, stride, 1, padding)
-    x = b.tensor([1, h, w, c], "int8", scale, zp)
-    y = b.tensor([1, oh, ow, c], "int8", scale, zp)
+    x = b.tensor([batch, h, w, c], "int8", scale, zp)
+    y = b.tensor([batch, oh, ow, c], "int8", scale, zp if output_zero_point is None else output_zero_point)
     b.pool(x, y, average, kh, kw, stride, padding, activation)
     return b.finish([x], [y])
 

@@ -13,11 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edgekit import host
-from edgekit.codegen import all_kernel_families, kernel_sources, render_runtime_sources
+from edgekit.codegen import all_kernel_families, generate, kernel_sources, render_runtime_sources
+from edgekit.errors import ModelError
 from edgekit.reader import read_model
 from tests import opmodels
 from tests.conftest import shared_model
 from tests.helpers_c import compiler, write_runtime_main
+from tests.runtime_batch import assert_batch_bit_exact, case
 
 PROPERTY = settings(max_examples=8, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -89,6 +91,21 @@ def test_pooling(kernels, tmp_path, seed, average, h, w, c, k, stride, padding, 
         return
     model = opmodels.pool_model(np.random.default_rng(seed), average, h, w, c, k, k, stride, padding, activation)
     assert_bit_exact(model, kernels, tmp_path / f"pool{seed}")
+
+
+def test_pools_of_several_images_pool_each_one(tmp_path):
+    # (the kernels pool one image: a call that pooled only the first left the others' bytes as they were)
+    cases = [case(f"pool_batch{int(average)}", opmodels.pool_model(np.random.default_rng(3), average, 6, 5, 3, 2, 2,
+                                                                   2, opmodels.SAME, 1, batch=3))
+             for average in (False, True)]
+    assert_batch_bit_exact(cases, "host", tmp_path)
+
+
+def test_a_pool_whose_output_is_quantized_otherwise_is_refused_as_tflm_refuses_it():
+    model = opmodels.pool_model(np.random.default_rng(0), False, 6, 6, 2, 2, 2, 2, opmodels.VALID, 0,
+                                output_zero_point=7)
+    with pytest.raises(ModelError, match="require them equal"):
+        generate(model, read_model(model))
 
 
 @PROPERTY
