@@ -184,6 +184,22 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
         if not tensor.is_constant and tensor.dtype not in C_TYPES:
             raise ModelError(None, f"tensor '{tensor.name}' is {tensor.dtype}, which the edgekit runtime does not "
                              "run; use --runtime tflm")
+    key = (info.sha256, in_place, optimize)
+    if key not in _GENERATED:
+        while len(_GENERATED) >= GENERATED_KEPT:
+            del _GENERATED[next(iter(_GENERATED))]  # the oldest
+        _GENERATED[key] = _generate(model, info, in_place, optimize)
+    return _GENERATED[key]
+
+
+#: How many generated models :func:`generate` keeps: a build sizes, renders and reports one model; the
+#: plan search behind each (fusions, overlaps) takes seconds on MobileNets.
+GENERATED_KEPT = 8
+_GENERATED: dict[tuple[str, str, str], GeneratedModel] = {}
+
+
+def _generate(model: bytes, info: ModelInfo, in_place: str, optimize: str) -> GeneratedModel:
+    """:func:`generate`'s work, for a model it has checked."""
     constants = _constant_data(model)
     aliases = inplace_aliases(info)
     # convolutions fused with their dense layer: a band and the accumulators in the output's bytes (under
