@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from edgekit.arena import alias_root
 from edgekit.reader import ModelInfo
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall, tensor_readers
-from edgekit.runtime_ops.conv import BandGeometry, band_geometry
+from edgekit.runtime_ops.conv import band_geometry
 from edgekit.runtime_ops.conv_chain import (CONVOLUTIONS, MAX_WINDOWS, int8_image, overlap_shift, row_bytes,
                                             source_initializer, stage_arguments, streamed_producer, window_bytes)
 from edgekit.runtime_ops.fixedpoint import name_of
@@ -58,10 +58,6 @@ class ConvAdd:
         return self.ops[:-1]
 
 
-def _rows(op, info: ModelInfo) -> BandGeometry | None:
-    return band_geometry(op, info, pixels=False)
-
-
 def _writes_behind_reads(info: ModelInfo, fusion: ConvAdd, x: int) -> bool:
     """Whether output row r, written at row r * its bytes from the start of tensor ``x``, always lands
     on bytes of ``x`` that no later row reads (every read of row r itself is done before the write; the
@@ -69,7 +65,7 @@ def _writes_behind_reads(info: ModelInfo, fusion: ConvAdd, x: int) -> bool:
     ops = info.operators
     other_reads = []
     if fusion.skip_conv is not None and ops[fusion.skip_conv].inputs[0] == x:
-        other_reads.append(_rows(ops[fusion.skip_conv], info).low)
+        other_reads.append(band_geometry(ops[fusion.skip_conv], info, pixels=False).low)
     if fusion.skip_conv is None and fusion.skip == x:
         other_reads.append(lambda r: r)
     return overlap_shift(info, fusion.stages, fusion.conv, ops[fusion.add].outputs[0], x, tuple(other_reads)) == 0

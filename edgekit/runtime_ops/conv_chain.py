@@ -110,7 +110,7 @@ def row_bytes(info: ModelInfo, tensor: int) -> int:
 
 
 def _rows(info: ModelInfo, index: int):
-    """The row geometry of convolution op ``index``'s bands (conv.band_geometry)."""
+    """The row geometry of the bands of op ``index``, a convolution or a pool (conv.band_geometry)."""
     from edgekit.runtime_ops.conv import band_geometry  # (conv.py imports this module)
 
     return band_geometry(info.operators[index], info, pixels=False)
@@ -137,17 +137,15 @@ def overlap_shift(info: ModelInfo, stages: tuple[int, ...], conv: int, output: i
     first = _rows(info, stages[0]) if stages else None
     out_row, x_row = row_bytes(info, output), row_bytes(info, x)
     shift = 0
-    for r in range(last.rows):
-        later = []  # the first row of x that any later step reads
-        if first is not None:
-            # the first stage's rows made so far; the next one made (for a later row) reads from here
-            made = stage_rows_made(info, stages, conv, r + 1)
-            if made < first.rows and r + 1 < last.rows:
-                later.append(first.low(made))
-        elif r + 1 < last.rows:
+    for r in range(last.rows - 1):  # (after the last row nothing reads x)
+        later = [read(r + 1) for read in other_reads]  # the first row of x that any later step reads
+        if first is None:
             later.append(last.low(r + 1))
-        if r + 1 < last.rows:
-            later += [read(r + 1) for read in other_reads]
+        else:
+            # the first stage's rows made so far; the next one made reads from here
+            made = stage_rows_made(info, stages, conv, r + 1)
+            if made < first.rows:
+                later.append(first.low(made))
         if later:
             shift = max(shift, (r + 1) * out_row - min(later) * x_row)
     return shift
