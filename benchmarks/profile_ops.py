@@ -79,8 +79,10 @@ def instrument(model_c: str) -> tuple[str, list[int]]:
 def main(argv: list[str]) -> int:
     """Profile one model on one emulated core and print its operators by instructions."""
     flags = [a for a in argv if a.startswith("--in-place=")]
-    argv = [a for a in argv if not a.startswith("--in-place=")]
+    goals = [a for a in argv if a.startswith("--optimize=")]
+    argv = [a for a in argv if not a.startswith(("--in-place=", "--optimize="))]
     in_place = flags[-1].split("=", 1)[1] if flags else "auto"
+    optimize = goals[-1].split("=", 1)[1] if goals else "balanced"
     if len(argv) not in (1, 2) or (len(argv) == 2 and argv[1] not in CPU_FLAGS) or in_place not in IN_PLACE_MODES:
         print(f"usage: profile_ops.py MODEL.tflite [{'|'.join(CPU_FLAGS)}] [--in-place={'|'.join(IN_PLACE_MODES)}]",
               file=sys.stderr)
@@ -88,7 +90,7 @@ def main(argv: list[str]) -> int:
     board_id = argv[1] if len(argv) == 2 else "qemu_m4"
     try:
         model, info = read_model_file(Path(argv[0]))
-        sources = render_runtime_sources(model, info, "//", in_place)
+        sources = render_runtime_sources(model, info, "//", in_place, optimize)
     except EdgekitError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

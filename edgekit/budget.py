@@ -224,10 +224,10 @@ def arena_to_compile(estimate: ArenaEstimate, info: ModelInfo, template: Firmwar
 
 
 def flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareTemplate,
-                selftest_samples: int = 1) -> list[Part]:
+                selftest_samples: int = 1, optimize: str = "balanced") -> list[Part]:
     """Model, runtime code, the model's kernels, the self-test samples and the board's framework baseline,
-    each with its source."""
-    parts = _flash_parts(info, model, board, template)
+    each with its source (``optimize``: the edgekit runtime's goal, whose constants differ under flash)."""
+    parts = _flash_parts(info, model, board, template, optimize)
     io_bytes = sum(t.nbytes for t in info.input_tensors + info.output_tensors)
     parts.insert(-1, Part(f"{selftest_samples} self-test sample(s)", selftest_samples * io_bytes,
                           "inputs and the host TFLM's outputs, embedded for the boot self-test"))
@@ -251,12 +251,13 @@ def generated_runtime(model: bytes, info: ModelInfo, optimize: str = "balanced")
     return _GENERATED[key]
 
 
-def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareTemplate) -> list[Part]:
+def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareTemplate,
+                 optimize: str = "balanced") -> list[Part]:
     model_bytes = len(model)
     if template.runtime == "edgekit":
         # The flatbuffer itself is not referenced by this firmware and is dropped by --gc-sections.
         try:
-            generated = generated_runtime(model, info)
+            generated = generated_runtime(model, info, optimize)
         except ModelError:  # the runtime check says why; the model's constants stand in for the sizes
             return [Part("model constants (the edgekit runtime cannot run this model)", info.constant_bytes,
                          "the model's weights and biases"), _framework_part("flash", board, template)]
@@ -476,7 +477,7 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
         estimate = arena.bytes
     else:
         compiled = estimate = 0
-    flash_list = flash_parts(info, model, board, chosen, selftest_samples)
+    flash_list = flash_parts(info, model, board, chosen, selftest_samples, optimize)
     flash = Usage(sum(p.bytes for p in flash_list), flash_limit(board, chosen), tuple(flash_list))
     ram_list = ram_parts(info, compiled, board, chosen)
     ram = Usage(sum(p.bytes for p in ram_list), ram_limit(board, chosen), tuple(ram_list))

@@ -31,7 +31,7 @@ BOARDS_PATH_VARIABLE = "EDGEKIT_BOARDS_PATH"
 #: The inference engines a board's firmware templates run: TFLM, or edgekit's own generated runtime.
 RUNTIMES = ("tflm", "edgekit")
 #: What the edgekit runtime's memory plan optimizes (``--optimize``; codegen.generate says how).
-OPTIMIZE_GOALS = ("balanced", "ram", "speed")
+OPTIMIZE_GOALS = ("balanced", "ram", "speed", "flash")
 log = logging.getLogger(__name__)
 
 #: Every key a board file may hold: dotted key -> (type, required, what it means).

@@ -18,7 +18,7 @@ from edgekit.arena import MemoryPlan, activation_buffers, alias_root, align, bes
 from edgekit.catalog import OPTIMIZE_GOALS
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
-from edgekit.runtime_ops import C_TYPES, OpCall, conv, conv_add, conv_chain
+from edgekit.runtime_ops import C_TYPES, OpCall, conv, conv_add, conv_chain, fully_connected
 from edgekit.runtime_ops.conv_add import ConvAdd
 from edgekit.runtime_ops.conv_chain import ConvChain, choose_fusions, conv_chains
 from edgekit.runtime_ops.conv_dense import dense_fusions
@@ -152,7 +152,8 @@ IN_PLACE_MODES = ("auto", "none", "above", "below")
 #: The memory plan's goals (catalog.OPTIMIZE_GOALS, ``--optimize``): ``ram`` the smallest arena, every
 #: in-place convolution that makes it smaller; ``speed`` none (every kernel in one call, the arena at the
 #: whole-tensor plan); ``balanced`` the smallest arena whose in-place convolutions add at most
-#: ``BALANCED_SHARE`` to the model's estimated instructions (runtime_ops/conv.py, in_place_cost).
+#: ``BALANCED_SHARE`` to the model's estimated instructions (runtime_ops/conv.py, in_place_cost); ``flash``
+#: balanced's plan, with fully-connected weights in 4 to 6 bits where that saves flash (weight_packing.py).
 BALANCED_SHARE = 0.01
 #: Estimated Cortex-M4 instructions per MAC of the runtime's convolutions, for the balanced budget
 #: (benchmarks/runtime.py: 2.3 to 3.2 on the reference models).
@@ -215,7 +216,8 @@ def _generate(model: bytes, info: ModelInfo, in_place: str, optimize: str) -> Ge
         overlaps = {out: (inp, (shifts[side],)) for out, (inp, shifts) in overlaps.items()}
     costs = {(out, shift): conv.in_place_cost(info.operators[producer[out]], info, shift)
              for out, (_, shifts) in overlaps.items() for shift in shifts}
-    budget = int(BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs) if optimize == "balanced" else None
+    budget = int(BALANCED_SHARE * INSTRUCTIONS_PER_MAC * info.total_macs) if optimize in ("balanced", "flash") \
+        else None
 
     def plan_with(chosen: list, tries: int = 400) -> tuple[MemoryPlan, dict[int, int], dict[int, int]]:
         """The best plan with these fusions of convolutions (chains, runtime_ops/conv_chain.py, and ADDs
@@ -300,8 +302,10 @@ def _generate(model: bytes, info: ModelInfo, in_place: str, optimize: str) -> Ge
             return arrays[index]
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
+    # --optimize flash: fully-connected weights in 4 to 6 bits (runtime_ops/fully_connected.py)
+    packed = fully_connected.packed_layers(info, constants, fusions) if optimize == "flash" else {}
     context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place_ops,
-                                  dense_fusions=fusions, chains=chains, conv_adds=adds)
+                                  dense_fusions=fusions, chains=chains, conv_adds=adds, packed_weights=packed)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
     families = sorted({family for call in calls for family in call.families})
     # TFLM's ResetVariableTensors: int8 state starts at its zero point (real 0.0), any other type at 0,

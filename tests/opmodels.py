@@ -116,14 +116,20 @@ def conv_model(rng, depthwise: bool, h: int, w: int, c: int, kh: int, kw: int, s
     return b.finish([x], [y])
 
 
-def fc_model(rng, batches: int, depth: int, units: int, activation: int) -> bytes:
-    """FULLY_CONNECTED with per-tensor int8 weights and int32 bias."""
+def fc_model(rng, batches: int, depth: int, units: int, activation: int, spread: float | None = None) -> bytes:
+    """FULLY_CONNECTED with per-tensor int8 weights and int32 bias: uniform over int8, or normal with standard
+    deviation ``spread`` per row times 0.5 to 2 (as a trained layer's, which packs in fewer bits)."""
     b = Builder()
     s_in, zp_in = float(rng.uniform(0.005, 0.05)), int(rng.integers(-20, 20))
     s_w = float(rng.uniform(0.001, 0.02))
     s_out, zp_out = float(rng.uniform(0.05, 0.3)), int(rng.integers(-10, 10))
     x = b.tensor([batches, depth], "int8", s_in, zp_in)
-    weights = b.tensor([units, depth], "int8", s_w, 0, rng.integers(-127, 128, (units, depth), dtype=np.int8))
+    if spread is None:
+        values = rng.integers(-127, 128, (units, depth), dtype=np.int8)
+    else:
+        rows = rng.normal(0, 1, (units, depth)) * spread * rng.uniform(0.5, 2, (units, 1))
+        values = np.clip(np.round(rows), -127, 127).astype(np.int8)
+    weights = b.tensor([units, depth], "int8", s_w, 0, values)
     bias = b.tensor([units], "int32", s_in * s_w, 0, rng.integers(-2000, 2000, units).astype(np.int32))
     y = b.tensor([batches, units], "int8", s_out, zp_out)
     options = schema.FullyConnectedOptionsT()

@@ -60,6 +60,7 @@ class Case:
     model: bytes
     inputs: tuple[np.ndarray, ...]
     in_place: str = "auto"  # codegen.generate's in_place: which convolutions run over their input
+    optimize: str = "balanced"  # codegen.generate's goal
 
 
 def random_inputs(info: ModelInfo, samples: int, seed: int) -> tuple[np.ndarray, ...]:
@@ -80,9 +81,11 @@ def random_inputs(info: ModelInfo, samples: int, seed: int) -> tuple[np.ndarray,
     return tuple(arrays)
 
 
-def case(name: str, model: bytes, samples: int = 3, seed: int = 0, in_place: str = "auto") -> Case:
-    """A case with random inputs for ``model`` (``in_place`` as for :func:`edgekit.codegen.generate`)."""
-    return Case(name, model, random_inputs(read_model(model), samples, seed), in_place)
+def case(name: str, model: bytes, samples: int = 3, seed: int = 0, in_place: str = "auto",
+         optimize: str = "balanced") -> Case:
+    """A case with random inputs for ``model`` (``in_place`` and ``optimize`` as for
+    :func:`edgekit.codegen.generate`)."""
+    return Case(name, model, random_inputs(read_model(model), samples, seed), in_place, optimize)
 
 
 def _bytes_initializer(data: bytes) -> str:
@@ -104,7 +107,7 @@ def _write_program(cases: list[Case], expected: list[list[np.ndarray]], folder: 
         model_dir = folder / f"m{k}"
         model_dir.mkdir(exist_ok=True)
         for name, text in render_runtime_sources(item.model, info, f"/* case {k}: {item.name} */",
-                                                 item.in_place).items():
+                                                 item.in_place, item.optimize).items():
             if name in ("ek_model.c", "ek_model.h", "ek_kernels.h"):
                 (model_dir / name).write_text(text)
         wrapper = folder / f"m{k}.c"

@@ -60,6 +60,8 @@ class Context:
     conv_adds: dict = field(default_factory=dict)
     # the convolutions another op's call runs (a chain's first, a fused ADD's): kernel, sources, families
     chain_kernels: dict = field(default_factory=dict)
+    # FULLY_CONNECTED weights in 4 to 6 bits (weight_packing.PackedWeights), by op index (--optimize flash)
+    packed_weights: dict = field(default_factory=dict)
 
     def tensor(self, index: int) -> TensorInfo:
         """The tensor at ``index``."""

@@ -174,6 +174,11 @@ static void fc_finish_block_s8(const ek_fc_params* p, const int32_t* acc, int32_
   }
 }
 
+void ek_fully_connected_finish_units_s8(const ek_fc_params* p, const int32_t* acc, int32_t first, int32_t count,
+                                        int8_t* output) {
+  fc_finish_block_s8(p, acc, first, count, output + first);
+}
+
 /* The interleaved blocks of every batch, the remaining (row-major) units by fully_connected_base_s8's
  * loops. Returns nothing; all units of all batches are written. */
 static void fully_connected_blocked_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights,

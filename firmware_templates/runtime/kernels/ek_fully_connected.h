@@ -51,6 +51,11 @@ void ek_fully_connected_base_s8(const ek_fc_params* p, const int8_t* input, cons
  * whose products another kernel summed: ek_conv_dense_s8): requantization, output offset, clamp. */
 void ek_fully_connected_finish_s8(const ek_fc_params* p, const int32_t* acc, int8_t* output);
 
+/* Outputs first .. first + count - 1 of one batch from their accumulators (acc[0] is unit first's): the
+ * parameters read once for all of them. */
+void ek_fully_connected_finish_units_s8(const ek_fc_params* p, const int32_t* acc, int32_t first, int32_t count,
+                                        int8_t* output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,7 @@
 #include "ek_elementwise_unary.h"
 #include "ek_fixedpoint.h"
 #include "ek_fully_connected.h"
+#include "ek_fully_connected_packed.h"
 #include "ek_gather.h"
 #include "ek_inv_sqrt.h"
 #include "ek_l2norm.h"

@@ -1,0 +1,40 @@
+// edgekit runtime: FULLY_CONNECTED with its weights in 4, 5, 6 or 8 bits per block of two units
+// (edgekit/weight_packing.py makes the layout); bit-exact with TFLM's reference kernel.
+#ifndef EK_FULLY_CONNECTED_PACKED_H_
+#define EK_FULLY_CONNECTED_PACKED_H_
+
+#include "ek_fully_connected.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A block's width code (2 bits): int8, or fields of 4, 5 or 6 bits. */
+#define EK_FC_PACKED_INT8 0
+#define EK_FC_PACKED_4 1
+#define EK_FC_PACKED_5 2
+#define EK_FC_PACKED_6 3
+
+/* Weights [out_depth][in_depth] in blocks of two units. A block of width k stores its packed columns
+ * (in_depth less in_depth % group, a group being 4, 8, 12 or 16 columns for int8, 4, 5 or 6 bits) group
+ * by group, the first unit's words of a group then the second's, then each unit's remaining columns as
+ * int8, padded to a word. A unit's weight w is u + o + m * 2^k: u its field, o the unit's offset, m an
+ * escape (0 for all but a few). An odd last unit is one int8 row, padded to a word. */
+typedef struct {
+  const uint32_t* words;
+  const uint8_t* widths;         /* block b's code in bits 2 * (b % 4) of byte b / 4 */
+  const int8_t* offsets;         /* o per unit */
+  const uint8_t* escape_counts;  /* per unit */
+  const uint16_t* escapes;       /* column << 5 | (m & 31), unit after unit */
+} ek_fc_packing;
+
+/* FULLY_CONNECTED with packed weights: p->base holds each unit's bias and input offset term (the filter
+ * offset is 0); p's other weight fields are unused. */
+void ek_fully_connected_packed_s8(const ek_fc_params* p, const ek_fc_packing* packing, const int8_t* input,
+                                  int8_t* output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  /* EK_FULLY_CONNECTED_PACKED_H_ */

@@ -1,0 +1,74 @@
+"""--optimize flash: fully-connected weights in 4, 5, 6 or 8 bits per block of four units
+(edgekit/weight_packing.py, ek_fully_connected_packed.c). The layout holds every weight exactly, it saves
+flash on weights spread as a trained layer's, and the kernel's outputs are tflite-micro's on every target."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edgekit.codegen import generate
+from edgekit.reader import read_model, read_model_file
+from edgekit.weight_packing import BLOCK_UNITS, GROUP_COLUMNS, MAX_DEPTH, pack_weights, unpack_weights
+from tests import opmodels
+from tests.conftest import SHARED_MODELS
+from tests.runtime_batch import TARGETS, case, run_batch
+
+
+def _rows(rng, units: int, depth: int, spread: float) -> np.ndarray:
+    rows = rng.normal(rng.uniform(-10, 10), spread, (units, depth)) * rng.uniform(0.5, 2, (units, 1))
+    return np.clip(np.round(rows), -128, 127).astype(np.int8)
+
+
+def test_every_layout_gives_back_the_weights_it_packed():
+    rng = np.random.default_rng(0)
+    widths = set()
+    for units in (1, 3, 4, 5, 8, 13):
+        for depth in (1, 4, 7, 8, 12, 16, 37, 100, 203):
+            for spread in (1, 4, 12, 40):
+                weights = _rows(rng, units, depth, spread)
+                packed = pack_weights(weights, force=True)
+                assert packed is not None
+                assert np.array_equal(unpack_weights(packed, units, depth), weights), (units, depth, spread)
+                assert len(packed.block_widths) == units // BLOCK_UNITS
+                widths.update(packed.block_widths)
+    assert widths == set(GROUP_COLUMNS), widths  # all four widths and their escapes were exercised
+
+
+def test_packing_saves_flash_on_trained_like_weights_and_declines_otherwise():
+    rng = np.random.default_rng(1)
+    narrow = _rows(rng, 64, 128, 4)
+    packed = pack_weights(narrow)
+    assert packed is not None and packed.nbytes < 0.75 * narrow.size
+    uniform = rng.integers(-128, 128, (64, 128)).astype(np.int8)
+    assert pack_weights(uniform) is None  # int8 already: nothing to save
+    assert pack_weights(_rows(rng, 8, MAX_DEPTH + 1, 4), force=True) is None  # an escape's column has 11 bits
+
+
+def test_the_shared_autoencoder_takes_a_quarter_less_weight_flash():
+    model, info = read_model_file(SHARED_MODELS / "ad01_int8.tflite")
+    plain = generate(model, info)
+    flash = generate(model, info, optimize="flash")
+    bytes_of = lambda g: g.constant_bytes + sum(c.table_bytes for c in g.calls)
+    assert all("ek_fully_connected_packed_s8(" in c.call for c in flash.calls if "FULLY_CONNECTED" in c.comment)
+    assert bytes_of(flash) < 0.8 * bytes_of(plain), (bytes_of(flash), bytes_of(plain))
+    assert flash.arena_bytes == plain.arena_bytes
+
+
+def _flash_cases() -> list:
+    rng = np.random.default_rng(7)
+    cases = [case("ad01", (SHARED_MODELS / "ad01_int8.tflite").read_bytes(), samples=2, optimize="flash")]
+    # tails of every group size, units left over after the blocks, two batches, activations
+    for batches, depth, units, spread, activation in ((1, 37, 13, 3, 0), (2, 100, 8, 10, 1), (1, 203, 6, 9, 3),
+                                                      (1, 128, 130, 6, 0), (2, 12, 5, 2, 0), (1, 640, 16, 8, 0)):
+        model = opmodels.fc_model(rng, batches, depth, units, activation, spread=spread)
+        calls = generate(model, read_model(model), optimize="flash").calls
+        assert "ek_fully_connected_packed_s8(" in calls[0].call, (depth, units, spread)
+        cases.append(case(f"fc_{batches}x{depth}x{units}_{spread}", model, samples=2, optimize="flash"))
+    return cases
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_packed_layers_are_bit_exact_with_tflm_on(target, tmp_path):
+    differing = {name: n for name, n in run_batch(_flash_cases(), target, tmp_path).items() if n}
+    assert not differing, f"output bytes differing from tflite-micro on {target}: {differing}"
