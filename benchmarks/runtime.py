@@ -3,7 +3,8 @@ inference on the emulated Cortex-M4 (QEMU with -icount shift=0, timed by the fir
 figures in ../shared/models/README.md; then instructions per MAC on the emulated Cortex-M3 (no DSP: the plain C
 path) and on the RISC-V virt board (RV32IMC, counted by the core's RDINSTRET).
 
-Run: .venv/bin/python benchmarks/runtime.py [MODEL ...]   (default: every model with TFLM figures)
+Run: .venv/bin/python benchmarks/runtime.py [--optimize=GOAL] [MODEL ...]   (default: every model with TFLM
+figures, built for the balanced goal; --optimize=flash packs fully-connected weights)
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ MODELS = Path(os.environ.get("EDGEKIT_SHARED", REPO.parent / "shared")) / "model
 
 from edgekit import platformio  # noqa: E402
 from edgekit.budget import elf_sections  # noqa: E402
-from edgekit.catalog import load_board  # noqa: E402
+from edgekit.catalog import OPTIMIZE_GOALS, load_board  # noqa: E402
 from edgekit.emulator import run_firmware  # noqa: E402
 from edgekit.pipeline import BuildOptions, build  # noqa: E402
 from edgekit.reader import read_model_file  # noqa: E402
@@ -42,18 +43,26 @@ def tflm_arenas() -> dict[str, int]:
     return {n: int(v.replace(",", "")) for n, v in re.findall(r"^\| (\w+) \| ([\d,]+) \|", section, re.MULTILINE)}
 
 
-def instructions_per_inference(model_path: Path, board_id: str, folder: Path) -> tuple[int, str, Path]:
-    """Builds ``model_path`` for an emulated board with the edgekit runtime and runs its self-test counting
-    instructions; returns the slowest inference's instructions, the firmware's output and the ELF."""
-    result = build(model_path, board_id, folder, BuildOptions(runtime="edgekit"))
+def instructions_per_inference(model_path: Path, board_id: str, folder: Path,
+                               optimize: str = "balanced") -> tuple[int, str, Path]:
+    """Builds ``model_path`` for an emulated board with the edgekit runtime (for the ``optimize`` goal) and
+    runs its self-test counting instructions; returns the slowest inference's instructions, the firmware's
+    output and the ELF."""
+    result = build(model_path, board_id, folder, BuildOptions(runtime="edgekit", optimize=optimize))
     # instruction counting slows QEMU down, and more so on a loaded machine
     run = run_firmware(result.firmware, load_board(board_id), timeout_s=1800, count_instructions=True)
     return int(re.search(r"slowest (\d+) us", run.output)[1]) * INSTRUCTIONS_PER_MICROSECOND, run.output, result.firmware
 
 
-def main(names: list[str]) -> int:
+def main(argv: list[str]) -> int:
     """Build each model for qemu_m4, qemu_m3 and qemu_rv32 with the edgekit runtime, run it counting
     instructions, print a table."""
+    goals = [a.split("=", 1)[1] for a in argv if a.startswith("--optimize=")]
+    optimize = goals[-1] if goals else "balanced"
+    names = [a for a in argv if not a.startswith("--optimize=")]
+    if optimize not in OPTIMIZE_GOALS:
+        print(f"error: --optimize must be one of {', '.join(OPTIMIZE_GOALS)}", file=sys.stderr)
+        return 2
     unknown = sorted(set(names) - set(TFLM_INSTRUCTIONS))
     if unknown:
         print(f"error: no TFLM figures for {', '.join(unknown)}; choose among {', '.join(TFLM_INSTRUCTIONS)}",
@@ -68,9 +77,10 @@ def main(names: list[str]) -> int:
         for name in names or TFLM_INSTRUCTIONS:
             model_path = MODELS / f"{name}.tflite"
             model, info = read_model_file(model_path)
-            instructions, output, firmware = instructions_per_inference(model_path, "qemu_m4", Path(tmp) / name)
-            m3, _, _ = instructions_per_inference(model_path, "qemu_m3", Path(tmp) / f"{name}-m3")
-            rv32, _, _ = instructions_per_inference(model_path, "qemu_rv32", Path(tmp) / f"{name}-rv32")
+            instructions, output, firmware = instructions_per_inference(model_path, "qemu_m4", Path(tmp) / name,
+                                                                        optimize)
+            m3, _, _ = instructions_per_inference(model_path, "qemu_m3", Path(tmp) / f"{name}-m3", optimize)
+            rv32, _, _ = instructions_per_inference(model_path, "qemu_rv32", Path(tmp) / f"{name}-rv32", optimize)
             arena = int(re.search(r"arena: (\d+) bytes", output)[1])
             sections = elf_sections(firmware)
             # code and constants without the self-test sample (one input and its outputs)

@@ -44,17 +44,21 @@ FIELDS = {
 }
 #: Units per block (the kernel's four accumulators sharing each input word).
 BLOCK_UNITS = 4
-#: An escape's column has 11 bits (its entry: column << 5 | m & 31).
+#: A 4-bit unit's escape is 16 bits, column << 5 | m & 31: the column has 11 bits.
 MAX_DEPTH = 2048
+#: A 5- or 6-bit unit's escape is one byte, gap << M | m & (2^M - 1), M bits of m (|m| is at most
+#: 255 >> k) and the rest for the gap from the previous escape's column (the first's from column 0); a
+#: longer gap takes entries with m = 0, which add nothing.
+SHORT_ESCAPE_M_BITS = {5: 4, 6: 3}
 #: A row's escape count is a byte.
 MAX_ESCAPES = 255
 #: Estimated Cortex-M4 instructions of a block, per column of the block and per escape
 #: (ek_fully_connected_packed.c's loops: input words loaded and sign-extended once for both rows, one
 #: mask or sign extension and one SMLAD per pair of weights), and the bytes one instruction is worth in
 #: the choice of widths: a 6-bit block or an escape saves bytes but costs time.
-INSTRUCTIONS_PER_COLUMN = {8: 6.25, 4: 5.5, 5: 5.6, 6: 6.6}
-INSTRUCTIONS_PER_ESCAPE = 7
-BYTES_PER_INSTRUCTION = 0.05
+INSTRUCTIONS_PER_COLUMN = {8: 6.5, 4: 6.1, 5: 6.3, 6: 7.9}
+INSTRUCTIONS_PER_ESCAPE = 8
+BYTES_PER_INSTRUCTION = 0.1
 
 
 @dataclass(frozen=True)
@@ -63,15 +67,17 @@ class PackedWeights:
 
     words: np.ndarray  # uint32: every block's groups (rows interleaved per group), then its rows' int8 tails
     widths: np.ndarray  # uint8: four 2-bit width codes per byte, block b's in bits 2 * (b % 4)
-    offsets: np.ndarray  # int8 per unit: o (0 for int8 rows)
-    escape_counts: np.ndarray  # uint8 per unit
-    escapes: np.ndarray  # uint16: column << 5 | (m & 31), unit by unit
+    offsets: np.ndarray  # int8 per unit of the packed blocks (none for int8 blocks): o
+    escape_counts: np.ndarray  # uint8 per unit of the packed blocks
+    escapes: np.ndarray  # uint16, the 4-bit units' escapes: column << 5 | (m & 31), unit by unit
+    short_escapes: np.ndarray  # uint8, the 5- and 6-bit units' escapes (SHORT_ESCAPE_M_BITS), unit by unit
     block_widths: tuple[int, ...]  # each block's width, for reports and tests
 
     @property
     def nbytes(self) -> int:
         """The flash the layout's arrays take."""
-        return sum(a.nbytes for a in (self.words, self.widths, self.offsets, self.escape_counts, self.escapes))
+        return sum(a.nbytes for a in (self.words, self.widths, self.offsets, self.escape_counts, self.escapes,
+                                      self.short_escapes))
 
 
 def _best_offset(row: np.ndarray, bits: int) -> int:
@@ -98,10 +104,10 @@ def _pack_rows(rows: np.ndarray, bits: int) -> tuple[np.ndarray, list[int], list
             offset = _best_offset(w, bits)
             fields[r] = (w - offset) & ((1 << bits) - 1)
             m = (w - offset - fields[r]) >> bits
-            columns = np.flatnonzero(m)
-            if len(columns) > MAX_ESCAPES:
+            entries = _escape_entries(np.flatnonzero(m), m, bits)
+            if len(entries) > MAX_ESCAPES:
                 return None
-            escapes.append(((columns << 5) | (m[columns] & 31)).astype(np.uint16))
+            escapes.append(entries)
         offsets.append(offset)
     groups = packed_columns // group
     words = np.zeros((groups, n, GROUP_WORDS[bits]), np.int64)
@@ -115,12 +121,30 @@ def _pack_rows(rows: np.ndarray, bits: int) -> tuple[np.ndarray, list[int], list
     return np.concatenate([words.ravel(), tail_words.ravel()]).astype(np.uint32), offsets, escapes
 
 
+def _escape_entries(columns: np.ndarray, m: np.ndarray, bits: int) -> np.ndarray:
+    """A unit's escape entries for its escapes at ``columns`` (ascending) with m values ``m[columns]``:
+    16-bit for 4-bit fields, bytes with gaps for 5 and 6 (:data:`SHORT_ESCAPE_M_BITS`)."""
+    if bits == 4:
+        return ((columns << 5) | (m[columns] & 31)).astype(np.uint16)
+    m_bits = SHORT_ESCAPE_M_BITS[bits]
+    longest = (1 << (8 - m_bits)) - 1
+    entries, previous = [], 0
+    for column in columns:
+        gap = int(column) - previous
+        while gap > longest:
+            entries.append(longest << m_bits)  # m = 0: a step along the row
+            gap -= longest
+        entries.append((gap << m_bits) | (int(m[column]) & ((1 << m_bits) - 1)))
+        previous = int(column)
+    return np.array(entries, np.uint8)
+
+
 def _block_cost(packed, bits: int, depth: int) -> float:
     """Bytes of a packed block plus the worth of the instructions it takes."""
     words, _, escapes = packed
     count = sum(len(e) for e in escapes)
     instructions = INSTRUCTIONS_PER_COLUMN[bits] * depth + INSTRUCTIONS_PER_ESCAPE * count
-    return 4 * len(words) + 2 * count + BYTES_PER_INSTRUCTION * instructions
+    return 4 * len(words) + sum(e.nbytes for e in escapes) + BYTES_PER_INSTRUCTION * instructions
 
 
 def pack_weights(weights: np.ndarray, force: bool = False) -> PackedWeights | None:
@@ -131,7 +155,7 @@ def pack_weights(weights: np.ndarray, force: bool = False) -> PackedWeights | No
     units, depth = weights.shape
     if depth > MAX_DEPTH:
         return None
-    words, codes, offsets, counts, escapes, widths = [], [], [], [], [], []
+    words, codes, offsets, counts, escapes, short_escapes, widths = [], [], [], [], [], [], []
     for start in range(0, units - units % BLOCK_UNITS, BLOCK_UNITS):
         rows = weights[start:start + BLOCK_UNITS]
         options = {bits: _pack_rows(rows, bits) for bits in WIDTH_CODES}
@@ -141,21 +165,21 @@ def pack_weights(weights: np.ndarray, force: bool = False) -> PackedWeights | No
         words.append(block_words)
         codes.append(WIDTH_CODES[best])
         widths.append(best)
-        offsets += block_offsets
-        counts += [len(e) for e in block_escapes]
-        escapes += block_escapes
+        if best != 8:
+            offsets += block_offsets
+            counts += [len(e) for e in block_escapes]
+            (escapes if best == 4 else short_escapes).extend(block_escapes)
     for row in weights[units - units % BLOCK_UNITS:]:  # the last units, fewer than a block: int8 rows
         padded = np.zeros(-(-depth // 4) * 4, np.int64)
         padded[:depth] = row.astype(np.int64) & 0xFF
         words.append((padded.reshape(-1, 4) @ (1 << np.arange(0, 32, 8))).astype(np.uint32))
-        offsets.append(0)
-        counts.append(0)
     code_bytes = np.zeros(-(-len(codes) // 4), np.int64)
     for block, code in enumerate(codes):
         code_bytes[block // 4] |= code << (2 * (block % 4))
     packed = PackedWeights(words=np.concatenate(words), widths=code_bytes.astype(np.uint8),
                            offsets=np.array(offsets, np.int8), escape_counts=np.array(counts, np.uint8),
                            escapes=np.concatenate(escapes or [np.zeros(0, np.uint16)]).astype(np.uint16),
+                           short_escapes=np.concatenate(short_escapes or [np.zeros(0, np.uint8)]).astype(np.uint8),
                            block_widths=tuple(widths))
     if not force and (packed.nbytes >= weights.size or all(w == 8 for w in widths)):
         return None
@@ -167,7 +191,8 @@ def unpack_weights(packed: PackedWeights, units: int, depth: int) -> np.ndarray:
     checks each layout with it before the generator emits it."""
     weights = np.zeros((units, depth), np.int64)
     words = packed.words.astype(np.int64)
-    position, escape = 0, 0
+    position, unit = 0, 0  # unit: the next of the packed blocks' units (offsets and counts)
+    escape, short_escape = 0, 0  # the next of the 16-bit and of the byte escapes
     for block, bits in enumerate(packed.block_widths):
         rows = range(block * BLOCK_UNITS, (block + 1) * BLOCK_UNITS)
         group = GROUP_COLUMNS[bits]
@@ -184,10 +209,20 @@ def unpack_weights(packed: PackedWeights, units: int, depth: int) -> np.ndarray:
             if bits == 8:
                 weights[r, :packed_columns] = (fields[i] ^ 0x80) - 0x80
             else:
-                weights[r, :packed_columns] = fields[i] + int(packed.offsets[r])
-                for entry in packed.escapes[escape:escape + int(packed.escape_counts[r])].astype(np.int64):
-                    weights[r, entry >> 5] += (((entry & 31) ^ 16) - 16) << bits
-                escape += int(packed.escape_counts[r])
+                weights[r, :packed_columns] = fields[i] + int(packed.offsets[unit])
+                count = int(packed.escape_counts[unit])
+                if bits == 4:
+                    for entry in packed.escapes[escape:escape + count].astype(np.int64):
+                        weights[r, entry >> 5] += (((entry & 31) ^ 16) - 16) << bits
+                    escape += count
+                else:
+                    m_bits, column = SHORT_ESCAPE_M_BITS[bits], 0
+                    half = 1 << (m_bits - 1)
+                    for entry in packed.short_escapes[short_escape:short_escape + count].astype(np.int64):
+                        column += entry >> m_bits
+                        weights[r, column] += (((entry & (2 * half - 1)) ^ half) - half) << bits
+                    short_escape += count
+                unit += 1
             tail = words[position:position + tail_words]
             position += tail_words
             tail_bytes = ((tail[:, None] >> np.arange(0, 32, 8)) & 0xFF).ravel()[:depth - packed_columns]

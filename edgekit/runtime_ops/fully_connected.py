@@ -12,10 +12,10 @@ from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, 
 from edgekit.weight_packing import PackedWeights, pack_weights
 
 #: The packed kernel's code (arm-none-eabi-gcc 12.2 -O2 Cortex-M4F, RV32IMC; ad01_int8 with --optimize
-#: flash): its four block loops (M4: 170, 284, 458, 694 B), the driver (980 B), and the finishing
+#: flash): its four block loops (M4: 132, 220, 320, 500 B), the driver (1,168 B), and the finishing
 #: requantization it shares with ek_fully_connected_s8 (1,074 B).
 KERNEL_CODE_BYTES["fully_connected_packed"] = ((r"\bek_fully_connected_packed_s8\b",
-                                                {"default": 3_680, "riscv32": 6_882}),)
+                                                {"default": 3_434, "riscv32": 4_534}),)
 
 
 #: ek_fully_connected.h's EK_FC_BLOCK: units per interleaved weight block.
@@ -73,13 +73,14 @@ def packed_layers(info: ModelInfo, constants: dict[int, bytes], fusions: dict) -
 def packed_arrays(prefix: str, packed: PackedWeights) -> tuple[tuple[str, ...], int]:
     """The const arrays and the ek_fc_packing struct of a packed layer, and their bytes."""
     struct = (f"static const ek_fc_packing {prefix}_packing = {{{prefix}_pw, {prefix}_pwidths, "
-              f"{prefix}_poffsets, {prefix}_pcounts, {prefix}_pescapes}};")
+              f"{prefix}_poffsets, {prefix}_pcounts, {prefix}_pescapes, {prefix}_pshort}};")
     arrays = (c_array(f"{prefix}_pw", "uint32_t", packed.words),
               c_array(f"{prefix}_pwidths", "uint8_t", packed.widths),
               c_array(f"{prefix}_poffsets", "int8_t", packed.offsets),
               c_array(f"{prefix}_pcounts", "uint8_t", packed.escape_counts),
-              c_array(f"{prefix}_pescapes", "uint16_t", packed.escapes), struct)
-    return arrays, packed.nbytes + 20
+              c_array(f"{prefix}_pescapes", "uint16_t", packed.escapes),
+              c_array(f"{prefix}_pshort", "uint8_t", packed.short_escapes), struct)
+    return arrays, packed.nbytes + 24
 
 
 @handler("FULLY_CONNECTED", code_bytes=0)  # by the kernel its call names (runtime_ops/conv_dense.py)

@@ -35,6 +35,18 @@ def test_every_layout_gives_back_the_weights_it_packed():
     assert widths == set(GROUP_COLUMNS), widths  # all four widths and their escapes were exercised
 
 
+def test_escapes_far_apart_take_steps_along_the_row():
+    """A 6-bit unit's escapes are bytes holding the gap from the last one (at most 31 columns): a longer
+    gap takes entries that add nothing, and the weights still come back."""
+    weights = np.random.default_rng(2).integers(-30, 31, (4, 160)).astype(np.int8)  # 6-bit fields
+    weights[:, [0, 40, 150]] = 120  # outside any 64-wide window with the rest
+    weights[1, 75] = -128
+    packed = pack_weights(weights, force=True)
+    assert packed.block_widths == (6,)
+    assert len(packed.short_escapes) > int(packed.escape_counts.astype(bool).sum())  # steps were needed
+    assert np.array_equal(unpack_weights(packed, 4, 160), weights)
+
+
 def test_packing_saves_flash_on_trained_like_weights_and_declines_otherwise():
     rng = np.random.default_rng(1)
     narrow = _rows(rng, 64, 128, 4)

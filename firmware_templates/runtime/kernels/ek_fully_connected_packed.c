@@ -32,182 +32,241 @@ static inline int32_t pk_smlad(uint32_t a, uint32_t b, int32_t acc) {
 #define PK_SMLAD(a, b, acc) pk_smlad(a, b, acc)
 #endif
 
-/* Two 4-bit, 5-bit, 6-bit and 2-bit fields, one in each 16-bit half. */
+/* Two 4-bit, 5-bit and 6-bit fields, one in each 16-bit half. */
 #define PK_MASK4 0x000F000Fu
 #define PK_MASK5 0x001F001Fu
 #define PK_MASK6 0x003F003Fu
-#define PK_MASK2 0x00030003u
 
-/* (u >> s) & mask in one instruction (AND with a shifted register; GCC would shift and AND with an
- * immediate instead), and the mask kept in a register the compiler cannot see the value of. */
-#if EK_USE_DSP
-#define PK_DEFINE_FIELD(s)                                                  \
-  static inline uint32_t pk_field##s(uint32_t u, uint32_t mask) {           \
-    uint32_t result;                                                        \
-    __asm__("and %0, %1, %2, lsr #" #s : "=r"(result) : "r"(mask), "r"(u)); \
-    return result;                                                          \
-  }
-#define PK_OPAQUE(mask) __asm__("" : "+r"(mask))
+/* The block loops in assembly on optimised DSP builds: an unoptimised one (-O0, the frame pointer kept)
+ * has too few free registers for them and takes the C form, as ek_depthwise_conv.c's three-tap row. */
+#if EK_USE_DSP && defined(__OPTIMIZE__)
+#define PK_ASM 1
 #else
-#define PK_DEFINE_FIELD(s) \
-  static inline uint32_t pk_field##s(uint32_t u, uint32_t mask) { return (u >> s) & mask; }
-#define PK_OPAQUE(mask) (void)0
+#define PK_ASM 0
 #endif
-PK_DEFINE_FIELD(4)
-PK_DEFINE_FIELD(5)
-PK_DEFINE_FIELD(6)
-PK_DEFINE_FIELD(8)
-PK_DEFINE_FIELD(10)
-PK_DEFINE_FIELD(12)
-PK_DEFINE_FIELD(14)
 
-/* One input word's two pairs (x0, x2) and (x1, x3), each into the four units' accumulators, with the
- * fields `even` and `odd` make of each unit's word. */
-#define PK_QUAD(xw, even, odd)                  \
-  do {                                          \
-    const uint32_t pair_even = PK_EVEN(xw);     \
-    a0 = PK_SMLAD(pair_even, even(u0), a0);     \
-    a1 = PK_SMLAD(pair_even, even(u1), a1);     \
-    a2 = PK_SMLAD(pair_even, even(u2), a2);     \
-    a3 = PK_SMLAD(pair_even, even(u3), a3);     \
-    const uint32_t pair_odd = PK_ODD(xw);       \
-    a0 = PK_SMLAD(pair_odd, odd(u0), a0);       \
-    a1 = PK_SMLAD(pair_odd, odd(u1), a1);       \
-    a2 = PK_SMLAD(pair_odd, odd(u2), a2);       \
-    a3 = PK_SMLAD(pair_odd, odd(u3), a3);       \
-  } while (0)
-
-#define PK_LOAD4(offset) \
-  u0 = w[(offset)];      \
-  u1 = w[(offset) + k];  \
-  u2 = w[(offset) + 2 * k]; \
-  u3 = w[(offset) + 3 * k]
-
-#define PK_START int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3]
-#define PK_END \
-  acc[0] = a0; \
-  acc[1] = a1; \
-  acc[2] = a2; \
-  acc[3] = a3; \
-  return w
+#if PK_ASM
+/* The block loops in assembly: GCC keeps the four input pairs of a group live at once and spills the
+ * accumulators; here one input word's two pairs (SXTB16) feed the four units, and each unit's word is
+ * loaded again for the next input word rather than kept. Twelve registers: four accumulators, the weight
+ * and input pointers, the input's end, the mask, the unit's word, the two pairs and the field. */
+#define PK_X                              \
+  "ldr %[t], [%[x]], #4\n\t"              \
+  "sxtb16 %[pe], %[t]\n\t"                \
+  "sxtb16 %[po], %[t], ror #8\n\t"
+/* a unit's two fields of one word (at `even` and `odd`, e.g. "" and ", lsr #4") into its accumulator */
+#define PK_ROW(acc, offset, even, odd)                     \
+  "ldr %[u], [%[w], #" #offset "]\n\t"                     \
+  "and %[t], %[m], %[u]" even "\n\t"                       \
+  "smlad %[" #acc "], %[pe], %[t], %[" #acc "]\n\t"        \
+  "and %[t], %[m], %[u]" odd "\n\t"                        \
+  "smlad %[" #acc "], %[po], %[t], %[" #acc "]\n\t"
+/* the same with the odd pair's field from another word */
+#define PK_ROW_SPLIT(acc, offset, even, offset_odd, odd)   \
+  "ldr %[u], [%[w], #" #offset "]\n\t"                     \
+  "and %[t], %[m], %[u]" even "\n\t"                       \
+  "smlad %[" #acc "], %[pe], %[t], %[" #acc "]\n\t"        \
+  "ldr %[u], [%[w], #" #offset_odd "]\n\t"                 \
+  "and %[t], %[m], %[u]" odd "\n\t"                        \
+  "smlad %[" #acc "], %[po], %[t], %[" #acc "]\n\t"
+#define PK_OPERANDS                                                                                     \
+  : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x), [u] "=&r"(u), \
+    [pe] "=&r"(pe), [po] "=&r"(po), [t] "=&r"(t)                                                        \
+  : [m] "r"(mask), [end] "r"(end)                                                                       \
+  : "cc", "memory"
+#endif
 
 /* Four units' int8 columns, four at a time: the input word's two sign-extended pairs feed the four. */
 EK_NOINLINE static const uint32_t* pk_block8(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  enum { k = 1 };
-  PK_START;
-  uint32_t u0, u1, u2, u3;
-#define PK_EVEN8(u) PK_EVEN(u)
-#define PK_ODD8(u) PK_ODD(u)
-  EK_NO_UNROLL
-  for (; groups; --groups, x += 4, w += 4) {
-    PK_LOAD4(0);
-    PK_QUAD(PK_LOAD(x), PK_EVEN8, PK_ODD8);
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#if PK_ASM
+  const int8_t* end = x + 4 * groups;
+  uint32_t u, pe, po, t, mask = 0;
+#define PK_ROW8(acc, offset)                               \
+  "ldr %[u], [%[w], #" #offset "]\n\t"                     \
+  "sxtb16 %[t], %[u]\n\t"                                  \
+  "smlad %[" #acc "], %[pe], %[t], %[" #acc "]\n\t"        \
+  "sxtb16 %[t], %[u], ror #8\n\t"                          \
+  "smlad %[" #acc "], %[po], %[t], %[" #acc "]\n\t"
+  if (groups) {
+    __asm__ volatile("1:\n\t" PK_X PK_ROW8(a0, 0) PK_ROW8(a1, 4) PK_ROW8(a2, 8) PK_ROW8(a3, 12)
+                     "add %[w], %[w], #16\n\t"
+                     "cmp %[x], %[end]\n\t"
+                     "bne 1b\n\t" PK_OPERANDS);
   }
-  PK_END;
+#undef PK_ROW8
+#else
+  for (; groups; --groups, x += 4, w += 4) {
+    const uint32_t xw = PK_LOAD(x), pe = PK_EVEN(xw), po = PK_ODD(xw);
+    a0 = PK_SMLAD(po, PK_ODD(w[0]), PK_SMLAD(pe, PK_EVEN(w[0]), a0));
+    a1 = PK_SMLAD(po, PK_ODD(w[1]), PK_SMLAD(pe, PK_EVEN(w[1]), a1));
+    a2 = PK_SMLAD(po, PK_ODD(w[2]), PK_SMLAD(pe, PK_EVEN(w[2]), a2));
+    a3 = PK_SMLAD(po, PK_ODD(w[3]), PK_SMLAD(pe, PK_EVEN(w[3]), a3));
+  }
+#endif
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+  return w;
 }
 
 /* Four units' 4-bit fields, eight columns (one word per unit) at a time. */
 EK_NOINLINE static const uint32_t* pk_block4(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  enum { k = 1 };
-  PK_START;
-  uint32_t u0, u1, u2, u3, mask = PK_MASK4;
-  PK_OPAQUE(mask);
-#define PK_F0(u) ((u) & mask)
-#define PK_F4(u) pk_field4(u, mask)
-#define PK_F8(u) pk_field8(u, mask)
-#define PK_F12(u) pk_field12(u, mask)
-  EK_NO_UNROLL
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#if PK_ASM
+  const int8_t* end = x + 8 * groups;
+  uint32_t u, pe, po, t, mask = PK_MASK4;
+  if (groups) {
+    __asm__ volatile("1:\n\t" PK_X PK_ROW(a0, 0, "", ", lsr #4") PK_ROW(a1, 4, "", ", lsr #4")
+                     PK_ROW(a2, 8, "", ", lsr #4") PK_ROW(a3, 12, "", ", lsr #4")
+                     PK_X PK_ROW(a0, 0, ", lsr #8", ", lsr #12") PK_ROW(a1, 4, ", lsr #8", ", lsr #12")
+                     PK_ROW(a2, 8, ", lsr #8", ", lsr #12") PK_ROW(a3, 12, ", lsr #8", ", lsr #12")
+                     "add %[w], %[w], #16\n\t"
+                     "cmp %[x], %[end]\n\t"
+                     "bne 1b\n\t" PK_OPERANDS);
+  }
+#else
   for (; groups; --groups, x += 8, w += 4) {
-    PK_LOAD4(0);
-    PK_QUAD(PK_LOAD(x), PK_F0, PK_F4);
-    PK_QUAD(PK_LOAD(x + 4), PK_F8, PK_F12);
+    for (int half = 0; half < 2; ++half) {
+      const uint32_t xw = PK_LOAD(x + 4 * half), pe = PK_EVEN(xw), po = PK_ODD(xw);
+      const int s = 8 * half;
+      a0 = PK_SMLAD(po, (w[0] >> (s + 4)) & PK_MASK4, PK_SMLAD(pe, (w[0] >> s) & PK_MASK4, a0));
+      a1 = PK_SMLAD(po, (w[1] >> (s + 4)) & PK_MASK4, PK_SMLAD(pe, (w[1] >> s) & PK_MASK4, a1));
+      a2 = PK_SMLAD(po, (w[2] >> (s + 4)) & PK_MASK4, PK_SMLAD(pe, (w[2] >> s) & PK_MASK4, a2));
+      a3 = PK_SMLAD(po, (w[3] >> (s + 4)) & PK_MASK4, PK_SMLAD(pe, (w[3] >> s) & PK_MASK4, a3));
+    }
   }
-  PK_END;
+#endif
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+  return w;
 }
 
-/* Four units' 5-bit fields, twelve columns (two words per unit) at a time. */
+/* Four units' 5-bit fields, twelve columns (two words per unit) at a time: fields at bits 0, 5 and 10 of
+ * each half; the second input word takes the first word's last field and the second word's first. */
 EK_NOINLINE static const uint32_t* pk_block5(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  enum { k = 2 };
-  PK_START;
-  uint32_t u0, u1, u2, u3, mask = PK_MASK5;
-  PK_OPAQUE(mask);
-#define PK_F5(u) pk_field5(u, mask)
-#define PK_F10(u) pk_field10(u, mask)
-  EK_NO_UNROLL
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#if PK_ASM
+  const int8_t* end = x + 12 * groups;
+  uint32_t u, pe, po, t, mask = PK_MASK5;
+  if (groups) {
+    __asm__ volatile("1:\n\t" PK_X PK_ROW(a0, 0, "", ", lsr #5") PK_ROW(a1, 8, "", ", lsr #5")
+                     PK_ROW(a2, 16, "", ", lsr #5") PK_ROW(a3, 24, "", ", lsr #5")
+                     PK_X PK_ROW_SPLIT(a0, 0, ", lsr #10", 4, "") PK_ROW_SPLIT(a1, 8, ", lsr #10", 12, "")
+                     PK_ROW_SPLIT(a2, 16, ", lsr #10", 20, "") PK_ROW_SPLIT(a3, 24, ", lsr #10", 28, "")
+                     PK_X PK_ROW(a0, 4, ", lsr #5", ", lsr #10") PK_ROW(a1, 12, ", lsr #5", ", lsr #10")
+                     PK_ROW(a2, 20, ", lsr #5", ", lsr #10") PK_ROW(a3, 28, ", lsr #5", ", lsr #10")
+                     "add %[w], %[w], #32\n\t"
+                     "cmp %[x], %[end]\n\t"
+                     "bne 1b\n\t" PK_OPERANDS);
+  }
+#else
   for (; groups; --groups, x += 12, w += 8) {
-    PK_LOAD4(0);
-    PK_QUAD(PK_LOAD(x), PK_F0, PK_F5);
-    /* columns 4 and 6 from the first word, 5 and 7 from the second */
-    const uint32_t xw = PK_LOAD(x + 4), pair_even = PK_EVEN(xw);
-    a0 = PK_SMLAD(pair_even, PK_F10(u0), a0);
-    a1 = PK_SMLAD(pair_even, PK_F10(u1), a1);
-    a2 = PK_SMLAD(pair_even, PK_F10(u2), a2);
-    a3 = PK_SMLAD(pair_even, PK_F10(u3), a3);
-    PK_LOAD4(1);
-    const uint32_t pair_odd = PK_ODD(xw);
-    a0 = PK_SMLAD(pair_odd, PK_F0(u0), a0);
-    a1 = PK_SMLAD(pair_odd, PK_F0(u1), a1);
-    a2 = PK_SMLAD(pair_odd, PK_F0(u2), a2);
-    a3 = PK_SMLAD(pair_odd, PK_F0(u3), a3);
-    PK_QUAD(PK_LOAD(x + 8), PK_F5, PK_F10);
+    int32_t* const accs[4] = {&a0, &a1, &a2, &a3};
+    uint32_t xw = PK_LOAD(x);
+    const uint32_t pe0 = PK_EVEN(xw), po0 = PK_ODD(xw);
+    xw = PK_LOAD(x + 4);
+    const uint32_t pe1 = PK_EVEN(xw), po1 = PK_ODD(xw);
+    xw = PK_LOAD(x + 8);
+    const uint32_t pe2 = PK_EVEN(xw), po2 = PK_ODD(xw);
+    for (int r = 0; r < 4; ++r) {
+      const uint32_t u = w[2 * r], v = w[2 * r + 1];
+      int32_t a = *accs[r];
+      a = PK_SMLAD(pe0, u & PK_MASK5, a);
+      a = PK_SMLAD(po0, (u >> 5) & PK_MASK5, a);
+      a = PK_SMLAD(pe1, (u >> 10) & PK_MASK5, a);
+      a = PK_SMLAD(po1, v & PK_MASK5, a);
+      a = PK_SMLAD(pe2, (v >> 5) & PK_MASK5, a);
+      a = PK_SMLAD(po2, (v >> 10) & PK_MASK5, a);
+      *accs[r] = a;
+    }
   }
-  PK_END;
+#endif
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+  return w;
 }
 
-/* Four units' 6-bit fields, sixteen columns (three words per unit) at a time: twelve fields whole, and
- * columns 12 to 15 from the spare top four bits of each half (the low four bits in the first two words,
- * the top two in the third), put together in a second pass over the group's words. */
+/* Four units' 6-bit fields, sixteen columns (three words per unit) at a time: twelve fields whole (bits 0
+ * and 6 of each half), and columns 12 to 15 from the spare top four bits of each half: their low four bits
+ * in the first two words, their top two in the third ((third >> 8) & 0x00300030 puts column 12's at bits 4
+ * and 5 of its half, (third >> 10) column 13's). */
 EK_NOINLINE static const uint32_t* pk_block6(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  enum { k = 3 };
-  PK_START;
-  uint32_t u0, u1, u2, u3, mask = PK_MASK6;
-  PK_OPAQUE(mask);
-#define PK_F6(u) pk_field6(u, mask)
-  EK_NO_UNROLL
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+#if PK_ASM
+  const int8_t* end = x + 16 * groups;
+  uint32_t u, pe, po, t, high;
+#define PK_ROW6_SPARE(acc, first, second, third)           \
+  "ldr %[u], [%[w], #" #first "]\n\t"                      \
+  "and %[t], %[m], %[u], lsr #12\n\t"                      \
+  "ldr %[u], [%[w], #" #third "]\n\t"                      \
+  "and %[u], %[h], %[u], lsr #8\n\t"                       \
+  "orr %[t], %[t], %[u]\n\t"                               \
+  "smlad %[" #acc "], %[pe], %[t], %[" #acc "]\n\t"        \
+  "ldr %[u], [%[w], #" #second "]\n\t"                     \
+  "and %[t], %[m], %[u], lsr #12\n\t"                      \
+  "ldr %[u], [%[w], #" #third "]\n\t"                      \
+  "and %[u], %[h], %[u], lsr #10\n\t"                      \
+  "orr %[t], %[t], %[u]\n\t"                               \
+  "smlad %[" #acc "], %[po], %[t], %[" #acc "]\n\t"
+  if (groups) {
+    uint32_t mask;
+    /* the mask register holds 0x003F003F for the whole fields and 0x000F000F for the spare nibbles; the
+     * loop's end is kept in memory, which frees a register for the top bits' mask */
+    __asm__ volatile("1:\n\t"
+                     "mov %[m], #0x003F003F\n\t"
+                     PK_X PK_ROW(a0, 0, "", ", lsr #6") PK_ROW(a1, 12, "", ", lsr #6")
+                     PK_ROW(a2, 24, "", ", lsr #6") PK_ROW(a3, 36, "", ", lsr #6")
+                     PK_X PK_ROW(a0, 4, "", ", lsr #6") PK_ROW(a1, 16, "", ", lsr #6")
+                     PK_ROW(a2, 28, "", ", lsr #6") PK_ROW(a3, 40, "", ", lsr #6")
+                     PK_X PK_ROW(a0, 8, "", ", lsr #6") PK_ROW(a1, 20, "", ", lsr #6")
+                     PK_ROW(a2, 32, "", ", lsr #6") PK_ROW(a3, 44, "", ", lsr #6")
+                     "mov %[m], #0x000F000F\n\t"
+                     "mov %[h], #0x00300030\n\t"
+                     PK_X PK_ROW6_SPARE(a0, 0, 4, 8) PK_ROW6_SPARE(a1, 12, 16, 20)
+                     PK_ROW6_SPARE(a2, 24, 28, 32) PK_ROW6_SPARE(a3, 36, 40, 44)
+                     "add %[w], %[w], #48\n\t"
+                     "ldr %[h], %[end]\n\t"
+                     "cmp %[x], %[h]\n\t"
+                     "bne 1b\n\t"
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x),
+                       [u] "=&r"(u), [pe] "=&r"(pe), [po] "=&r"(po), [t] "=&r"(t), [m] "=&r"(mask),
+                       [h] "=&r"(high)
+                     : [end] "m"(end)
+                     : "cc", "memory");
+  }
+#undef PK_ROW6_SPARE
+#else
   for (; groups; --groups, x += 16, w += 12) {
-    PK_LOAD4(0);
-    PK_QUAD(PK_LOAD(x), PK_F0, PK_F6);
-    PK_LOAD4(1);
-    PK_QUAD(PK_LOAD(x + 4), PK_F0, PK_F6);
-    PK_LOAD4(2);
-    PK_QUAD(PK_LOAD(x + 8), PK_F0, PK_F6);
-    /* columns 12 to 15: (first word's top nibbles | third's bits 12-13 << 4), (second's | 14-15 << 4) */
-    const uint32_t xw = PK_LOAD(x + 12);
-    uint32_t pair = PK_EVEN(xw);
-    a0 = PK_SMLAD(pair, ((w[0] >> 12) & PK_MASK4) | (((u0 >> 12) & PK_MASK2) << 4), a0);
-    a1 = PK_SMLAD(pair, ((w[k] >> 12) & PK_MASK4) | (((u1 >> 12) & PK_MASK2) << 4), a1);
-    a2 = PK_SMLAD(pair, ((w[2 * k] >> 12) & PK_MASK4) | (((u2 >> 12) & PK_MASK2) << 4), a2);
-    a3 = PK_SMLAD(pair, ((w[3 * k] >> 12) & PK_MASK4) | (((u3 >> 12) & PK_MASK2) << 4), a3);
-    pair = PK_ODD(xw);
-    a0 = PK_SMLAD(pair, ((w[1] >> 12) & PK_MASK4) | (((u0 >> 14) & PK_MASK2) << 4), a0);
-    a1 = PK_SMLAD(pair, ((w[k + 1] >> 12) & PK_MASK4) | (((u1 >> 14) & PK_MASK2) << 4), a1);
-    a2 = PK_SMLAD(pair, ((w[2 * k + 1] >> 12) & PK_MASK4) | (((u2 >> 14) & PK_MASK2) << 4), a2);
-    a3 = PK_SMLAD(pair, ((w[3 * k + 1] >> 12) & PK_MASK4) | (((u3 >> 14) & PK_MASK2) << 4), a3);
+    int32_t* const accs[4] = {&a0, &a1, &a2, &a3};
+    for (int r = 0; r < 4; ++r) {
+      const uint32_t* v = w + 3 * r;
+      int32_t a = *accs[r];
+      for (int j = 0; j < 3; ++j) {
+        const uint32_t xw = PK_LOAD(x + 4 * j);
+        a = PK_SMLAD(PK_EVEN(xw), v[j] & PK_MASK6, a);
+        a = PK_SMLAD(PK_ODD(xw), (v[j] >> 6) & PK_MASK6, a);
+      }
+      const uint32_t xw = PK_LOAD(x + 12);
+      a = PK_SMLAD(PK_EVEN(xw), ((v[0] >> 12) & PK_MASK4) | ((v[2] >> 8) & 0x00300030u), a);
+      a = PK_SMLAD(PK_ODD(xw), ((v[1] >> 12) & PK_MASK4) | ((v[2] >> 10) & 0x00300030u), a);
+      *accs[r] = a;
+    }
   }
-  PK_END;
+#endif
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+  return w;
 }
 
-/* A unit's last columns, int8 from the next words: its accumulator plus their products. */
-static const uint32_t* pk_tail(const uint32_t* w, const int8_t* x, int32_t n, int32_t* acc) {
-  const int8_t* t = (const int8_t*)w;
-  int32_t sum = *acc;
-  for (int32_t i = 0; i < n; ++i) sum += (int32_t)x[i] * t[i];
-  *acc = sum;
-  return w + (n + 3) / 4;
-}
-
-/* m * x[column] over a unit's escapes. */
-static int32_t pk_escapes(const uint16_t** escapes, int32_t n, const int8_t* x) {
-  const uint16_t* e = *escapes;
-  int32_t sum = 0;
-  for (; n; --n) {
-    const uint32_t entry = *e++;
-    sum += (((int32_t)(entry & 31) ^ 16) - 16) * x[entry >> 5];
-  }
-  *escapes = e;
-  return sum;
-}
-
+/* sum(x[i]) over n int8 values. */
 static int32_t pk_sum_s8(const int8_t* x, int32_t n) {
   int32_t sum = 0, i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -219,50 +278,96 @@ static int32_t pk_sum_s8(const int8_t* x, int32_t n) {
   return sum;
 }
 
+/* A block's four units after its packed columns: o * sum(x) and 2^k * m * x[column] at each escape for
+ * a width of k bits (the units' offsets and counts from index `meta`), then the int8 columns of the tail.
+ * Returns the words after the block. */
+static const uint32_t* pk_finish_block(const ek_fc_packing* packing, int32_t meta, int code, int32_t sum, int32_t tail,
+                                       const int8_t* x, const uint16_t** escapes, const uint8_t** short_escapes,
+                                       const uint32_t* w, int32_t a[4]) {
+  if (code == EK_FC_PACKED_4) {
+    const uint16_t* e = *escapes;
+    for (int r = 0; r < 4; ++r) {
+      int32_t corrections = 0;
+      for (int32_t n = packing->escape_counts[meta + r]; n; --n) {
+        const uint32_t entry = *e++;
+        corrections += (((int32_t)(entry & 31) ^ 16) - 16) * x[entry >> 5];
+      }
+      a[r] += packing->offsets[meta + r] * sum + (int32_t)((uint32_t)corrections << 4);
+    }
+    *escapes = e;
+  } else if (code != EK_FC_PACKED_INT8) {
+    const uint8_t* e = *short_escapes;
+    const int shift = code + 3, m_bits = code == EK_FC_PACKED_5 ? 4 : 3; /* k is 5 or 6 */
+    const int32_t half = 1 << (m_bits - 1), low = 2 * half - 1;
+    for (int r = 0; r < 4; ++r) {
+      int32_t corrections = 0;
+      const int8_t* column = x;
+      for (int32_t n = packing->escape_counts[meta + r]; n; --n) {
+        const uint32_t entry = *e++;
+        column += entry >> m_bits;
+        corrections += ((((int32_t)entry & low) ^ half) - half) * *column;
+      }
+      a[r] += packing->offsets[meta + r] * sum + (int32_t)((uint32_t)corrections << shift);
+    }
+    *short_escapes = e;
+  }
+  if (tail) {
+    const int8_t* tail_x = x + (tail >> 8);
+    tail &= 0xFF;
+    for (int r = 0; r < 4; ++r) {
+      const int8_t* t = (const int8_t*)w;
+      int32_t acc = a[r];
+      for (int32_t i = 0; i < tail; ++i) acc += (int32_t)tail_x[i] * t[i];
+      a[r] = acc;
+      w += (tail + 3) / 4;
+    }
+  }
+  return w;
+}
+
 /* Columns of a group, per width code. */
 static const uint8_t pk_group_columns[4] = {4, 8, 12, 16};
 
 void ek_fully_connected_packed_s8(const ek_fc_params* p, const ek_fc_packing* packing, const int8_t* input,
                                   int8_t* output) {
   const int32_t depth = p->in_depth, units = p->out_depth;
+  /* per width code: the columns its groups cover, and the tail's start << 8 | its length */
+  int32_t columns[4], tails[4];
+  for (int code = 0; code < 4; ++code) {
+    columns[code] = depth - depth % pk_group_columns[code];
+    tails[code] = columns[code] < depth ? (columns[code] << 8) | (depth - columns[code]) : 0;
+  }
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t* x = input + b * depth;
     int8_t* out = output + b * units;
     /* sum(x) over each width's packed columns: the offsets' term */
     const int32_t total = pk_sum_s8(x, depth);
     int32_t sums[4];
-    for (int code = 0; code < 4; ++code) {
-      sums[code] = total - pk_sum_s8(x + depth - depth % pk_group_columns[code], depth % pk_group_columns[code]);
-    }
+    for (int code = 0; code < 4; ++code) sums[code] = total - pk_sum_s8(x + columns[code], depth - columns[code]);
     const uint32_t* w = packing->words;
     const uint16_t* escapes = packing->escapes;
-    int32_t o = 0;
+    const uint8_t* short_escapes = packing->short_escapes;
+    int32_t o = 0, meta = 0;
     for (; o + 4 <= units; o += 4) {
       const int32_t block = o >> 2;
       const int code = (packing->widths[block >> 2] >> (2 * (block & 3))) & 3;
-      const int32_t columns = depth - depth % pk_group_columns[code];
       int32_t a[4] = {p->base[o], p->base[o + 1], p->base[o + 2], p->base[o + 3]};
       switch (code) {
         case EK_FC_PACKED_4:
-          w = pk_block4(w, x, columns / 8, a);
+          w = pk_block4(w, x, columns[code] / 8, a);
           break;
         case EK_FC_PACKED_5:
-          w = pk_block5(w, x, columns / 12, a);
+          w = pk_block5(w, x, columns[code] / 12, a);
           break;
         case EK_FC_PACKED_6:
-          w = pk_block6(w, x, columns / 16, a);
+          w = pk_block6(w, x, columns[code] / 16, a);
           break;
         default:
-          w = pk_block8(w, x, columns / 4, a);
+          w = pk_block8(w, x, columns[code] / 4, a);
           break;
       }
-      for (int r = 0; r < 4; ++r) {
-        if (code != EK_FC_PACKED_INT8) {
-          const int32_t scale = 1 << (code + 3); /* 2^k: k is 4, 5 or 6 */
-          a[r] += packing->offsets[o + r] * sums[code] + scale * pk_escapes(&escapes, packing->escape_counts[o + r], x);
-        }
-        if (columns < depth) w = pk_tail(w, x + columns, depth - columns, &a[r]);
-      }
+      w = pk_finish_block(packing, meta, code, sums[code], tails[code], x, &escapes, &short_escapes, w, a);
+      if (code != EK_FC_PACKED_INT8) meta += 4;
       ek_fully_connected_finish_units_s8(p, a, o, 4, out);
     }
     for (; o < units; ++o, w += (depth + 3) / 4) {

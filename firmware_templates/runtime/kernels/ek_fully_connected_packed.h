@@ -23,9 +23,12 @@ extern "C" {
 typedef struct {
   const uint32_t* words;
   const uint8_t* widths;         /* block b's code in bits 2 * (b % 4) of byte b / 4 */
-  const int8_t* offsets;         /* o per unit */
-  const uint8_t* escape_counts;  /* per unit */
-  const uint16_t* escapes;       /* column << 5 | (m & 31), unit after unit */
+  const int8_t* offsets;         /* o per unit of the packed (not int8) blocks, in order */
+  const uint8_t* escape_counts;  /* per unit of the packed blocks */
+  const uint16_t* escapes;       /* 4-bit units: column << 5 | (m & 31), unit after unit */
+  /* 5- and 6-bit units: gap << M | (m & (2^M - 1)), M = 4 and 3: the gap from the unit's previous escape
+   * column (the first's from 0); entries with m = 0 only step along the row */
+  const uint8_t* short_escapes;
 } ek_fc_packing;
 
 /* FULLY_CONNECTED with packed weights: p->base holds each unit's bias and input offset term (the filter
