@@ -18,7 +18,7 @@ from edgekit.arena import MemoryPlan, activation_buffers, alias_root, align, bes
 from edgekit.catalog import OPTIMIZE_GOALS
 from edgekit.errors import ModelError
 from edgekit.reader import ModelInfo, numpy_dtype
-from edgekit.runtime_ops import C_TYPES, OpCall, conv, conv_add, conv_chain, fully_connected
+from edgekit.runtime_ops import C_TYPES, OpCall, conv, conv_add, conv_chain, packed_weights
 from edgekit.runtime_ops.conv_add import ConvAdd
 from edgekit.runtime_ops.conv_chain import ConvChain, choose_fusions, conv_chains
 from edgekit.runtime_ops.conv_dense import dense_fusions
@@ -302,8 +302,10 @@ def _generate(model: bytes, info: ModelInfo, in_place: str, optimize: str) -> Ge
             return arrays[index]
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
-    # --optimize flash: fully-connected weights in 4 to 6 bits (runtime_ops/fully_connected.py)
-    packed = fully_connected.packed_layers(info, constants, fusions) if optimize == "flash" else {}
+    # --optimize flash: dense and 1x1 convolution weights in 4 to 6 bits (runtime_ops/packed_weights.py),
+    # for the layers no other kernel runs and that do not write over their input
+    fused = {*in_place_ops, *chains, *adds, *fusions, *(f.dense for f in fusions.values())}
+    packed = packed_weights.packed_layers(info, constants, fused) if optimize == "flash" else {}
     context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place_ops,
                                   dense_fusions=fusions, chains=chains, conv_adds=adds, packed_weights=packed)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]

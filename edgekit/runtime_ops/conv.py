@@ -8,6 +8,7 @@ import numpy as np
 
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall, handler
 from edgekit.runtime_ops.conv_chain import stage_arguments
+from edgekit.runtime_ops.packed_weights import packed_call
 from edgekit.runtime_ops.fixedpoint import (
     activation_range,
     c_array,
@@ -123,6 +124,12 @@ def convolution(op, ctx: Context) -> OpCall:
               f"{low}, {high}, {constants[0]}, {shift_array}, {tap_sums}, {constants[1]}, {constants[2]}}}")
     table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
         (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
+    packed = ctx.packed_weights.get(op.index)
+    if packed is not None and pointwise and base != "NULL":
+        # --optimize flash: a dense layer over the pixels with its weights in 4 to 6 bits
+        fc_params = (f"{{{x.shape[1] * x.shape[2]}, {x.shape[3]}, {channels}, {-zp_in}, 0, {zp_out}, {low}, {high}, "
+                     f"{prefix}_mult, {shift_array}, 1, NULL, {base}, {right_shift}, 0, 0}}")
+        return packed_call(op, ctx, packed, fc_params, tuple(arrays), table)
     if mode is not None:
         # the filter in blocks of four output channels, in place of the model's array (a few bytes more
         # when a segment is not a multiple of 4); the bias is in the base

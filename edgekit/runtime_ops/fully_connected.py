@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgekit.reader import ModelInfo, numpy_dtype
-from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall, handler
+from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.conv import narrow_accumulators, used_once, wrap_int32
 from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, quant,
                                             quantize_multiplier, refuse)
-from edgekit.weight_packing import PackedWeights, pack_weights
-
-#: The packed kernel's code (arm-none-eabi-gcc 12.2 -O2 Cortex-M4F, RV32IMC; ad01_int8 with --optimize
-#: flash): its four block loops (M4: 132, 220, 320, 500 B), the driver (1,168 B), and the finishing
-#: requantization it shares with ek_fully_connected_s8 (1,074 B).
-KERNEL_CODE_BYTES["fully_connected_packed"] = ((r"\bek_fully_connected_packed_s8\b",
-                                                {"default": 3_434, "riscv32": 4_534}),)
-
+from edgekit.runtime_ops.packed_weights import packed_call
 
 #: ek_fully_connected.h's EK_FC_BLOCK: units per interleaved weight block.
 FC_BLOCK = 8
@@ -41,46 +33,6 @@ def interleave_blocks(weights: np.ndarray, blocked: int) -> np.ndarray:
         o += block
     parts.append(weights[blocked:].ravel())
     return np.concatenate(parts)
-
-
-def _runs_with_base(op, info: ModelInfo, constants: dict[int, bytes], fusions: dict) -> bool:
-    """True when the layer's int8 weights are constant, read by it alone, with zero point 0 and a constant
-    bias or none, and no convolution sums into it: the kernels' base path (each unit's bias and input
-    offset term one constant), which the interleaved and packed layouts need."""
-    w = info.tensors[op.inputs[1]]
-    bias = optional_input(op, 2)
-    return (op.inputs[1] in constants and w.dtype == "INT8" and info.tensors[op.inputs[0]].dtype == "INT8"
-            and w.quantization is not None and w.quantization.zero_points[0] == 0
-            and (bias is None or bias in constants) and len(w.shape) == 2
-            and sum(op.inputs[1] in o.inputs for o in info.operators) == 1
-            and not any(f.dense == op.index for f in fusions.values()))
-
-
-def packed_layers(info: ModelInfo, constants: dict[int, bytes], fusions: dict) -> dict[int, PackedWeights]:
-    """The FULLY_CONNECTED layers to run with packed weights (``--optimize flash``), by op index: those whose
-    packed layout saves flash, and when one does, every other that can take it (in int8 blocks where it
-    saves nothing), so that the model links one fully-connected kernel."""
-    weights = {op.index: np.frombuffer(constants[op.inputs[1]], numpy_dtype("INT8")).reshape(info.tensors[op.inputs[1]].shape)
-               for op in info.operators
-               if op.op == "FULLY_CONNECTED" and _runs_with_base(op, info, constants, fusions)}
-    packed = {index: p for index, w in weights.items() if (p := pack_weights(w)) is not None}
-    if packed:
-        packed.update({index: p for index, w in weights.items()
-                       if index not in packed and (p := pack_weights(w, force=True)) is not None})
-    return packed
-
-
-def packed_arrays(prefix: str, packed: PackedWeights) -> tuple[tuple[str, ...], int]:
-    """The const arrays and the ek_fc_packing struct of a packed layer, and their bytes."""
-    struct = (f"static const ek_fc_packing {prefix}_packing = {{{prefix}_pw, {prefix}_pwidths, "
-              f"{prefix}_poffsets, {prefix}_pcounts, {prefix}_pescapes, {prefix}_pshort}};")
-    arrays = (c_array(f"{prefix}_pw", "uint32_t", packed.words),
-              c_array(f"{prefix}_pwidths", "uint8_t", packed.widths),
-              c_array(f"{prefix}_poffsets", "int8_t", packed.offsets),
-              c_array(f"{prefix}_pcounts", "uint8_t", packed.escape_counts),
-              c_array(f"{prefix}_pescapes", "uint16_t", packed.escapes),
-              c_array(f"{prefix}_pshort", "uint8_t", packed.short_escapes), struct)
-    return arrays, packed.nbytes + 24
 
 
 @handler("FULLY_CONNECTED", code_bytes=0)  # by the kernel its call names (runtime_ops/conv_dense.py)
@@ -131,26 +83,19 @@ def fully_connected(op, ctx: Context) -> OpCall:
     blocked = blocked_units(out_depth) if base != "NULL" and in_depth % 4 == 0 and used_once(ctx, op.inputs[1]) \
         and not fused and packed is None else 0
     table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4)) + 4 * out_depth
-    if packed is not None:
-        more, size = packed_arrays(prefix, packed)
-        arrays += more
-        table += size
-        weights_ref = "NULL"
-    elif blocked:
+    if blocked:
         # the weights in the kernel's order, in place of the model's array (the same bytes)
         arrays += (c_array(f"{prefix}_w", "int8_t", interleave_blocks(weights, blocked)),)
         weights_ref = f"{prefix}_w"
         table += weights.size
-    else:
+    elif packed is None:  # (packed: the layout's arrays stand in for the model's)
         weights_ref = ctx.ref(op.inputs[1])
     params = (f"{{{batches}, {in_depth}, {out_depth}, {-zp_in}, {filter_offset}, {zp_out}, "
               f"{low}, {high}, {prefix}_mult, {shift_array}, {int(per_channel)}, {rows}, {base}, {right_shift}, "
               f"{blocked}, {int((blocked > 0 or packed is not None) and narrow_accumulators(weights, base_values))}}}")
     bias_ref = ctx.ref(bias) if bias is not None and base == "NULL" else "NULL"
     if packed is not None:
-        call = f"ek_fully_connected_packed_s8(P, &{prefix}_packing, {ctx.ref(op.inputs[0])}, {ctx.ref(op.outputs[0])});"
-        return OpCall(name_of(op), "ek_fc_params", params, call, arrays, table,
-                      ("ek_fully_connected", "ek_fully_connected_packed"))
+        return packed_call(op, ctx, packed, params, arrays, table)
     if fused:
         # the convolution before it summed its products as it ran (runtime_ops/conv_dense.py)
         conv = next(f.conv for f in ctx.dense_fusions.values() if f.dense == op.index)
