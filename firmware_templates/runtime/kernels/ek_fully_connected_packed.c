@@ -3,35 +3,6 @@
 // TFLM's, so the outputs are bit-exact with its reference kernel.
 #include "ek_fully_connected_packed.h"
 
-/* SXTB16 and SMLAD, or the same integers in plain C where the core lacks them (EK_USE_DSP 0). */
-#if EK_USE_DSP
-#define PK_LOAD(p) ek_load_s8x4(p)
-#define PK_EVEN(x) ek_sxtb16(x)
-#define PK_ODD(x) ek_sxtb16_odd(x)
-#define PK_SMLAD(a, b, acc) ek_smlad(a, b, acc)
-#else
-static inline uint32_t pk_load(const int8_t* p) {
-  uint32_t word;
-  memcpy(&word, p, 4);
-  return word;
-}
-
-static inline uint32_t pk_even(uint32_t x) {
-  const uint32_t low = (uint16_t)(int16_t)(int8_t)(x & 0xFF), high = (uint16_t)(int16_t)(int8_t)((x >> 16) & 0xFF);
-  return low | (high << 16);
-}
-
-static inline int32_t pk_smlad(uint32_t a, uint32_t b, int32_t acc) {
-  const int32_t low = (int32_t)(int16_t)(a & 0xFFFF) * (int16_t)(b & 0xFFFF);
-  const int32_t high = (int32_t)(int16_t)(a >> 16) * (int16_t)(b >> 16);
-  return (int32_t)((uint32_t)acc + (uint32_t)low + (uint32_t)high);
-}
-#define PK_LOAD(p) pk_load(p)
-#define PK_EVEN(x) pk_even(x)
-#define PK_ODD(x) pk_even((x) >> 8)
-#define PK_SMLAD(a, b, acc) pk_smlad(a, b, acc)
-#endif
-
 /* Two 4-bit, 5-bit and 6-bit fields, one in each 16-bit half. */
 #define PK_MASK4 0x000F000Fu
 #define PK_MASK5 0x001F001Fu
@@ -96,12 +67,14 @@ EK_NOINLINE static const uint32_t* pk_block8(const uint32_t* w, const int8_t* x,
   }
 #undef PK_ROW8
 #else
+  /* plain C: each input value loaded once for the four units, each weight a byte load (LDRSB) and a MLA */
   for (; groups; --groups, x += 4, w += 4) {
-    const uint32_t xw = PK_LOAD(x), pe = PK_EVEN(xw), po = PK_ODD(xw);
-    a0 = PK_SMLAD(po, PK_ODD(w[0]), PK_SMLAD(pe, PK_EVEN(w[0]), a0));
-    a1 = PK_SMLAD(po, PK_ODD(w[1]), PK_SMLAD(pe, PK_EVEN(w[1]), a1));
-    a2 = PK_SMLAD(po, PK_ODD(w[2]), PK_SMLAD(pe, PK_EVEN(w[2]), a2));
-    a3 = PK_SMLAD(po, PK_ODD(w[3]), PK_SMLAD(pe, PK_EVEN(w[3]), a3));
+    const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+    const int8_t* t = (const int8_t*)w;
+    a0 += x0 * t[0] + x1 * t[1] + x2 * t[2] + x3 * t[3];
+    a1 += x0 * t[4] + x1 * t[5] + x2 * t[6] + x3 * t[7];
+    a2 += x0 * t[8] + x1 * t[9] + x2 * t[10] + x3 * t[11];
+    a3 += x0 * t[12] + x1 * t[13] + x2 * t[14] + x3 * t[15];
   }
 #endif
   acc[0] = a0;
@@ -127,15 +100,25 @@ EK_NOINLINE static const uint32_t* pk_block4(const uint32_t* w, const int8_t* x,
                      "bne 1b\n\t" PK_OPERANDS);
   }
 #else
+  /* plain C: one field extraction (UBFX on the Cortex-M3) and one MLA per weight; fields at bits 0, 4,
+   * 16, 20 hold columns 0 to 3, at 8, 12, 24, 28 columns 4 to 7 */
   for (; groups; --groups, x += 8, w += 4) {
-    for (int half = 0; half < 2; ++half) {
-      const uint32_t xw = PK_LOAD(x + 4 * half), pe = PK_EVEN(xw), po = PK_ODD(xw);
-      const int s = 8 * half;
-      a0 = PK_SMLAD(po, (w[0] >> (s + 4)) & PK_MASK4, PK_SMLAD(pe, (w[0] >> s) & PK_MASK4, a0));
-      a1 = PK_SMLAD(po, (w[1] >> (s + 4)) & PK_MASK4, PK_SMLAD(pe, (w[1] >> s) & PK_MASK4, a1));
-      a2 = PK_SMLAD(po, (w[2] >> (s + 4)) & PK_MASK4, PK_SMLAD(pe, (w[2] >> s) & PK_MASK4, a2));
-      a3 = PK_SMLAD(po, (w[3] >> (s + 4)) & PK_MASK4, PK_SMLAD(pe, (w[3] >> s) & PK_MASK4, a3));
-    }
+    const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+#define PK_LOW4(u) (x0 * (int32_t)((u) & 15) + x1 * (int32_t)(((u) >> 4) & 15) + \
+                    x2 * (int32_t)(((u) >> 16) & 15) + x3 * (int32_t)(((u) >> 20) & 15))
+    a0 += PK_LOW4(w[0]);
+    a1 += PK_LOW4(w[1]);
+    a2 += PK_LOW4(w[2]);
+    a3 += PK_LOW4(w[3]);
+#undef PK_LOW4
+    const int32_t x4 = x[4], x5 = x[5], x6 = x[6], x7 = x[7];
+#define PK_HIGH4(u) (x4 * (int32_t)(((u) >> 8) & 15) + x5 * (int32_t)(((u) >> 12) & 15) + \
+                     x6 * (int32_t)(((u) >> 24) & 15) + x7 * (int32_t)((u) >> 28))
+    a0 += PK_HIGH4(w[0]);
+    a1 += PK_HIGH4(w[1]);
+    a2 += PK_HIGH4(w[2]);
+    a3 += PK_HIGH4(w[3]);
+#undef PK_HIGH4
   }
 #endif
   acc[0] = a0;
@@ -164,25 +147,28 @@ EK_NOINLINE static const uint32_t* pk_block5(const uint32_t* w, const int8_t* x,
                      "bne 1b\n\t" PK_OPERANDS);
   }
 #else
+  /* plain C: the first word's fields (bits 0, 5, 16, 21, 10, 26) hold columns 0, 1, 2, 3, 4, 6, the
+   * second's columns 5, 8, 10, 9, 11 and 7 (bits 0, 5, 21, 10, 26, 16) */
   for (; groups; --groups, x += 12, w += 8) {
-    int32_t* const accs[4] = {&a0, &a1, &a2, &a3};
-    uint32_t xw = PK_LOAD(x);
-    const uint32_t pe0 = PK_EVEN(xw), po0 = PK_ODD(xw);
-    xw = PK_LOAD(x + 4);
-    const uint32_t pe1 = PK_EVEN(xw), po1 = PK_ODD(xw);
-    xw = PK_LOAD(x + 8);
-    const uint32_t pe2 = PK_EVEN(xw), po2 = PK_ODD(xw);
-    for (int r = 0; r < 4; ++r) {
-      const uint32_t u = w[2 * r], v = w[2 * r + 1];
-      int32_t a = *accs[r];
-      a = PK_SMLAD(pe0, u & PK_MASK5, a);
-      a = PK_SMLAD(po0, (u >> 5) & PK_MASK5, a);
-      a = PK_SMLAD(pe1, (u >> 10) & PK_MASK5, a);
-      a = PK_SMLAD(po1, v & PK_MASK5, a);
-      a = PK_SMLAD(pe2, (v >> 5) & PK_MASK5, a);
-      a = PK_SMLAD(po2, (v >> 10) & PK_MASK5, a);
-      *accs[r] = a;
-    }
+    int32_t xa = x[0], xb = x[1], xc = x[2], xd = x[3], xe = x[4], xf = x[6];
+#define PK_FIELDS5(u) (xa * (int32_t)((u) & 31) + xb * (int32_t)(((u) >> 5) & 31) + \
+                       xc * (int32_t)(((u) >> 16) & 31) + xd * (int32_t)(((u) >> 21) & 31) + \
+                       xe * (int32_t)(((u) >> 10) & 31) + xf * (int32_t)(((u) >> 26) & 31))
+    a0 += PK_FIELDS5(w[0]);
+    a1 += PK_FIELDS5(w[2]);
+    a2 += PK_FIELDS5(w[4]);
+    a3 += PK_FIELDS5(w[6]);
+    xa = x[5];
+    xb = x[8];
+    xc = x[7];
+    xd = x[10];
+    xe = x[9];
+    xf = x[11];
+    a0 += PK_FIELDS5(w[1]);
+    a1 += PK_FIELDS5(w[3]);
+    a2 += PK_FIELDS5(w[5]);
+    a3 += PK_FIELDS5(w[7]);
+#undef PK_FIELDS5
   }
 #endif
   acc[0] = a0;
@@ -242,21 +228,30 @@ EK_NOINLINE static const uint32_t* pk_block6(const uint32_t* w, const int8_t* x,
   }
 #undef PK_ROW6_SPARE
 #else
+  /* plain C: word j's fields at bits 0, 6, 16, 22 hold columns 4j to 4j + 3; columns 12 to 15 are put
+   * together from the spare nibbles (low bits) and the third word's (top two bits) */
   for (; groups; --groups, x += 16, w += 12) {
-    int32_t* const accs[4] = {&a0, &a1, &a2, &a3};
-    for (int r = 0; r < 4; ++r) {
-      const uint32_t* v = w + 3 * r;
-      int32_t a = *accs[r];
-      for (int j = 0; j < 3; ++j) {
-        const uint32_t xw = PK_LOAD(x + 4 * j);
-        a = PK_SMLAD(PK_EVEN(xw), v[j] & PK_MASK6, a);
-        a = PK_SMLAD(PK_ODD(xw), (v[j] >> 6) & PK_MASK6, a);
-      }
-      const uint32_t xw = PK_LOAD(x + 12);
-      a = PK_SMLAD(PK_EVEN(xw), ((v[0] >> 12) & PK_MASK4) | ((v[2] >> 8) & 0x00300030u), a);
-      a = PK_SMLAD(PK_ODD(xw), ((v[1] >> 12) & PK_MASK4) | ((v[2] >> 10) & 0x00300030u), a);
-      *accs[r] = a;
+    for (int j = 0; j < 3; ++j) {
+      const int32_t x0 = x[4 * j], x1 = x[4 * j + 1], x2 = x[4 * j + 2], x3 = x[4 * j + 3];
+#define PK_FIELDS6(u) (x0 * (int32_t)((u) & 63) + x1 * (int32_t)(((u) >> 6) & 63) + \
+                       x2 * (int32_t)(((u) >> 16) & 63) + x3 * (int32_t)(((u) >> 22) & 63))
+      a0 += PK_FIELDS6(w[j]);
+      a1 += PK_FIELDS6(w[3 + j]);
+      a2 += PK_FIELDS6(w[6 + j]);
+      a3 += PK_FIELDS6(w[9 + j]);
+#undef PK_FIELDS6
     }
+    const int32_t x12 = x[12], x13 = x[13], x14 = x[14], x15 = x[15];
+#define PK_SPARE6(v)                                                                               \
+  (x12 * (int32_t)((((v)[0] >> 12) & 15) | (((v)[2] >> 8) & 48)) +                                  \
+   x14 * (int32_t)(((v)[0] >> 28) | (((v)[2] >> 24) & 48)) +                                        \
+   x13 * (int32_t)((((v)[1] >> 12) & 15) | (((v)[2] >> 10) & 48)) +                                 \
+   x15 * (int32_t)(((v)[1] >> 28) | (((v)[2] >> 26) & 48)))
+    a0 += PK_SPARE6(w);
+    a1 += PK_SPARE6(w + 3);
+    a2 += PK_SPARE6(w + 6);
+    a3 += PK_SPARE6(w + 9);
+#undef PK_SPARE6
   }
 #endif
   acc[0] = a0;
@@ -269,11 +264,13 @@ EK_NOINLINE static const uint32_t* pk_block6(const uint32_t* w, const int8_t* x,
 /* sum(x[i]) over n int8 values. */
 static int32_t pk_sum_s8(const int8_t* x, int32_t n) {
   int32_t sum = 0, i = 0;
+#if EK_USE_DSP
   for (; i + 4 <= n; i += 4) {
-    const uint32_t xw = PK_LOAD(x + i);
-    sum = PK_SMLAD(PK_EVEN(xw), 0x00010001u, sum);
-    sum = PK_SMLAD(PK_ODD(xw), 0x00010001u, sum);
+    const uint32_t xw = ek_load_s8x4(x + i);
+    sum = ek_smlad(ek_sxtb16(xw), 0x00010001u, sum);
+    sum = ek_smlad(ek_sxtb16_odd(xw), 0x00010001u, sum);
   }
+#endif
   for (; i < n; ++i) sum += x[i];
   return sum;
 }
