@@ -140,11 +140,15 @@ def _escape_entries(columns: np.ndarray, m: np.ndarray, bits: int) -> np.ndarray
 
 
 def _block_cost(packed, bits: int, depth: int) -> float:
-    """Bytes of a packed block plus the worth of the instructions it takes."""
+    """Bytes of a packed block (with its units' offsets and counts) plus the worth of the instructions it
+    takes (its tail at int8's rate)."""
     words, _, escapes = packed
     count = sum(len(e) for e in escapes)
-    instructions = INSTRUCTIONS_PER_COLUMN[bits] * depth + INSTRUCTIONS_PER_ESCAPE * count
-    return 4 * len(words) + sum(e.nbytes for e in escapes) + BYTES_PER_INSTRUCTION * instructions
+    columns = depth - depth % GROUP_COLUMNS[bits]
+    instructions = INSTRUCTIONS_PER_COLUMN[bits] * columns + INSTRUCTIONS_PER_COLUMN[8] * (depth - columns) + \
+        INSTRUCTIONS_PER_ESCAPE * count
+    metadata = 0 if bits == 8 else 2 * BLOCK_UNITS
+    return 4 * len(words) + sum(e.nbytes for e in escapes) + metadata + BYTES_PER_INSTRUCTION * instructions
 
 
 def pack_weights(weights: np.ndarray, force: bool = False) -> PackedWeights | None:
@@ -158,7 +162,8 @@ def pack_weights(weights: np.ndarray, force: bool = False) -> PackedWeights | No
     words, codes, offsets, counts, escapes, short_escapes, widths = [], [], [], [], [], [], []
     for start in range(0, units - units % BLOCK_UNITS, BLOCK_UNITS):
         rows = weights[start:start + BLOCK_UNITS]
-        options = {bits: _pack_rows(rows, bits) for bits in WIDTH_CODES}
+        # (a width whose group is deeper than the rows would hold nothing but their int8 tails)
+        options = {bits: _pack_rows(rows, bits) for bits in WIDTH_CODES if bits == 8 or GROUP_COLUMNS[bits] <= depth}
         best = min((bits for bits in options if options[bits] is not None),
                    key=lambda bits: _block_cost(options[bits], bits, depth))
         block_words, block_offsets, block_escapes = options[best]
@@ -188,7 +193,7 @@ def pack_weights(weights: np.ndarray, force: bool = False) -> PackedWeights | No
 
 def unpack_weights(packed: PackedWeights, units: int, depth: int) -> np.ndarray:
     """The int8 weights [units][depth] a packed layout holds: the inverse of :func:`pack_weights`, which
-    checks each layout with it before the generator emits it."""
+    tests check every layout with it."""
     weights = np.zeros((units, depth), np.int64)
     words = packed.words.astype(np.int64)
     position, unit = 0, 0  # unit: the next of the packed blocks' units (offsets and counts)

@@ -98,23 +98,23 @@ def _out_size(size: int, kernel: int, stride: int, dilation: int, padding: int) 
 
 def conv_model(rng, depthwise: bool, h: int, w: int, c: int, kh: int, kw: int, stride: int, dilation: int,
                padding: int, activation: int, out_c: int = 1, depth_multiplier: int = 1,
-               spread: float | None = None) -> bytes:
-    """CONV_2D or DEPTHWISE_CONV_2D with per-channel int8 weights (uniform over int8, or normal with standard
-    deviation ``spread``, as a trained layer's) and int32 bias."""
+               spread: float | None = None, batch: int = 1) -> bytes:
+    """CONV_2D or DEPTHWISE_CONV_2D of ``batch`` images with per-channel int8 weights (uniform over int8, or
+    normal with standard deviation ``spread``, as a trained layer's) and int32 bias."""
     b = Builder()
     oh, ow = _out_size(h, kh, stride, dilation, padding), _out_size(w, kw, stride, dilation, padding)
     channels = c * depth_multiplier if depthwise else out_c
     s_in, zp_in = float(rng.uniform(0.005, 0.05)), int(rng.integers(-20, 20))
     s_w = rng.uniform(0.001, 0.02, channels)
     s_out, zp_out = float(rng.uniform(0.02, 0.2)), int(rng.integers(-10, 10))
-    x = b.tensor([1, h, w, c], "int8", s_in, zp_in)
+    x = b.tensor([batch, h, w, c], "int8", s_in, zp_in)
     shape = [1, kh, kw, channels] if depthwise else [channels, kh, kw, c]
     values = rng.integers(-127, 128, shape, dtype=np.int8) if spread is None else \
         np.clip(np.round(rng.normal(0, spread, shape)), -127, 127).astype(np.int8)
     weights = b.tensor(shape, "int8", s_w, np.zeros(channels), values, axis=3 if depthwise else 0)
     bias = b.tensor([channels], "int32", s_in * s_w, np.zeros(channels),
                     rng.integers(-2000, 2000, channels).astype(np.int32))
-    y = b.tensor([1, oh, ow, channels], "int8", s_out, zp_out)
+    y = b.tensor([batch, oh, ow, channels], "int8", s_out, zp_out)
     b.convolution([x, weights, bias], y, depthwise, depth_multiplier, padding, stride, dilation, activation)
     return b.finish([x], [y])
 

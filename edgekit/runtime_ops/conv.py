@@ -127,7 +127,7 @@ def convolution(op, ctx: Context) -> OpCall:
     packed = ctx.packed_weights.get(op.index)
     if packed is not None and pointwise and base != "NULL":
         # --optimize flash: a dense layer over the pixels with its weights in 4 to 6 bits
-        fc_params = (f"{{{x.shape[1] * x.shape[2]}, {x.shape[3]}, {channels}, {-zp_in}, 0, {zp_out}, {low}, {high}, "
+        fc_params = (f"{{{x.num_elements // x.shape[3]}, {x.shape[3]}, {channels}, {-zp_in}, 0, {zp_out}, {low}, {high}, "
                      f"{prefix}_mult, {shift_array}, 1, NULL, {base}, {right_shift}, 0, 0}}")
         return packed_call(op, ctx, packed, fc_params, tuple(arrays), table)
     if mode is not None:
@@ -151,7 +151,7 @@ def convolution(op, ctx: Context) -> OpCall:
         # a 1x1 layer whose output channels the blocked kernel does not take (a classifier's last layer) is
         # a dense layer over its pixels with per-channel multipliers: the same sums, in the dense kernel's
         # base path (2.8 KB of code where ek_conv2d_s8 takes 8.7 KB)
-        fc_params = (f"{{{x.shape[1] * x.shape[2]}, {x.shape[3]}, {channels}, {-zp_in}, 0, {zp_out}, {low}, {high}, "
+        fc_params = (f"{{{x.num_elements // x.shape[3]}, {x.shape[3]}, {channels}, {-zp_in}, 0, {zp_out}, {low}, {high}, "
                      f"{prefix}_mult, {shift_array}, 1, NULL, {base}, {right_shift}, 0, 0}}")
         call = (f"ek_fully_connected_base_s8(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, NULL, "
                 f"{ctx.ref(op.outputs[0])});")
@@ -209,6 +209,12 @@ def convolution_call(op, ctx: Context, kernel: str, constants: str,
     if op.index in ctx.in_place:
         # the planner put the output over the input (in_place_layout): the kernel runs in bands
         return f"ek_conv_in_place_s8(P, {kernel}, {inp}, {constants}, {out});", families + ("ek_conv_in_place",)
+    x, y = ctx.tensor(op.inputs[0]), ctx.tensor(op.outputs[0])
+    if x.shape and x.shape[0] > 1:
+        # the kernels run one image (and fusions and bands take batch 1 only): one call per image
+        in_image, out_image = x.nbytes // x.shape[0], y.nbytes // y.shape[0]
+        return (f"for (int32_t b = 0; b < {x.shape[0]}; ++b) "
+                f"{kernel}(P, {inp} + b * {in_image}, {constants}, {out} + b * {out_image});"), families
     return f"{kernel}(P, {inp}, {constants}, {out});", families
 
 

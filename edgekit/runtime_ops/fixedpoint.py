@@ -75,7 +75,7 @@ def quant(tensor: TensorInfo) -> tuple[float, int]:
 def c_array(name: str, ctype: str, values) -> str:
     """A ``static const`` C array definition of ``values`` (at least one element)."""
     flat = np.asarray(values).ravel()
-    body = ", ".join(str(int(v)) for v in flat)
+    body = ", ".join(str(int(v)) for v in flat) or "0"  # (ISO C has no empty initializer)
     return f"static const {ctype} {name}[{max(1, flat.size)}] = {{{body}}};"
 
 

@@ -101,6 +101,19 @@ def test_pools_of_several_images_pool_each_one(tmp_path):
     assert_batch_bit_exact(cases, "host", tmp_path)
 
 
+def test_convolutions_of_several_images_convolve_each_one(tmp_path):
+    # (the kernels run one image: a call that ran only the first left the others' bytes as they were; a 1x1
+    # layer run as a dense layer takes every image's pixels as its batches, packed or not)
+    rng = np.random.default_rng(5)
+    models = {"conv3x3": opmodels.conv_model(rng, False, 6, 5, 3, 3, 3, 1, 1, opmodels.SAME, 1, out_c=8, batch=2),
+              "depthwise": opmodels.conv_model(rng, True, 6, 5, 4, 3, 3, 2, 1, opmodels.SAME, 0, batch=3),
+              "pointwise": opmodels.conv_model(rng, False, 3, 3, 48, 1, 1, 1, 1, opmodels.VALID, 0, out_c=6,
+                                               spread=3, batch=2)}
+    cases = [case(f"{name}_{goal}", model, samples=2, in_place="none", optimize=goal)
+             for name, model in models.items() for goal in ("balanced", "flash")]
+    assert_batch_bit_exact(cases, "host", tmp_path)
+
+
 def test_a_pool_whose_output_is_quantized_otherwise_is_refused_as_tflm_refuses_it():
     model = opmodels.pool_model(np.random.default_rng(0), False, 6, 6, 2, 2, 2, 2, opmodels.VALID, 0,
                                 output_zero_point=7)

@@ -8,9 +8,10 @@
 #define PK_MASK5 0x001F001Fu
 #define PK_MASK6 0x003F003Fu
 
-/* The block loops in assembly on optimised DSP builds: an unoptimised one (-O0, the frame pointer kept)
- * has too few free registers for them and takes the C form, as ek_depthwise_conv.c's three-tap row. */
-#if EK_USE_DSP && defined(__OPTIMIZE__)
+/* The block loops in assembly on optimised DSP builds in Thumb-2 (the masks are Thumb-2 immediates): an
+ * unoptimised one (-O0, the frame pointer kept) has too few free registers for them and takes the C
+ * form, as ek_depthwise_conv.c's three-tap row. */
+#if EK_USE_DSP && defined(__OPTIMIZE__) && defined(__thumb2__)
 #define PK_ASM 1
 #else
 #define PK_ASM 0
