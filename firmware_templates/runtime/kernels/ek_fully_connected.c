@@ -165,8 +165,12 @@ static inline void fc_finish_block_body_s8(const ek_fc_params* p, const int32_t*
 }
 
 /* Outputs o .. o + n - 1 from their accumulators, the parameters read once for all of them (per output,
- * fc_finish_s8 reads them again after every store, which may alias the parameter block). */
-static void fc_finish_block_s8(const ek_fc_params* p, const int32_t* acc, int32_t o, int32_t n, int8_t* out) {
+ * fc_finish_s8 reads them again after every store, which may alias the parameter block). Inlined into
+ * each caller: a model links one of them, and a shared copy would cost a call per block. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void fc_finish_block_s8(const ek_fc_params* p, const int32_t* acc, int32_t o, int32_t n, int8_t* out) {
   if (p->act_min == -128 && p->act_max == 127) {
     fc_finish_block_body_s8(p, acc, o, n, out, 1);
   } else {
