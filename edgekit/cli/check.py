@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from edgekit.catalog import RUNTIMES
+from edgekit.catalog import OPTIMIZE_GOALS, RUNTIMES
 from edgekit.cli import MODEL_PATH
 
 ENGINE_TITLES = {"tflm": "TFLM", "edgekit": "edgekit runtime"}
@@ -96,10 +96,11 @@ class Verdict:
 
 
 def _verdict(data: bytes, info, board, runtime: str | None, template: str | None, offline_plan: bool, arena,
-             strict: bool, plan=None) -> Verdict:
+             strict: bool, plan=None, optimize: str = "balanced") -> Verdict:
     """The budget of ``runtime``'s template on ``board`` (the board's default when None). ``strict``: a board
     without such a template is an error (one board asked for) rather than a verdict (a row of the table).
-    ``arena`` and ``plan``, found once per model, are reused for every board."""
+    ``arena`` and ``plan``, found once per model, are reused for every board; ``optimize``: the edgekit
+    runtime's goal."""
     from edgekit.budget import check_budget
     from edgekit.errors import TemplateError
     from edgekit.pipeline import choose_runtime_template
@@ -116,7 +117,8 @@ def _verdict(data: bytes, info, board, runtime: str | None, template: str | None
         if strict:
             raise TemplateError(f"no edgekit firmware template for {board.id}", ["use --runtime tflm"])
         return Verdict(board.id, runtime, None, "no edgekit template")
-    report = check_budget(data, info, board, chosen, offline_plan, arena if runtime != "edgekit" else None, plan=plan)
+    report = check_budget(data, info, board, chosen, offline_plan, arena if runtime != "edgekit" else None, plan=plan,
+                          optimize=optimize)
     return Verdict(board.id, report.runtime, report)
 
 
@@ -128,11 +130,13 @@ def _verdict(data: bytes, info, board, runtime: str | None, template: str | None
               help="Inference engine to size for (default: the board's; with --all-boards: both).")
 @click.option("--template", "-t", help="Firmware template (default: the board's own).")
 @click.option("--offline-plan", is_flag=True, help="Size the arena with edgekit's offline memory plan in the model.")
+@click.option("--optimize", type=click.Choice(OPTIMIZE_GOALS), default="balanced", show_default=True,
+              help="The edgekit runtime's goal, as for build: flash packs dense and 1x1 weights in 4 to 6 bits.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report(s) as JSON.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Models checked in parallel (several MODELs; "
               "default: one per core).")
 def command(models: tuple[Path, ...], board: str | None, all_boards: bool, runtime: str | None, template: str | None,
-            offline_plan: bool, as_json: bool, jobs: int | None) -> None:
+            offline_plan: bool, optimize: str, as_json: bool, jobs: int | None) -> None:
     """Check that MODEL (a .tflite) fits BOARD's flash and RAM with its firmware.
 
     Exits 0 when it fits (with --all-boards: when it fits at least one board with one engine) and 1 when
@@ -144,6 +148,8 @@ def command(models: tuple[Path, ...], board: str | None, all_boards: bool, runti
 
         if runtime:
             raise click.UsageError("--runtime sizes one MODEL; several MODELs are checked with each board's own engine")
+        if optimize != "balanced":
+            raise click.UsageError("--optimize sizes one MODEL; several MODELs are checked for the balanced goal")
         return check_many(models, board, all_boards, template, offline_plan, as_json, jobs)
     model = models[0]
     from edgekit.arena import best_plan, estimate_tflm_arena, with_offline_plan
@@ -162,7 +168,8 @@ def command(models: tuple[Path, ...], board: str | None, all_boards: bool, runti
         plan = best_plan(info)
         arena = estimate_tflm_arena(with_offline_plan(data, plan) if offline_plan and plan.saving > 0 else data)
     if not all_boards:
-        verdict = _verdict(data, info, load_board(board), runtime, template, offline_plan, arena, strict=True, plan=plan)
+        verdict = _verdict(data, info, load_board(board), runtime, template, offline_plan, arena, strict=True, plan=plan,
+                           optimize=optimize)
         if as_json:
             click.echo(json.dumps(verdict.as_dict(), indent=2))
         else:
@@ -171,7 +178,8 @@ def command(models: tuple[Path, ...], board: str | None, all_boards: bool, runti
             raise click.exceptions.Exit(1)
         return
     engines = [runtime] if runtime else list(RUNTIMES)
-    rows = [(target, [_verdict(data, info, target, engine, None, offline_plan, arena, strict=False, plan=plan)
+    rows = [(target, [_verdict(data, info, target, engine, None, offline_plan, arena, strict=False, plan=plan,
+                               optimize=optimize)
                       for engine in engines]) for target in list_boards()]
     if as_json:
         click.echo(json.dumps([v.as_dict() for _, verdicts in rows for v in verdicts], indent=2))
