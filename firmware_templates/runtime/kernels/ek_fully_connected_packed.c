@@ -8,6 +8,21 @@
 #define PK_MASK5 0x001F001Fu
 #define PK_MASK6 0x003F003Fu
 
+/* Every block loop keeps its four units' accumulators in a0 .. a3 and returns the words after the block. */
+#define PK_ACCUMULATORS int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3]
+/* (plain C) each unit's accumulator plus `fields` of its word: unit r's is w[first + r * stride] */
+#define PK_ADD4(fields, first, stride)       \
+  a0 += fields(w[(first)]);                  \
+  a1 += fields(w[(first) + (stride)]);       \
+  a2 += fields(w[(first) + 2 * (stride)]);   \
+  a3 += fields(w[(first) + 3 * (stride)])
+#define PK_STORE_RETURN \
+  acc[0] = a0;          \
+  acc[1] = a1;          \
+  acc[2] = a2;          \
+  acc[3] = a3;          \
+  return w
+
 /* The block loops in assembly on optimised DSP builds in Thumb-2 (the masks are Thumb-2 immediates): an
  * unoptimised one (-O0, the frame pointer kept) has too few free registers for them and takes the C
  * form, as ek_depthwise_conv.c's three-tap row. */
@@ -50,7 +65,7 @@
 
 /* Four units' int8 columns, four at a time: the input word's two sign-extended pairs feed the four. */
 EK_NOINLINE static const uint32_t* pk_block8(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  PK_ACCUMULATORS;
 #if PK_ASM
   const int8_t* end = x + 4 * groups;
   uint32_t u, pe, po, t, mask = 0;
@@ -78,16 +93,12 @@ EK_NOINLINE static const uint32_t* pk_block8(const uint32_t* w, const int8_t* x,
     a3 += x0 * t[12] + x1 * t[13] + x2 * t[14] + x3 * t[15];
   }
 #endif
-  acc[0] = a0;
-  acc[1] = a1;
-  acc[2] = a2;
-  acc[3] = a3;
-  return w;
+  PK_STORE_RETURN;
 }
 
 /* Four units' 4-bit fields, eight columns (one word per unit) at a time. */
 EK_NOINLINE static const uint32_t* pk_block4(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  PK_ACCUMULATORS;
 #if PK_ASM
   const int8_t* end = x + 8 * groups;
   uint32_t u, pe, po, t, mask = PK_MASK4;
@@ -107,32 +118,22 @@ EK_NOINLINE static const uint32_t* pk_block4(const uint32_t* w, const int8_t* x,
     const int32_t x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
 #define PK_LOW4(u) (x0 * (int32_t)((u) & 15) + x1 * (int32_t)(((u) >> 4) & 15) + \
                     x2 * (int32_t)(((u) >> 16) & 15) + x3 * (int32_t)(((u) >> 20) & 15))
-    a0 += PK_LOW4(w[0]);
-    a1 += PK_LOW4(w[1]);
-    a2 += PK_LOW4(w[2]);
-    a3 += PK_LOW4(w[3]);
+    PK_ADD4(PK_LOW4, 0, 1);
 #undef PK_LOW4
     const int32_t x4 = x[4], x5 = x[5], x6 = x[6], x7 = x[7];
 #define PK_HIGH4(u) (x4 * (int32_t)(((u) >> 8) & 15) + x5 * (int32_t)(((u) >> 12) & 15) + \
                      x6 * (int32_t)(((u) >> 24) & 15) + x7 * (int32_t)((u) >> 28))
-    a0 += PK_HIGH4(w[0]);
-    a1 += PK_HIGH4(w[1]);
-    a2 += PK_HIGH4(w[2]);
-    a3 += PK_HIGH4(w[3]);
+    PK_ADD4(PK_HIGH4, 0, 1);
 #undef PK_HIGH4
   }
 #endif
-  acc[0] = a0;
-  acc[1] = a1;
-  acc[2] = a2;
-  acc[3] = a3;
-  return w;
+  PK_STORE_RETURN;
 }
 
 /* Four units' 5-bit fields, twelve columns (two words per unit) at a time: fields at bits 0, 5 and 10 of
  * each half; the second input word takes the first word's last field and the second word's first. */
 EK_NOINLINE static const uint32_t* pk_block5(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  PK_ACCUMULATORS;
 #if PK_ASM
   const int8_t* end = x + 12 * groups;
   uint32_t u, pe, po, t, mask = PK_MASK5;
@@ -155,28 +156,18 @@ EK_NOINLINE static const uint32_t* pk_block5(const uint32_t* w, const int8_t* x,
 #define PK_FIELDS5(u) (xa * (int32_t)((u) & 31) + xb * (int32_t)(((u) >> 5) & 31) + \
                        xc * (int32_t)(((u) >> 16) & 31) + xd * (int32_t)(((u) >> 21) & 31) + \
                        xe * (int32_t)(((u) >> 10) & 31) + xf * (int32_t)(((u) >> 26) & 31))
-    a0 += PK_FIELDS5(w[0]);
-    a1 += PK_FIELDS5(w[2]);
-    a2 += PK_FIELDS5(w[4]);
-    a3 += PK_FIELDS5(w[6]);
+    PK_ADD4(PK_FIELDS5, 0, 2);
     xa = x[5];
     xb = x[8];
     xc = x[7];
     xd = x[10];
     xe = x[9];
     xf = x[11];
-    a0 += PK_FIELDS5(w[1]);
-    a1 += PK_FIELDS5(w[3]);
-    a2 += PK_FIELDS5(w[5]);
-    a3 += PK_FIELDS5(w[7]);
+    PK_ADD4(PK_FIELDS5, 1, 2);
 #undef PK_FIELDS5
   }
 #endif
-  acc[0] = a0;
-  acc[1] = a1;
-  acc[2] = a2;
-  acc[3] = a3;
-  return w;
+  PK_STORE_RETURN;
 }
 
 /* Four units' 6-bit fields, sixteen columns (three words per unit) at a time: twelve fields whole (bits 0
@@ -184,7 +175,7 @@ EK_NOINLINE static const uint32_t* pk_block5(const uint32_t* w, const int8_t* x,
  * in the first two words, their top two in the third ((third >> 8) & 0x00300030 puts column 12's at bits 4
  * and 5 of its half, (third >> 10) column 13's). */
 EK_NOINLINE static const uint32_t* pk_block6(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  PK_ACCUMULATORS;
 #if PK_ASM
   const int8_t* end = x + 16 * groups;
   uint32_t u, pe, po, t, high;
@@ -236,10 +227,7 @@ EK_NOINLINE static const uint32_t* pk_block6(const uint32_t* w, const int8_t* x,
       const int32_t x0 = x[4 * j], x1 = x[4 * j + 1], x2 = x[4 * j + 2], x3 = x[4 * j + 3];
 #define PK_FIELDS6(u) (x0 * (int32_t)((u) & 63) + x1 * (int32_t)(((u) >> 6) & 63) + \
                        x2 * (int32_t)(((u) >> 16) & 63) + x3 * (int32_t)(((u) >> 22) & 63))
-      a0 += PK_FIELDS6(w[j]);
-      a1 += PK_FIELDS6(w[3 + j]);
-      a2 += PK_FIELDS6(w[6 + j]);
-      a3 += PK_FIELDS6(w[9 + j]);
+      PK_ADD4(PK_FIELDS6, j, 3);
 #undef PK_FIELDS6
     }
     const int32_t x12 = x[12], x13 = x[13], x14 = x[14], x15 = x[15];
@@ -255,11 +243,7 @@ EK_NOINLINE static const uint32_t* pk_block6(const uint32_t* w, const int8_t* x,
 #undef PK_SPARE6
   }
 #endif
-  acc[0] = a0;
-  acc[1] = a1;
-  acc[2] = a2;
-  acc[3] = a3;
-  return w;
+  PK_STORE_RETURN;
 }
 
 /* sum(x[i]) over n int8 values. */
