@@ -153,7 +153,8 @@ IN_PLACE_MODES = ("auto", "none", "above", "below")
 #: in-place convolution that makes it smaller; ``speed`` none (every kernel in one call, the arena at the
 #: whole-tensor plan); ``balanced`` the smallest arena whose in-place convolutions add at most
 #: ``BALANCED_SHARE`` to the model's estimated instructions (runtime_ops/conv.py, in_place_cost); ``flash``
-#: balanced's plan, with fully-connected weights in 4 to 6 bits where that saves flash (weight_packing.py).
+#: balanced's plan, with the weights of dense layers and 1x1 convolutions in 4 to 6 bits where that saves
+#: flash (weight_packing.py, runtime_ops/packed_weights.py).
 BALANCED_SHARE = 0.01
 #: Estimated Cortex-M4 instructions per MAC of the runtime's convolutions, for the balanced budget
 #: (benchmarks/runtime.py: 2.3 to 3.2 on the reference models).
