@@ -80,6 +80,14 @@ class PackedWeights:
                                       self.short_escapes))
 
 
+def little_endian_words(values: np.ndarray) -> np.ndarray:
+    """int8 ``values`` as the uint32 words that hold them in memory on a little-endian core (every core the
+    runtime builds for), zero-padded to a whole word."""
+    padded = np.zeros(-(-values.size // 4) * 4, np.int64)
+    padded[:values.size] = values.astype(np.int64) & 0xFF
+    return padded.reshape(-1, 4) @ (1 << np.arange(0, 32, 8))
+
+
 def _best_offset(row: np.ndarray, bits: int) -> int:
     """The offset o whose window [o, o + 2**bits) holds the most of ``row``'s values."""
     counts = np.bincount(row.astype(np.int64) + 128, minlength=256)
@@ -175,9 +183,7 @@ def pack_weights(weights: np.ndarray, force: bool = False) -> PackedWeights | No
             counts += [len(e) for e in block_escapes]
             (escapes if best == 4 else short_escapes).extend(block_escapes)
     for row in weights[units - units % BLOCK_UNITS:]:  # the last units, fewer than a block: int8 rows
-        padded = np.zeros(-(-depth // 4) * 4, np.int64)
-        padded[:depth] = row.astype(np.int64) & 0xFF
-        words.append((padded.reshape(-1, 4) @ (1 << np.arange(0, 32, 8))).astype(np.uint32))
+        words.append(little_endian_words(row).astype(np.uint32))
     code_bytes = np.zeros(-(-len(codes) // 4), np.int64)
     for block, code in enumerate(codes):
         code_bytes[block // 4] |= code << (2 * (block % 4))

@@ -9,6 +9,7 @@ from edgekit.runtime_ops.conv import narrow_accumulators, used_once, wrap_int32
 from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, quant,
                                             quantize_multiplier, refuse)
 from edgekit.runtime_ops.packed_weights import packed_call
+from edgekit.weight_packing import little_endian_words
 
 #: ek_fully_connected.h's EK_FC_BLOCK: units per interleaved weight block.
 FC_BLOCK = 8
@@ -84,9 +85,10 @@ def fully_connected(op, ctx: Context) -> OpCall:
         and not fused and packed is None else 0
     table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4)) + 4 * out_depth
     if blocked:
-        # the weights in the kernel's order, in place of the model's array (the same bytes)
-        arrays += (c_array(f"{prefix}_w", "int8_t", interleave_blocks(weights, blocked)),)
-        weights_ref = f"{prefix}_w"
+        # the weights in the kernel's order, in place of the model's array (the same bytes), as words: the
+        # kernel loads them two words at a time (LDRD), which needs them word-aligned
+        arrays += (c_array(f"{prefix}_w", "uint32_t", little_endian_words(interleave_blocks(weights, blocked))),)
+        weights_ref = f"(const int8_t*){prefix}_w"
         table += weights.size
     elif packed is None:  # (packed: the layout's arrays stand in for the model's)
         weights_ref = ctx.ref(op.inputs[1])

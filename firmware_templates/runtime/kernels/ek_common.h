@@ -25,6 +25,14 @@ extern "C" {
 #endif
 #endif
 
+/* The hand-written inner loops (inline assembly): Thumb-2 DSP builds with optimisation. An unoptimised
+ * build (-O0, the frame pointer kept) has too few free registers for them and takes the C form. */
+#if EK_USE_DSP && defined(__OPTIMIZE__) && defined(__thumb2__)
+#define EK_DSP_ASM 1
+#else
+#define EK_DSP_ASM 0
+#endif
+
 /* Keeps GCC's -funroll-loops off a loop whose body already uses every register: unrolled, it spills. */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 8
 #define EK_NO_UNROLL _Pragma("GCC unroll 1")

@@ -20,8 +20,18 @@ void ek_fully_connected_finish_s8(const ek_fc_params* p, const int32_t* acc, int
  * once for the four, each unit's four weights are one word at a constant offset, two SMLADs per word. */
 static void fc_quad_dsp_s8(const int8_t* x, const int8_t* w, int32_t depth, int32_t block, int32_t acc[4]) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-  const int32_t step = 4 * block;
   const int8_t* end = x + depth;
+#if EK_DSP_ASM
+  uint32_t t, pe, po, u, v;
+  if (depth) {
+    if (block == EK_FC_BLOCK) {
+      EK_FC_QUAD_S8_ASM(32);
+    } else {
+      EK_FC_QUAD_S8_ASM(16);
+    }
+  }
+#else
+  const int32_t step = 4 * block;
   EK_NO_UNROLL
   for (; x != end; x += 4, w += step) {
     const uint32_t xw = ek_load_s8x4(x);
@@ -39,6 +49,7 @@ static void fc_quad_dsp_s8(const int8_t* x, const int8_t* w, int32_t depth, int3
     a3 = ek_smlad(x_even, ek_sxtb16(ww), a3);
     a3 = ek_smlad(x_odd, ek_sxtb16_odd(ww), a3);
   }
+#endif
   acc[0] = a0;
   acc[1] = a1;
   acc[2] = a2;

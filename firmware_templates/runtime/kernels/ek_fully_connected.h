@@ -36,6 +36,37 @@ typedef struct {
 /* Units per interleaved block of FULLY_CONNECTED weights (runtime_ops/fully_connected.py, FC_BLOCK). */
 #define EK_FC_BLOCK 8
 
+#if EK_DSP_ASM
+/* Four units' int8 dot products over an input row, `groups` words of four inputs from x: each input word
+ * loaded and sign-extended (SXTB16) once for the four units, their four weight words loaded two at a time
+ * (LDRD, units 2 and 3 at w + 8, then units 0 and 1 with w stepping `step` bytes to the next group), two
+ * SMLADs per word; two groups per pass of the loop, an odd count entering it at the second. The caller
+ * names its variables a0 .. a3 (accumulators), x, w, end (x + 4 * groups, groups at least 1) and t, pe,
+ * po, u, v (scratch): twelve registers. The weights must be word-aligned (LDRD). */
+#define EK_FC_QUAD_S8_PAIR(acc, word)                      \
+  "sxtb16 %[t], %[" #word "]\n\t"                          \
+  "smlad %[" #acc "], %[pe], %[t], %[" #acc "]\n\t"        \
+  "sxtb16 %[t], %[" #word "], ror #8\n\t"                  \
+  "smlad %[" #acc "], %[po], %[t], %[" #acc "]\n\t"
+#define EK_FC_QUAD_S8_GROUP(step)                                                  \
+  "ldr %[t], [%[x]], #4\n\t"                                                       \
+  "sxtb16 %[pe], %[t]\n\t"                                                         \
+  "sxtb16 %[po], %[t], ror #8\n\t"                                                 \
+  "ldrd %[u], %[v], [%[w], #8]\n\t" EK_FC_QUAD_S8_PAIR(a2, u) EK_FC_QUAD_S8_PAIR(a3, v) \
+  "ldrd %[u], %[v], [%[w]], #" #step "\n\t" EK_FC_QUAD_S8_PAIR(a0, u) EK_FC_QUAD_S8_PAIR(a1, v)
+#define EK_FC_QUAD_S8_ASM(step)                                                                        \
+  __asm__ volatile("sub %[t], %[end], %[x]\n\t"                                                       \
+                   "lsls %[t], %[t], #29\n\t" /* an odd count of groups: bit 2 of 4 * groups into N */   \
+                   "bmi 2f\n\t"                                                                        \
+                   "1:\n\t" EK_FC_QUAD_S8_GROUP(step) "2:\n\t" EK_FC_QUAD_S8_GROUP(step)               \
+                   "cmp %[x], %[end]\n\t"                                                              \
+                   "bne 1b\n\t"                                                                        \
+                   : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x), \
+                     [t] "=&r"(t), [pe] "=&r"(pe), [po] "=&r"(po), [u] "=&r"(u), [v] "=&r"(v)           \
+                   : [end] "r"(end)                                                                     \
+                   : "cc", "memory")
+#endif
+
 /* FULLY_CONNECTED: weights [out_depth][in_depth]; bias may be NULL (and is, when base holds it). */
 void ek_fully_connected_s8(const ek_fc_params* p, const int8_t* input, const int8_t* weights, const int32_t* bias,
                            int8_t* output);

@@ -23,20 +23,12 @@
   acc[3] = a3;          \
   return w
 
-/* The block loops in assembly on optimised DSP builds in Thumb-2 (the masks are Thumb-2 immediates): an
- * unoptimised one (-O0, the frame pointer kept) has too few free registers for them and takes the C
- * form, as ek_depthwise_conv.c's three-tap row. */
-#if EK_USE_DSP && defined(__OPTIMIZE__) && defined(__thumb2__)
-#define PK_ASM 1
-#else
-#define PK_ASM 0
-#endif
-
-#if PK_ASM
-/* The block loops in assembly: GCC keeps the four input pairs of a group live at once and spills the
- * accumulators; here one input word's two pairs (SXTB16) feed the four units, and each unit's word is
- * loaded again for the next input word rather than kept. Twelve registers: four accumulators, the weight
- * and input pointers, the input's end, the mask, the unit's word, the two pairs and the field. */
+#if EK_DSP_ASM
+/* The block loops in assembly (EK_DSP_ASM; the masks are Thumb-2 immediates): GCC keeps the four input
+ * pairs of a group live at once and spills the accumulators; here one input word's two pairs (SXTB16) feed
+ * the four units, and each unit's word is loaded again for the next input word rather than kept. Twelve
+ * registers: four accumulators, the weight and input pointers, the input's end, the mask, the unit's word,
+ * the two pairs and the field. The int8 blocks take ek_fully_connected.h's EK_FC_QUAD_S8_ASM. */
 #define PK_X                              \
   "ldr %[t], [%[x]], #4\n\t"              \
   "sxtb16 %[pe], %[t]\n\t"                \
@@ -66,22 +58,10 @@
 /* Four units' int8 columns, four at a time: the input word's two sign-extended pairs feed the four. */
 EK_NOINLINE static const uint32_t* pk_block8(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
   PK_ACCUMULATORS;
-#if PK_ASM
+#if EK_DSP_ASM
   const int8_t* end = x + 4 * groups;
-  uint32_t u, pe, po, t, mask = 0;
-#define PK_ROW8(acc, offset)                               \
-  "ldr %[u], [%[w], #" #offset "]\n\t"                     \
-  "sxtb16 %[t], %[u]\n\t"                                  \
-  "smlad %[" #acc "], %[pe], %[t], %[" #acc "]\n\t"        \
-  "sxtb16 %[t], %[u], ror #8\n\t"                          \
-  "smlad %[" #acc "], %[po], %[t], %[" #acc "]\n\t"
-  if (groups) {
-    __asm__ volatile("1:\n\t" PK_X PK_ROW8(a0, 0) PK_ROW8(a1, 4) PK_ROW8(a2, 8) PK_ROW8(a3, 12)
-                     "add %[w], %[w], #16\n\t"
-                     "cmp %[x], %[end]\n\t"
-                     "bne 1b\n\t" PK_OPERANDS);
-  }
-#undef PK_ROW8
+  uint32_t t, pe, po, u, v;
+  if (groups) EK_FC_QUAD_S8_ASM(16);
 #else
   /* plain C: each input value loaded once for the four units, each weight a byte load (LDRSB) and a MLA */
   for (; groups; --groups, x += 4, w += 4) {
@@ -99,7 +79,7 @@ EK_NOINLINE static const uint32_t* pk_block8(const uint32_t* w, const int8_t* x,
 /* Four units' 4-bit fields, eight columns (one word per unit) at a time. */
 EK_NOINLINE static const uint32_t* pk_block4(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
   PK_ACCUMULATORS;
-#if PK_ASM
+#if EK_DSP_ASM
   const int8_t* end = x + 8 * groups;
   uint32_t u, pe, po, t, mask = PK_MASK4;
   if (groups) {
@@ -134,7 +114,7 @@ EK_NOINLINE static const uint32_t* pk_block4(const uint32_t* w, const int8_t* x,
  * each half; the second input word takes the first word's last field and the second word's first. */
 EK_NOINLINE static const uint32_t* pk_block5(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
   PK_ACCUMULATORS;
-#if PK_ASM
+#if EK_DSP_ASM
   const int8_t* end = x + 12 * groups;
   uint32_t u, pe, po, t, mask = PK_MASK5;
   if (groups) {
@@ -176,7 +156,7 @@ EK_NOINLINE static const uint32_t* pk_block5(const uint32_t* w, const int8_t* x,
  * and 5 of its half, (third >> 10) column 13's). */
 EK_NOINLINE static const uint32_t* pk_block6(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
   PK_ACCUMULATORS;
-#if PK_ASM
+#if EK_DSP_ASM
   const int8_t* end = x + 16 * groups;
   uint32_t u, pe, po, t, high;
 #define PK_ROW6_SPARE(acc, first, second, third)           \
