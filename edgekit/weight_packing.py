@@ -53,10 +53,10 @@ SHORT_ESCAPE_M_BITS = {5: 4, 6: 3}
 #: A row's escape count is a byte.
 MAX_ESCAPES = 255
 #: Estimated Cortex-M4 instructions of a block, per column of the block and per escape
-#: (ek_fully_connected_packed.c's loops: input words loaded and sign-extended once for both rows, one
-#: mask or sign extension and one SMLAD per pair of weights), and the bytes one instruction is worth in
-#: the choice of widths: a 6-bit block or an escape saves bytes but costs time.
-INSTRUCTIONS_PER_COLUMN = {8: 6.5, 4: 6.1, 5: 6.3, 6: 7.9}
+#: (ek_fully_connected_packed.c's loops: input words loaded and sign-extended once for the four rows, one
+#: mask or sign extension and one SMLAD per pair of weights; int8 words two at a time), and the bytes one
+#: instruction is worth in the choice of widths: a 6-bit block or an escape saves bytes but costs time.
+INSTRUCTIONS_PER_COLUMN = {8: 5.75, 4: 5.5, 5: 6.3, 6: 7.9}
 INSTRUCTIONS_PER_ESCAPE = 8
 BYTES_PER_INSTRUCTION = 0.1
 

@@ -18,8 +18,9 @@ void ek_fully_connected_finish_s8(const ek_fc_params* p, const int32_t* acc, int
 #if EK_USE_DSP
 /* Four units of a block of `block` units, over one input row: each input word is loaded and sign-extended
  * once for the four, each unit's four weights are one word at a constant offset, two SMLADs per word. */
-static void fc_quad_dsp_s8(const int8_t* x, const int8_t* w, int32_t depth, int32_t block, int32_t acc[4]) {
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+static void fc_quad_dsp_s8(const int8_t* x, const int8_t* w, int32_t depth, int32_t block, const int32_t base[4],
+                           int32_t acc[4]) {
+  int32_t a0 = base[0], a1 = base[1], a2 = base[2], a3 = base[3];
   const int8_t* end = x + depth;
 #if EK_DSP_ASM
   uint32_t t, pe, po, u, v;
@@ -59,8 +60,8 @@ static void fc_quad_dsp_s8(const int8_t* x, const int8_t* w, int32_t depth, int3
 /* A block's units four at a time (fewer registers than the eight of the plain path need with SMLAD). */
 static void fc_block_s8(const int8_t* x, const int8_t* w, int32_t depth, int32_t block, const int32_t* base,
                         int32_t* acc) {
-  for (int32_t u = 0; u < block; ++u) acc[u] = base[u];
-  for (int32_t u = 0; u < block; u += 4) fc_quad_dsp_s8(x, w + 4 * u, depth, block, acc + u);
+  /* (each quad starts from its units' bases: a copy of them first would be a memcpy call per block) */
+  for (int32_t u = 0; u < block; u += 4) fc_quad_dsp_s8(x, w + 4 * u, depth, block, base + u, acc + u);
 }
 #else
 /* One input value times unit u's weight j of the current group, for every unit of the block: the weights

@@ -33,13 +33,15 @@
   "ldr %[t], [%[x]], #4\n\t"              \
   "sxtb16 %[pe], %[t]\n\t"                \
   "sxtb16 %[po], %[t], ror #8\n\t"
-/* a unit's two fields of one word (at `even` and `odd`, e.g. "" and ", lsr #4") into its accumulator */
-#define PK_ROW(acc, offset, even, odd)                     \
-  "ldr %[u], [%[w], #" #offset "]\n\t"                     \
-  "and %[t], %[m], %[u]" even "\n\t"                       \
+/* a unit's two fields of its word in register `word` (at `even` and `odd`, e.g. "" and ", lsr #4") into
+ * its accumulator */
+#define PK_FIELDS(acc, word, even, odd)                    \
+  "and %[t], %[m], %[" #word "]" even "\n\t"               \
   "smlad %[" #acc "], %[pe], %[t], %[" #acc "]\n\t"        \
-  "and %[t], %[m], %[u]" odd "\n\t"                        \
+  "and %[t], %[m], %[" #word "]" odd "\n\t"                \
   "smlad %[" #acc "], %[po], %[t], %[" #acc "]\n\t"
+/* the same with the word loaded from `offset` bytes after w */
+#define PK_ROW(acc, offset, even, odd) "ldr %[u], [%[w], #" #offset "]\n\t" PK_FIELDS(acc, u, even, odd)
 /* the same with the odd pair's field from another word */
 #define PK_ROW_SPLIT(acc, offset, even, offset_odd, odd)   \
   "ldr %[u], [%[w], #" #offset "]\n\t"                     \
@@ -81,15 +83,24 @@ EK_NOINLINE static const uint32_t* pk_block4(const uint32_t* w, const int8_t* x,
   PK_ACCUMULATORS;
 #if EK_DSP_ASM
   const int8_t* end = x + 8 * groups;
-  uint32_t u, pe, po, t, mask = PK_MASK4;
+  uint32_t u, v, pe, po, t;
   if (groups) {
-    __asm__ volatile("1:\n\t" PK_X PK_ROW(a0, 0, "", ", lsr #4") PK_ROW(a1, 4, "", ", lsr #4")
-                     PK_ROW(a2, 8, "", ", lsr #4") PK_ROW(a3, 12, "", ", lsr #4")
-                     PK_X PK_ROW(a0, 0, ", lsr #8", ", lsr #12") PK_ROW(a1, 4, ", lsr #8", ", lsr #12")
-                     PK_ROW(a2, 8, ", lsr #8", ", lsr #12") PK_ROW(a3, 12, ", lsr #8", ", lsr #12")
-                     "add %[w], %[w], #16\n\t"
-                     "cmp %[x], %[end]\n\t"
-                     "bne 1b\n\t" PK_OPERANDS);
+    /* the units' words two at a time (LDRD): units 2 and 3, then 0 and 1, which the second input word
+     * uses again before units 2 and 3 are loaded once more; the loop's end is kept in memory, which frees
+     * a register for the second word */
+    __asm__ volatile("1:\n\t" PK_X
+                     "ldrd %[u], %[v], [%[w], #8]\n\t" PK_FIELDS(a2, u, "", ", lsr #4") PK_FIELDS(a3, v, "", ", lsr #4")
+                     "ldrd %[u], %[v], [%[w]], #16\n\t" PK_FIELDS(a0, u, "", ", lsr #4") PK_FIELDS(a1, v, "", ", lsr #4")
+                     PK_X PK_FIELDS(a0, u, ", lsr #8", ", lsr #12") PK_FIELDS(a1, v, ", lsr #8", ", lsr #12")
+                     "ldrd %[u], %[v], [%[w], #-8]\n\t"
+                     PK_FIELDS(a2, u, ", lsr #8", ", lsr #12") PK_FIELDS(a3, v, ", lsr #8", ", lsr #12")
+                     "ldr %[t], %[end]\n\t"
+                     "cmp %[x], %[t]\n\t"
+                     "bne 1b\n\t"
+                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x),
+                       [u] "=&r"(u), [v] "=&r"(v), [pe] "=&r"(pe), [po] "=&r"(po), [t] "=&r"(t)
+                     : [m] "r"(PK_MASK4), [end] "m"(end)
+                     : "cc", "memory");
   }
 #else
   /* plain C: one field extraction (UBFX on the Cortex-M3) and one MLA per weight; fields at bits 0, 4,
