@@ -57,7 +57,7 @@ MAX_ESCAPES = 255
 #: mask or sign extension and one SMLAD per pair of weights; int8 words two at a time), and the bytes one
 #: instruction is worth in the choice of widths: a 6-bit block or an escape saves bytes but costs time.
 INSTRUCTIONS_PER_COLUMN = {8: 5.75, 4: 5.5, 5: 6.3, 6: 7.9}
-INSTRUCTIONS_PER_ESCAPE = 8
+INSTRUCTIONS_PER_ESCAPE = 7
 BYTES_PER_INSTRUCTION = 0.1
 
 

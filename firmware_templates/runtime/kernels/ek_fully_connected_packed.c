@@ -251,6 +251,21 @@ static int32_t pk_sum_s8(const int8_t* x, int32_t n) {
   return sum;
 }
 
+/* sum(m * x[column]) over a unit's n byte escapes (gap << m_bits | m): inlined with m_bits a constant,
+ * so that m is one signed bit-field extraction (SBFX) and the gap an add with a shifted operand. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int32_t pk_short_escapes(const uint8_t* e, int32_t n, const int8_t* column, int m_bits) {
+  int32_t corrections = 0;
+  for (; n; --n) {
+    const uint32_t entry = *e++;
+    column += entry >> m_bits;
+    corrections += ((int32_t)(entry << (32 - m_bits)) >> (32 - m_bits)) * *column;
+  }
+  return corrections;
+}
+
 /* A block's four units after its packed columns: o * sum(x) and 2^k * m * x[column] at each escape for
  * a width of k bits (the units' offsets and counts from index `meta`), then the int8 columns of the tail.
  * Returns the words after the block. */
@@ -270,17 +285,13 @@ static const uint32_t* pk_finish_block(const ek_fc_packing* packing, int32_t met
     *escapes = e;
   } else if (code != EK_FC_PACKED_INT8) {
     const uint8_t* e = *short_escapes;
-    const int shift = code + 3, m_bits = code == EK_FC_PACKED_5 ? 4 : 3; /* k is 5 or 6 */
-    const int32_t half = 1 << (m_bits - 1), low = 2 * half - 1;
     for (int r = 0; r < 4; ++r) {
-      int32_t corrections = 0;
-      const int8_t* column = x;
-      for (int32_t n = packing->escape_counts[meta + r]; n; --n) {
-        const uint32_t entry = *e++;
-        column += entry >> m_bits;
-        corrections += ((((int32_t)entry & low) ^ half) - half) * *column;
-      }
-      a[r] += packing->offsets[meta + r] * sum + (int32_t)((uint32_t)corrections << shift);
+      const int32_t n = packing->escape_counts[meta + r];
+      /* 2^k * sum(m * x[column]), k = 5 or 6 (SHORT_ESCAPE_M_BITS: m in 4 or 3 bits) */
+      const uint32_t corrections = code == EK_FC_PACKED_5 ? (uint32_t)pk_short_escapes(e, n, x, 4) << 5
+                                                          : (uint32_t)pk_short_escapes(e, n, x, 3) << 6;
+      e += n;
+      a[r] += packing->offsets[meta + r] * sum + (int32_t)corrections;
     }
     *short_escapes = e;
   }
