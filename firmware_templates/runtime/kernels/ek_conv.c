@@ -314,10 +314,75 @@ static void dot_2x4_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int3
   pass_2x2_s8(xa, xb, w + 8, n, acc + 2);
 }
 
-/* Pixel b's input EK_BLOCKED_COLUMN_BYTES after pixel a's (the two im2col columns). */
-static void dot_2x4_columns_s8(const int8_t* columns, const int8_t* w, int32_t n, int32_t* acc) {
+#if EK_DSP_ASM
+/* EK_BLOCKED_COLUMN_BYTES as text, for the assembly's immediate offset */
+#define EK_CONV_TEXT(value) #value
+#define EK_CONV_IMMEDIATE(value) EK_CONV_TEXT(value)
+/* pass_2x2_s8 over the two im2col columns (pixel b's EK_BLOCKED_COLUMN_BYTES after pixel a's, one pointer
+ * for both) in assembly: the two channels' words loaded by one LDRD and sign-extended once for both
+ * pixels, each pixel's input word loaded and extended into the same two registers in turn; two groups per
+ * pass of the loop, an odd count entering it at the second, the end kept in memory. Twelve registers. */
+#define EK_CONV_PASS_GROUP                                                  \
+  "ldrd %[ue], %[ve], [%[w]], #16\n\t"                                     \
+  "sxtb16 %[uo], %[ue], ror #8\n\t"                                        \
+  "sxtb16 %[ue], %[ue]\n\t"                                                \
+  "sxtb16 %[vo], %[ve], ror #8\n\t"                                        \
+  "sxtb16 %[ve], %[ve]\n\t"                                                \
+  "ldr %[xe], [%[x], #" EK_CONV_IMMEDIATE(EK_BLOCKED_COLUMN_BYTES) "]\n\t" \
+  "sxtb16 %[xo], %[xe], ror #8\n\t"                                        \
+  "sxtb16 %[xe], %[xe]\n\t"                                                \
+  "smlad %[bu], %[xe], %[ue], %[bu]\n\t"                                   \
+  "smlad %[bu], %[xo], %[uo], %[bu]\n\t"                                   \
+  "smlad %[bv], %[xe], %[ve], %[bv]\n\t"                                   \
+  "smlad %[bv], %[xo], %[vo], %[bv]\n\t"                                   \
+  "ldr %[xe], [%[x]], #4\n\t"                                              \
+  "sxtb16 %[xo], %[xe], ror #8\n\t"                                        \
+  "sxtb16 %[xe], %[xe]\n\t"                                                \
+  "smlad %[au], %[xe], %[ue], %[au]\n\t"                                   \
+  "smlad %[au], %[xo], %[uo], %[au]\n\t"                                   \
+  "smlad %[av], %[xe], %[ve], %[av]\n\t"                                   \
+  "smlad %[av], %[xo], %[vo], %[av]\n\t"
+/* Two pixels times a block's four channels from their bases (acc[0..3] pixel a, acc[4..7] pixel b), two
+ * channels per pass (EK_CONV_PASS_GROUP's twelve registers), in one call. */
+EK_NOINLINE static void dot_2x4_columns_s8(const int8_t* columns, const int8_t* w, int32_t n, const int32_t* base,
+                                           int32_t* acc) {
+  const int8_t* end = columns + n;
+  for (int32_t c = 0; c < 4; c += 2, w += 8) {
+    int32_t au = base[c], av = base[c + 1], bu = au, bv = av;
+    const int8_t* x = columns;
+    const int8_t* ww = w;
+    uint32_t ue, uo, ve, vo, xe, xo;
+    if (n) {
+      __asm__ volatile("ldr %[xe], %[end]\n\t"
+                       "sub %[xe], %[xe], %[x]\n\t"
+                       "lsls %[xe], %[xe], #29\n\t" /* an odd count of groups: bit 2 of n into N */
+                       "bmi 2f\n\t"
+                       "1:\n\t" EK_CONV_PASS_GROUP "2:\n\t" EK_CONV_PASS_GROUP
+                       "ldr %[xe], %[end]\n\t"
+                       "cmp %[x], %[xe]\n\t"
+                       "bne 1b\n\t"
+                       : [au] "+r"(au), [av] "+r"(av), [bu] "+r"(bu), [bv] "+r"(bv), [x] "+r"(x), [w] "+r"(ww),
+                         [ue] "=&r"(ue), [uo] "=&r"(uo), [ve] "=&r"(ve), [vo] "=&r"(vo), [xe] "=&r"(xe),
+                         [xo] "=&r"(xo)
+                       : [end] "m"(end)
+                       : "cc", "memory");
+    }
+    acc[c] = au;
+    acc[c + 1] = av;
+    acc[4 + c] = bu;
+    acc[5 + c] = bv;
+  }
+}
+#undef EK_CONV_PASS_GROUP
+#else
+/* Pixel b's input EK_BLOCKED_COLUMN_BYTES after pixel a's (the two im2col columns), from the channels'
+ * bases. */
+static void dot_2x4_columns_s8(const int8_t* columns, const int8_t* w, int32_t n, const int32_t* base,
+                               int32_t* acc) {
+  for (int32_t c = 0; c < 4; ++c) acc[c] = acc[4 + c] = base[c];
   dot_2x4_s8(columns, columns + EK_BLOCKED_COLUMN_BYTES, w, n, acc);
 }
+#endif
 
 /* One pixel times a block's four channels over n values, n a multiple of 4. */
 static void dot_1x4_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t* acc) {
@@ -360,17 +425,18 @@ static void dot_1x4_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t* acc
     b3 += yj * t;                      \
   } while (0)
 
-/* Two pixels times a block's four channels over n values (a multiple of 4): acc[0..3] pixel a, acc[4..7]
- * pixel b. Always inlined into its two callers below: when pixel b's values lie a constant distance after
+/* Two pixels times a block's four channels over n values (a multiple of 4), from start_a[0..3] and
+ * start_b[0..3]: acc[0..3] pixel a, acc[4..7] pixel b. Always inlined into its two callers below: when pixel b's values lie a constant distance after
  * pixel a's (the im2col columns), GCC reads them at constant offsets from one pointer, and the eight
  * accumulators, the two inputs and the weight fit the Cortex-M3's registers with only the loop bound on
  * the stack. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
-static inline void dot_2x4_body_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-  int32_t b0 = acc[4], b1 = acc[5], b2 = acc[6], b3 = acc[7];
+static inline void dot_2x4_body_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n,
+                                   const int32_t* start_a, const int32_t* start_b, int32_t* acc) {
+  int32_t a0 = start_a[0], a1 = start_a[1], a2 = start_a[2], a3 = start_a[3];
+  int32_t b0 = start_b[0], b1 = start_b[1], b2 = start_b[2], b3 = start_b[3];
   const int8_t* end = w + 4 * n;
   EK_NO_UNROLL
   for (; w != end; xa += 4, xb += 4, w += 16) {
@@ -391,12 +457,14 @@ static inline void dot_2x4_body_s8(const int8_t* xa, const int8_t* xb, const int
 
 /* Pixel a's and b's input anywhere (filter rows read in place). */
 EK_NOINLINE static void dot_2x4_s8(const int8_t* xa, const int8_t* xb, const int8_t* w, int32_t n, int32_t* acc) {
-  dot_2x4_body_s8(xa, xb, w, n, acc);
+  dot_2x4_body_s8(xa, xb, w, n, acc, acc + 4, acc);
 }
 
-/* Pixel b's input EK_BLOCKED_COLUMN_BYTES after pixel a's (the two im2col columns). */
-EK_NOINLINE static void dot_2x4_columns_s8(const int8_t* columns, const int8_t* w, int32_t n, int32_t* acc) {
-  dot_2x4_body_s8(columns, columns + EK_BLOCKED_COLUMN_BYTES, w, n, acc);
+/* Pixel b's input EK_BLOCKED_COLUMN_BYTES after pixel a's (the two im2col columns), from the channels'
+ * bases. */
+EK_NOINLINE static void dot_2x4_columns_s8(const int8_t* columns, const int8_t* w, int32_t n, const int32_t* base,
+                                           int32_t* acc) {
+  dot_2x4_body_s8(columns, columns + EK_BLOCKED_COLUMN_BYTES, w, n, base, base, acc);
 }
 #undef EK_CONV_TAPS_2X4
 
@@ -528,8 +596,7 @@ static void blocked_im2col_s8(const ek_conv_params* p, const int8_t* input, cons
     int8_t* out = output + px * channels;
     for (int32_t oc = 0; oc < channels; oc += 4) {
       int32_t acc[8];
-      for (int32_t c = 0; c < 4; ++c) acc[c] = acc[4 + c] = p->base[oc + c];
-      dot_2x4_columns_s8(columns, filter + (oc >> 2) * block_bytes, padded, acc);
+      dot_2x4_columns_s8(columns, filter + (oc >> 2) * block_bytes, padded, p->base + oc, acc);
       finish_2x4_s8(p, oc, acc, out + oc, pair ? out + channels + oc : dropped, narrow);
     }
   }

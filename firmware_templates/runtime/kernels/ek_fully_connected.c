@@ -1,8 +1,10 @@
 // edgekit runtime: FULLY_CONNECTED, int8; bit-exact with TFLM's reference kernel.
 #include "ek_fully_connected.h"
 
-/* An output from its accumulator (the base already in it): requantization, output offset, clamp. */
-static inline int8_t fc_finish_s8(const ek_fc_params* p, int32_t acc, int32_t o) {
+/* An output from its accumulator (the base already in it): requantization, output offset, clamp. One copy
+ * rather than one per call site (eight in fully_connected_base_s8): 1.4 KB less code, for a call per output
+ * on the paths that finish one output at a time (the interleaved blocks finish theirs in one pass). */
+EK_NOINLINE static int8_t fc_finish_s8(const ek_fc_params* p, int32_t acc, int32_t o) {
   const int32_t k = p->per_channel ? o : 0;
   const int32_t scaled = p->right_shift ? ek_requantize_right(acc, p->multiplier[k], p->right_shift[k])
                                         : ek_requantize(acc, p->multiplier[k], p->shift[k]);
