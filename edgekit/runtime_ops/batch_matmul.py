@@ -57,7 +57,8 @@ def batch_matmul(op, ctx: Context) -> OpCall:
     arrays = tuple(a for a in (lhs_array, rhs_array) if a)
     table = sum(t.num_elements for i, t in ((op.inputs[0], lhs), (op.inputs[1], rhs)) if ctx.is_constant(i))
     (s_l, zp_l), (s_r, zp_r), (s_out, zp_out) = quant(lhs), quant(rhs), quant(out)
-    multiplier, shift = quantize_multiplier(float(np.float32(s_l) * np.float32(s_r)) / float(s_out))
+    # TFLM's GetQuantizedConvolutionMultipler: the two scales' product in double (as the dense layer's)
+    multiplier, shift = quantize_multiplier(float(s_l) * float(s_r) / float(s_out))
     params = (f"{{{c_list(out_batch)}, {c_list(_batch_strides(lhs_batch, rows * depth))}, "
               f"{c_list(_batch_strides(rhs_batch, depth * cols))}, {rows}, {cols}, {depth}, "
               f"{lhs_row}, {lhs_depth}, {rhs_col}, {rhs_depth}, {-zp_l}, {-zp_r}, {zp_out}, {multiplier}, {shift}}}")

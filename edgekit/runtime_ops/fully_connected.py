@@ -53,8 +53,10 @@ def fully_connected(op, ctx: Context) -> OpCall:
     if per_channel:
         pairs = [quantize_multiplier(float(s_in) * float(s) / float(s_out)) for s in w_scales]
     else:
-        # TFLM: the input and filter scales multiply in float32 first, then divide in double
-        pairs = [quantize_multiplier(float(np.float32(s_in) * np.float32(w_scales[0])) / float(s_out))]
+        # TFLM's GetQuantizedConvolutionMultipler: input scale times filter scale in double, then over the
+        # output scale (a float32 product moves the multiplier by a few units in 2^31, and an output that
+        # sits on a rounding boundary by one)
+        pairs = [quantize_multiplier(float(s_in) * float(w_scales[0]) / float(s_out))]
     low, high = activation_range(int(op.option("fusedActivationFunction")), out)
     in_depth, out_depth = w.shape[1], w.shape[0]
     batches = x.num_elements // in_depth
