@@ -26,7 +26,8 @@ typedef struct {
   /* Units whose weights the generator interleaved (base given, in_depth a multiple of 4; 0: none): blocks of
    * EK_FC_BLOCK units while that many remain, then one block of 4 if 4 remain, each block laid out
    * [in_depth / 4][units of the block][4], so that one pointer walks every unit of the block with constant
-   * offsets; the units after them keep the plain [unit][in_depth] rows. */
+   * offsets; the units after them keep the plain [unit][in_depth] rows. The weights must then be
+   * word-aligned (the generator emits them as uint32_t words): Thumb-2 DSP builds load them with LDRD. */
   int32_t blocked_units;
   /* Nonzero when every accumulator stays below 2^30 in magnitude (the generator's bound: |base| + 128 *
    * sum |w|), so the short requantization takes one high multiply of 2x (ek_requantize_right_narrow). */
