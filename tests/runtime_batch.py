@@ -188,11 +188,12 @@ def fresh_tflm_outputs(cases: list[Case]) -> list[list[np.ndarray]]:
 
 
 def run_batch(cases: list[Case], target: str, folder: Path,
-              expected: list[list[np.ndarray]] | None = None) -> dict[str, int]:
+              expected: list[list[np.ndarray]] | None = None, optimization: str = "-O2") -> dict[str, int]:
     """Runs every case on ``target`` (one of ``TARGETS``); returns the differing output bytes per case name
     (all 0 when the runtime is bit-exact with TFLM). Compiler errors and warnings fail the test.
     ``expected``: TFLM's outputs per case when the caller has them (:func:`fresh_tflm_outputs`, or wrong
-    ones to prove the harness can fail); by default all cases run through one TFLM process."""
+    ones to prove the harness can fail); by default all cases run through one TFLM process.
+    ``optimization``: the cross compiler's level (PlatformIO's platforms build with -O2 or -Os)."""
     if expected is None:
         expected = host.run_tflm_batch([(c.model, list(c.inputs)) for c in cases])
     folder.mkdir(parents=True, exist_ok=True)
@@ -203,7 +204,7 @@ def run_batch(cases: list[Case], target: str, folder: Path,
         command = [compiler("gcc"), "-std=c99", "-O1", *WARNINGS, *includes, *map(str, sources), "-o", str(program)]
     else:
         cross, flags, startup = _CROSS[target]
-        command = [compiler(cross), "-std=c99", "-O2", *WARNINGS, *flags, *includes, "-Wl,--gc-sections",
+        command = [compiler(cross), "-std=c99", optimization, *WARNINGS, *flags, *includes, "-Wl,--gc-sections",
                    *map(str, startup), *map(str, sources), "-o", str(program)]
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 0, f"{' '.join(command[:8])} ...\n{done.stderr[-4000:]}"
@@ -215,8 +216,8 @@ def run_batch(cases: list[Case], target: str, folder: Path,
 
 
 def assert_batch_bit_exact(cases: list[Case], target: str, folder: Path,
-                           expected: list[list[np.ndarray]] | None = None) -> None:
+                           expected: list[list[np.ndarray]] | None = None, optimization: str = "-O2") -> None:
     """Every case's outputs on ``target`` are identical to the tflite-micro interpreter's (``expected``
-    as for :func:`run_batch`)."""
-    differing = {name: n for name, n in run_batch(cases, target, folder, expected).items() if n}
+    and ``optimization`` as for :func:`run_batch`)."""
+    differing = {name: n for name, n in run_batch(cases, target, folder, expected, optimization).items() if n}
     assert not differing, f"output bytes differing from tflite-micro on {target}: {differing}"

@@ -19,6 +19,7 @@ from edgekit.runtime_ops.fixedpoint import (
     quantize_multiplier,
     refuse,
 )
+from edgekit.weight_packing import little_endian_words
 
 #: ek_conv.h's EK_IM2COL_BYTES: CONV_2D windows up to this many bytes run through im2col columns.
 IM2COL_BYTES = 256
@@ -137,14 +138,16 @@ def convolution(op, ctx: Context) -> OpCall:
         if as_conv:
             weights = weights.transpose(3, 1, 2, 0)
         blocked = blocked_filter(weights, im2col=mode == "im2col")
-        arrays.append(c_array(f"{prefix}_w", "int8_t", blocked))
+        # as words: the assembly of Thumb-2 DSP builds loads them two at a time (LDRD), which needs them
+        # word-aligned, and an int8_t array is aligned to a byte only (GCC's -Os leaves it there)
+        arrays.append(c_array(f"{prefix}_w", "uint32_t", little_endian_words(blocked)))
         flags = ["EK_BLOCKED_IM2COL"] if mode == "im2col" else []
         if narrow_accumulators(weights.reshape(channels, -1), base_values):
             flags.append("EK_BLOCKED_NARROW")
         # the blocked kernel's wrapper for these flags, in ek_conv2d_s8's signature, to run in bands
         wrapper = "ek_conv2d_blocked_" + ("im2col" if mode == "im2col" else "rows") + \
             ("_narrow" if "EK_BLOCKED_NARROW" in flags else "") + "_s8"
-        call, families = convolution_call(op, ctx, wrapper, f"{prefix}_w, NULL", ("ek_conv",))
+        call, families = convolution_call(op, ctx, wrapper, f"(const int8_t*){prefix}_w, NULL", ("ek_conv",))
         return OpCall(name_of(op), "ek_conv_params", params, call, tuple(arrays), table + blocked.size, families)
     if (not depthwise and pointwise and base != "NULL" and used_once(ctx, op.inputs[1])
             and not {op.index} & (set(ctx.in_place) | set(ctx.dense_fusions) | set(ctx.chains) | set(ctx.conv_adds))):
