@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edgekit.runtime_ops.fixedpoint import little_endian_words
+
 #: Field widths the kernel reads and their 2-bit codes (ek_fully_connected_packed.h, EK_FC_PACKED_*).
 WIDTH_CODES = {8: 0, 4: 1, 5: 2, 6: 3}
 #: Columns and 32-bit words of one row's group, per width: the kernel's unit of work along the row.
@@ -57,7 +59,7 @@ MAX_ESCAPES = 255
 #: mask or sign extension and one SMLAD per pair of weights; int8 words two at a time), and the bytes one
 #: instruction is worth in the choice of widths: a 6-bit block or an escape saves bytes but costs time.
 INSTRUCTIONS_PER_COLUMN = {8: 5.75, 4: 5.5, 5: 6.3, 6: 7.9}
-INSTRUCTIONS_PER_ESCAPE = 7
+INSTRUCTIONS_PER_ESCAPE = 7  # either form: load, column, input, m (one SBFX), MLA, count and branch
 BYTES_PER_INSTRUCTION = 0.1
 
 
@@ -78,14 +80,6 @@ class PackedWeights:
         """The flash the layout's arrays take."""
         return sum(a.nbytes for a in (self.words, self.widths, self.offsets, self.escape_counts, self.escapes,
                                       self.short_escapes))
-
-
-def little_endian_words(values: np.ndarray) -> np.ndarray:
-    """int8 ``values`` as the uint32 words that hold them in memory on a little-endian core (every core the
-    runtime builds for), zero-padded to a whole word."""
-    padded = np.zeros(-(-values.size // 4) * 4, np.int64)
-    padded[:values.size] = values.astype(np.int64) & 0xFF
-    return padded.reshape(-1, 4) @ (1 << np.arange(0, 32, 8))
 
 
 def _best_offset(row: np.ndarray, bits: int) -> int:

@@ -37,8 +37,8 @@ def _operand(ctx: Context, index: int, name: str, summed_last: bool, others: int
 @handler("BATCH_MATMUL", code_bytes=648)
 def batch_matmul(op, ctx: Context) -> OpCall:
     """adj_x and adj_y become strides. A constant operand is laid out again here with the summed dimension
-    contiguous, so the kernel's fast path takes it whatever its flags; TFLM's multiplier is the float32
-    product of the input scales, divided in double by the output scale."""
+    contiguous, so the kernel's fast path takes it whatever its flags; TFLM's multiplier is the double
+    product of the input scales over the output scale."""
     lhs, rhs, out = ctx.tensor(op.inputs[0]), ctx.tensor(op.inputs[1]), ctx.tensor(op.outputs[0])
     if lhs.dtype != "INT8" or rhs.dtype != "INT8" or out.dtype != "INT8":
         raise refuse(op, f"takes {lhs.dtype} x {rhs.dtype} to {out.dtype}; the edgekit runtime's BATCH_MATMUL is "

@@ -12,6 +12,7 @@ from edgekit.runtime_ops.packed_weights import packed_call
 from edgekit.runtime_ops.fixedpoint import (
     activation_range,
     c_array,
+    little_endian_words,
     name_of,
     optional_input,
     padding,
@@ -19,7 +20,6 @@ from edgekit.runtime_ops.fixedpoint import (
     quantize_multiplier,
     refuse,
 )
-from edgekit.weight_packing import little_endian_words
 
 #: ek_conv.h's EK_IM2COL_BYTES: CONV_2D windows up to this many bytes run through im2col columns.
 IM2COL_BYTES = 256
@@ -391,22 +391,17 @@ def blocked_filter(weights: np.ndarray, im2col: bool) -> np.ndarray:
     return padded.reshape(out_c // 4, 4, segments, groups, 4).transpose(0, 2, 3, 1, 4).ravel()
 
 
-def pack_bytes(values: np.ndarray) -> np.ndarray:
-    """Int8 values [..., 4] as the int32 words that hold them little-endian (value k in byte k)."""
-    as_bytes = (values.astype(np.int64) & 0xFF).astype(np.uint32)
-    words = as_bytes[..., 0] | as_bytes[..., 1] << 8 | as_bytes[..., 2] << 16 | as_bytes[..., 3] << 24
-    return words.astype(np.uint32).view(np.int32).astype(np.int64)
-
-
 def quads_blocks(weights: np.ndarray, base: np.ndarray, multipliers: np.ndarray, rights: np.ndarray) -> np.ndarray:
     """A DEPTHWISE_CONV_2D's constants [1][k_h][k_w][channels] in ek_depthwise_conv2d_quads_s8's blocks of
     int32 words, one per four channels: a word per tap holding its four int8 weights (channel c in byte c,
     little-endian), then each channel's base and multiplier in turn, then a word of the four right shifts - 1."""
     taps = weights.shape[1] * weights.shape[2]
     quads = weights.shape[3] // 4
-    words = pack_bytes(weights.reshape(taps, quads, 4)).T  # [quad][tap]
+    # (the words as int32, as the array's other values)
+    words = little_endian_words(weights).view(np.int32).reshape(taps, quads).T  # [quad][tap]
     pairs = np.stack([base.reshape(quads, 4), multipliers.reshape(quads, 4)], axis=2).reshape(quads, 8)
-    return np.concatenate([words, pairs, pack_bytes(rights.reshape(quads, 1, 4))], axis=1).ravel()
+    shifts = little_endian_words(rights).view(np.int32).reshape(quads, 1)
+    return np.concatenate([words, pairs, shifts], axis=1).ravel()
 
 
 def narrow_accumulators(weights: np.ndarray, base: np.ndarray) -> bool:

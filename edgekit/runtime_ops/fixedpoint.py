@@ -79,6 +79,16 @@ def c_array(name: str, ctype: str, values) -> str:
     return f"static const {ctype} {name}[{max(1, flat.size)}] = {{{body}}};"
 
 
+def little_endian_words(values) -> np.ndarray:
+    """int8 ``values`` (flattened) as the uint32 words that hold them in memory on a little-endian core
+    (every core the runtime builds for), value k in byte k, zero-padded to a whole word: a weight array
+    the kernels read a word at a time, and which C aligns to a word only when it is declared as words."""
+    flat = np.asarray(values).astype(np.int64).ravel()
+    padded = np.zeros(-(-flat.size // 4) * 4, np.int64)
+    padded[:flat.size] = flat & 0xFF
+    return (padded.reshape(-1, 4) @ (1 << np.arange(0, 32, 8))).astype(np.uint32)
+
+
 def c_list(values) -> str:
     """``{a, b, c}``: a brace initializer of integers."""
     return "{" + ", ".join(str(int(v)) for v in values) + "}"

@@ -6,10 +6,9 @@ import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
 from edgekit.runtime_ops.conv import narrow_accumulators, used_once, wrap_int32
-from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, name_of, optional_input, quant,
-                                            quantize_multiplier, refuse)
+from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, little_endian_words, name_of,
+                                            optional_input, quant, quantize_multiplier, refuse)
 from edgekit.runtime_ops.packed_weights import packed_call
-from edgekit.weight_packing import little_endian_words
 
 #: ek_fully_connected.h's EK_FC_BLOCK: units per interleaved weight block.
 FC_BLOCK = 8

@@ -374,6 +374,8 @@ EK_NOINLINE static void dot_2x4_columns_s8(const int8_t* columns, const int8_t* 
   }
 }
 #undef EK_CONV_PASS_GROUP
+#undef EK_CONV_IMMEDIATE
+#undef EK_CONV_TEXT
 #else
 /* Pixel b's input EK_BLOCKED_COLUMN_BYTES after pixel a's (the two im2col columns), from the channels'
  * bases. */
@@ -426,10 +428,10 @@ static void dot_1x4_s8(const int8_t* x, const int8_t* w, int32_t n, int32_t* acc
   } while (0)
 
 /* Two pixels times a block's four channels over n values (a multiple of 4), from start_a[0..3] and
- * start_b[0..3]: acc[0..3] pixel a, acc[4..7] pixel b. Always inlined into its two callers below: when pixel b's values lie a constant distance after
- * pixel a's (the im2col columns), GCC reads them at constant offsets from one pointer, and the eight
- * accumulators, the two inputs and the weight fit the Cortex-M3's registers with only the loop bound on
- * the stack. */
+ * start_b[0..3]: acc[0..3] pixel a, acc[4..7] pixel b. Always inlined into its two callers below: when
+ * pixel b's values lie a constant distance after pixel a's (the im2col columns), GCC reads them at
+ * constant offsets from one pointer, and the eight accumulators, the two inputs and the weight fit the
+ * Cortex-M3's registers with only the loop bound on the stack. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif

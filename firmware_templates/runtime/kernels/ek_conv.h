@@ -51,7 +51,8 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
                   int8_t* output);
 /* Bytes of each of the two im2col columns of ek_conv2d_blocked_s8 (on the stack): windows up to this long
  * (ResNet's 3x3 over 64 channels) are copied, longer ones read in place. The generator relies on it
- * (runtime_ops/conv.py, BLOCKED_COLUMN_BYTES). */
+ * (runtime_ops/conv.py, BLOCKED_COLUMN_BYTES), and the assembly of ek_conv.c writes it into a load's
+ * offset: keep it a plain decimal number below 4096. */
 #define EK_BLOCKED_COLUMN_BYTES 576
 
 /* ek_conv2d_blocked_s8's flags: the window goes through im2col columns (else filter rows are read in place);
@@ -63,7 +64,8 @@ void ek_conv2d_s8(const ek_conv_params* p, const int8_t* input, const int8_t* fi
 /* CONV_2D, NHWC, batch 1, out_c a multiple of 4 and p->base given, with the filter the generator laid
  * out in blocks of four output channels (runtime_ops/conv.py, blocked_filter): with EK_BLOCKED_IM2COL, the
  * window of at most EK_BLOCKED_COLUMN_BYTES is one segment; without, in_c is a multiple of 4, dilation 1,
- * and each filter row is a segment. */
+ * and each filter row is a segment. The filter must be word-aligned (the generator emits it as uint32_t
+ * words): Thumb-2 DSP builds load it two words at a time (LDRD). */
 void ek_conv2d_blocked_s8(const ek_conv_params* p, const int8_t* input, const int8_t* filter, int8_t* output,
                           int32_t flags);
 /* ek_conv2d_blocked_s8 with its flags fixed, in ek_conv2d_s8's signature, for ek_conv_in_place_s8 to run in

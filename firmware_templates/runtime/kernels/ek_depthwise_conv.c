@@ -333,13 +333,8 @@ EK_DW_ALWAYS_INLINE static inline void quad_finish_s8(const int32_t* c, int32_t 
   "smlabb %[a1], %[t1], %[t0], %[a1]\n\t"                                                                 \
   "smlatt %[a3], %[t1], %[t0], %[a3]\n\t"
 
-/* The row of three taps in inline assembly: it takes 12 registers, which an unoptimised build (-O0, whose
- * frame pointer and spills hold more) cannot give it; such a build takes the C form. */
-#if EK_USE_DSP && defined(__OPTIMIZE__)
-#define EK_DW_ROW_ASM 1
-#else
-#define EK_DW_ROW_ASM 0
-#endif
+/* The row of three taps in inline assembly (EK_DSP_ASM): it takes 12 registers, which an unoptimised
+ * build (-O0, whose frame pointer and spills hold more) cannot give it; such a build takes the C form. */
 
 /* Where a run of output pixels reads its windows: the strides between a window's taps and rows and
  * between neighbouring windows, the window's size, the channel groups and their outputs' constants. */
@@ -357,7 +352,7 @@ EK_DW_ALWAYS_INLINE static inline void quads_run_body_s8(const quad_run* r, cons
                                                          const int32_t* blocks, int8_t* out, int32_t pixels,
                                                          int narrow, int full) {
   const int32_t tap_step = r->tap_step, k_h = r->k_h, k_w = r->k_w;
-#if EK_DW_ROW_ASM
+#if EK_DSP_ASM
   const int32_t row_step = r->row_step, tap_step2 = 2 * tap_step;
 #else
   /* from a row's third tap to the next row's first */
@@ -373,7 +368,7 @@ EK_DW_ALWAYS_INLINE static inline void quads_run_body_s8(const quad_run* r, cons
       const int8_t* x = x_quad;
       if (k_w == 3) {
         const int32_t* row_end = block + 3 * k_h;
-#if EK_DW_ROW_ASM
+#if EK_DSP_ASM
         /* a row of three taps in 30 instructions: left to itself, GCC hoists the loads of the window
          * ahead of the multiplies and spills (44 instructions a row, measured with GCC 12) */
         EK_NO_UNROLL

@@ -2,8 +2,8 @@
 #include "ek_fully_connected.h"
 
 /* An output from its accumulator (the base already in it): requantization, output offset, clamp. One copy
- * rather than one per call site (eight in fully_connected_base_s8): 1.4 KB less code, for a call per output
- * on the paths that finish one output at a time (the interleaved blocks finish theirs in one pass). */
+ * rather than one inlined at each call site: 1.4 KB less code, for a call per output on the paths that
+ * finish one output at a time (the interleaved blocks finish theirs in one pass). */
 EK_NOINLINE static int8_t fc_finish_s8(const ek_fc_params* p, int32_t acc, int32_t o) {
   const int32_t k = p->per_channel ? o : 0;
   const int32_t scaled = p->right_shift ? ek_requantize_right(acc, p->multiplier[k], p->right_shift[k])
@@ -18,8 +18,9 @@ void ek_fully_connected_finish_s8(const ek_fc_params* p, const int32_t* acc, int
 /* --- interleaved weight blocks (blocked_units) ------------------------------------------------------ */
 
 #if EK_USE_DSP
-/* Four units of a block of `block` units, over one input row: each input word is loaded and sign-extended
- * once for the four, each unit's four weights are one word at a constant offset, two SMLADs per word. */
+/* Four units of a block of `block` units, over one input row, from their bases into acc: each input word
+ * is loaded and sign-extended once for the four, each unit's four weights are one word at a constant
+ * offset, two SMLADs per word (EK_FC_QUAD_S8_ASM on Thumb-2 DSP builds). */
 static void fc_quad_dsp_s8(const int8_t* x, const int8_t* w, int32_t depth, int32_t block, const int32_t base[4],
                            int32_t acc[4]) {
   int32_t a0 = base[0], a1 = base[1], a2 = base[2], a3 = base[3];

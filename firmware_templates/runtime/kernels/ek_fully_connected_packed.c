@@ -26,9 +26,10 @@
 #if EK_DSP_ASM
 /* The block loops in assembly (EK_DSP_ASM; the masks are Thumb-2 immediates): GCC keeps the four input
  * pairs of a group live at once and spills the accumulators; here one input word's two pairs (SXTB16) feed
- * the four units, and each unit's word is loaded again for the next input word rather than kept. Twelve
- * registers: four accumulators, the weight and input pointers, the input's end, the mask, the unit's word,
- * the two pairs and the field. The int8 blocks take ek_fully_connected.h's EK_FC_QUAD_S8_ASM. */
+ * the four units. The 5- and 6-bit loops load each unit's word again for the next input word rather than
+ * keep it, in twelve registers: four accumulators, the weight and input pointers, the input's end, the
+ * mask, the unit's word, the two pairs and the field. The 4-bit loop (pk_block4) and the int8 one
+ * (ek_fully_connected.h's EK_FC_QUAD_S8_ASM) load two units' words at once instead. */
 #define PK_X                              \
   "ldr %[t], [%[x]], #4\n\t"              \
   "sxtb16 %[pe], %[t]\n\t"                \
@@ -89,8 +90,10 @@ EK_NOINLINE static const uint32_t* pk_block4(const uint32_t* w, const int8_t* x,
      * uses again before units 2 and 3 are loaded once more; the loop's end is kept in memory, which frees
      * a register for the second word */
     __asm__ volatile("1:\n\t" PK_X
-                     "ldrd %[u], %[v], [%[w], #8]\n\t" PK_FIELDS(a2, u, "", ", lsr #4") PK_FIELDS(a3, v, "", ", lsr #4")
-                     "ldrd %[u], %[v], [%[w]], #16\n\t" PK_FIELDS(a0, u, "", ", lsr #4") PK_FIELDS(a1, v, "", ", lsr #4")
+                     "ldrd %[u], %[v], [%[w], #8]\n\t"
+                     PK_FIELDS(a2, u, "", ", lsr #4") PK_FIELDS(a3, v, "", ", lsr #4")
+                     "ldrd %[u], %[v], [%[w]], #16\n\t"
+                     PK_FIELDS(a0, u, "", ", lsr #4") PK_FIELDS(a1, v, "", ", lsr #4")
                      PK_X PK_FIELDS(a0, u, ", lsr #8", ", lsr #12") PK_FIELDS(a1, v, ", lsr #8", ", lsr #12")
                      "ldrd %[u], %[v], [%[w], #-8]\n\t"
                      PK_FIELDS(a2, u, ", lsr #8", ", lsr #12") PK_FIELDS(a3, v, ", lsr #8", ", lsr #12")
