@@ -116,11 +116,8 @@ def _pack_rows(rows: np.ndarray, bits: int) -> tuple[np.ndarray, list[int], list
     for word, bit, column, value_bit, width in FIELDS[bits]:
         piece = (fields[:, column::group].T >> value_bit) & ((1 << width) - 1)  # [groups][n]
         words[:, :, word] |= piece << bit
-    tails = rows[:, packed_columns:].astype(np.int64) & 0xFF
-    padded = np.zeros((n, -(-tails.shape[1] // 4) * 4), np.int64)
-    padded[:, :tails.shape[1]] = tails
-    tail_words = padded.reshape(n, -1, 4) @ (1 << np.arange(0, 32, 8))
-    return np.concatenate([words.ravel(), tail_words.ravel()]).astype(np.uint32), offsets, escapes
+    tail_words = [little_endian_words(row) for row in rows[:, packed_columns:]]  # each row's own whole words
+    return np.concatenate([words.ravel(), *tail_words]).astype(np.uint32), offsets, escapes
 
 
 def _escape_entries(columns: np.ndarray, m: np.ndarray, bits: int) -> np.ndarray:
@@ -191,6 +188,11 @@ def pack_weights(weights: np.ndarray, force: bool = False) -> PackedWeights | No
     return packed
 
 
+def _int8_values(words: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n`` int8 values little-endian ``words`` hold: the inverse of little_endian_words."""
+    return ((((words[:, None] >> np.arange(0, 32, 8)) & 0xFF).ravel()[:n]) ^ 0x80) - 0x80
+
+
 def unpack_weights(packed: PackedWeights, units: int, depth: int) -> np.ndarray:
     """The int8 weights [units][depth] a packed layout holds: the inverse of :func:`pack_weights`, which
     tests check every layout with it."""
@@ -228,12 +230,9 @@ def unpack_weights(packed: PackedWeights, units: int, depth: int) -> np.ndarray:
                         weights[r, column] += (((entry & (2 * half - 1)) ^ half) - half) << bits
                     short_escape += count
                 unit += 1
-            tail = words[position:position + tail_words]
+            weights[r, packed_columns:] = _int8_values(words[position:position + tail_words], depth - packed_columns)
             position += tail_words
-            tail_bytes = ((tail[:, None] >> np.arange(0, 32, 8)) & 0xFF).ravel()[:depth - packed_columns]
-            weights[r, packed_columns:] = (tail_bytes ^ 0x80) - 0x80
     for r in range(units - units % BLOCK_UNITS, units):
-        row = words[position:position + -(-depth // 4)]
+        weights[r] = _int8_values(words[position:position + -(-depth // 4)], depth)
         position += -(-depth // 4)
-        weights[r] = ((((row[:, None] >> np.arange(0, 32, 8)) & 0xFF).ravel()[:depth]) ^ 0x80) - 0x80
     return weights

@@ -125,12 +125,14 @@ def convolution(op, ctx: Context) -> OpCall:
               f"{low}, {high}, {constants[0]}, {shift_array}, {tap_sums}, {constants[1]}, {constants[2]}}}")
     table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4) + (4 if base != "NULL" else 0)) + \
         (4 * channels * k_h * k_w if tap_sums != "NULL" else 0)
+    # a 1x1 layer run as a dense layer over its pixels (packed, or in the dense kernel's base path): its
+    # ek_fc_params, per-channel multipliers and the base
+    dense_params = (f"{{{x.num_elements // x.shape[3]}, {x.shape[3]}, {channels}, {-zp_in}, 0, {zp_out}, {low}, "
+                    f"{high}, {prefix}_mult, {shift_array}, 1, NULL, {base}, {right_shift}, 0, 0}}")
     packed = ctx.packed_weights.get(op.index)
     if packed is not None and pointwise and base != "NULL":
         # --optimize flash: a dense layer over the pixels with its weights in 4 to 6 bits
-        fc_params = (f"{{{x.num_elements // x.shape[3]}, {x.shape[3]}, {channels}, {-zp_in}, 0, {zp_out}, {low}, {high}, "
-                     f"{prefix}_mult, {shift_array}, 1, NULL, {base}, {right_shift}, 0, 0}}")
-        return packed_call(op, ctx, packed, fc_params, tuple(arrays), table)
+        return packed_call(op, ctx, packed, dense_params, tuple(arrays), table)
     if mode is not None:
         # the filter in blocks of four output channels, in place of the model's array (a few bytes more
         # when a segment is not a multiple of 4); the bias is in the base
@@ -154,11 +156,9 @@ def convolution(op, ctx: Context) -> OpCall:
         # a 1x1 layer whose output channels the blocked kernel does not take (a classifier's last layer) is
         # a dense layer over its pixels with per-channel multipliers: the same sums, in the dense kernel's
         # base path (2.8 KB of code where ek_conv2d_s8 takes 8.7 KB)
-        fc_params = (f"{{{x.num_elements // x.shape[3]}, {x.shape[3]}, {channels}, {-zp_in}, 0, {zp_out}, {low}, {high}, "
-                     f"{prefix}_mult, {shift_array}, 1, NULL, {base}, {right_shift}, 0, 0}}")
         call = (f"ek_fully_connected_base_s8(P, {ctx.ref(op.inputs[0])}, {ctx.ref(op.inputs[1])}, NULL, "
                 f"{ctx.ref(op.outputs[0])});")
-        return OpCall(name_of(op), "ek_fc_params", fc_params, call, tuple(arrays), table, ("ek_fully_connected",))
+        return OpCall(name_of(op), "ek_fc_params", dense_params, call, tuple(arrays), table, ("ek_fully_connected",))
     kernel = "ek_depthwise_conv2d_s8" if depthwise else "ek_conv2d_s8"
     if quads:
         # four channels at a time, each group's weights and constants in one block: kws_ref_model's 3x3
