@@ -8,8 +8,25 @@
 #define PK_MASK5 0x001F001Fu
 #define PK_MASK6 0x003F003Fu
 
-/* Every block loop keeps its four units' accumulators in a0 .. a3 and returns the words after the block. */
-#define PK_ACCUMULATORS int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3]
+/* What a layer's blocks share: its input; per width code, the groups of its columns a block's loop runs,
+ * the sum of the inputs over them (the offsets' term) and its int8 tail (start << 8 | length, 0 for none);
+ * and the cursors into the packing's per-unit arrays, which each packed block moves past its units. */
+typedef struct {
+  const int8_t* x;
+  int32_t groups[4], sums[4], tails[4];
+  const int8_t* offsets;
+  const uint8_t* counts;
+  const uint16_t* escapes;
+  const uint8_t* short_escapes;
+} pk_layer;
+
+/* Every block function starts its four units' accumulators a0 .. a3 at their bases, runs its loop over the
+ * block's groups (x walking the input), adds the offsets' and escapes' terms, stores the four in acc and
+ * returns the words after the block's groups. */
+#define PK_ACCUMULATORS(code)                                                  \
+  const int8_t* x = layer->x;                                                  \
+  int32_t groups = layer->groups[code];                                       \
+  int32_t a0 = base[0], a1 = base[1], a2 = base[2], a3 = base[3]
 /* (plain C) each unit's accumulator plus `fields` of its word: unit r's is w[first + r * stride] */
 #define PK_ADD4(fields, first, stride)       \
   a0 += fields(w[(first)]);                  \
@@ -22,6 +39,65 @@
   acc[2] = a2;          \
   acc[3] = a3;          \
   return w
+
+/* sum(m * x[column]) over a 4-bit unit's n (at least 1) escapes (column << 5 | m & 31), times 2^4; the
+ * cursor moves past them. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int32_t pk_escapes4(const uint16_t** cursor, int32_t n, const int8_t* x) {
+  const uint16_t* e = *cursor;
+  int32_t corrections = 0;
+  do {
+    const uint32_t entry = *e++;
+    corrections += ((int32_t)(entry << 27) >> 27) * x[entry >> 5];
+  } while (--n);
+  *cursor = e;
+  return (int32_t)((uint32_t)corrections << 4);
+}
+
+/* sum(m * x[column]) over a 5- or 6-bit unit's n (at least 1) byte escapes (gap << m_bits | m), times 2^k: inlined with
+ * m_bits and k constants, so that m is one signed bit-field extraction (SBFX) and the gap an add with a
+ * shifted operand; the cursor moves past them. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline int32_t pk_short_escapes(const uint8_t** cursor, int32_t n, const int8_t* column, int m_bits, int k) {
+  const uint8_t* e = *cursor;
+  int32_t corrections = 0;
+  do {
+    const uint32_t entry = *e++;
+    column += entry >> m_bits;
+    corrections += ((int32_t)(entry << (32 - m_bits)) >> (32 - m_bits)) * *column;
+  } while (--n);
+  *cursor = e;
+  return (int32_t)((uint32_t)corrections << k);
+}
+
+/* A packed block's four units after its loop: o * sum(x) over the packed columns and the escapes' terms
+ * (`escapes`: the call for one unit with escapes, given its count and the input; `cursor`: the layer's
+ * cursor of `type` entries it reads), the layer's cursors moved past the four. */
+#define PK_UNIT_TERMS(code, type, cursor, escapes)        \
+  {                                                       \
+    const int32_t sum = layer->sums[code];                \
+    const int8_t* o = layer->offsets;                     \
+    const uint8_t* n = layer->counts;                     \
+    const int8_t* input = layer->x;                       \
+    const type* e = layer->cursor;                        \
+    a0 += o[0] * sum;                                     \
+    a1 += o[1] * sum;                                     \
+    a2 += o[2] * sum;                                     \
+    a3 += o[3] * sum;                                     \
+    if (n[0]) a0 += escapes(&e, n[0], input);             \
+    if (n[1]) a1 += escapes(&e, n[1], input);             \
+    if (n[2]) a2 += escapes(&e, n[2], input);             \
+    if (n[3]) a3 += escapes(&e, n[3], input);             \
+    layer->cursor = e;                                    \
+    layer->offsets = o + 4;                               \
+    layer->counts = n + 4;                                \
+  }
+#define PK_ESCAPES5(cursor, n, input) pk_short_escapes(cursor, n, input, 4, 5)
+#define PK_ESCAPES6(cursor, n, input) pk_short_escapes(cursor, n, input, 3, 6)
 
 #if EK_DSP_ASM
 /* The block loops in assembly (EK_DSP_ASM; the masks are Thumb-2 immediates): GCC keeps the four input
@@ -59,8 +135,8 @@
 #endif
 
 /* Four units' int8 columns, four at a time: the input word's two sign-extended pairs feed the four. */
-EK_NOINLINE static const uint32_t* pk_block8(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  PK_ACCUMULATORS;
+static const uint32_t* pk_block8(const uint32_t* w, pk_layer* layer, const int32_t* base, int32_t acc[4]) {
+  PK_ACCUMULATORS(EK_FC_PACKED_INT8);
 #if EK_DSP_ASM
   const int8_t* end = x + 4 * groups;
   uint32_t t, pe, po, u, v;
@@ -80,8 +156,8 @@ EK_NOINLINE static const uint32_t* pk_block8(const uint32_t* w, const int8_t* x,
 }
 
 /* Four units' 4-bit fields, eight columns (one word per unit) at a time. */
-EK_NOINLINE static const uint32_t* pk_block4(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  PK_ACCUMULATORS;
+static const uint32_t* pk_block4(const uint32_t* w, pk_layer* layer, const int32_t* base, int32_t acc[4]) {
+  PK_ACCUMULATORS(EK_FC_PACKED_4);
 #if EK_DSP_ASM
   const int8_t* end = x + 8 * groups;
   uint32_t u, v, pe, po, t;
@@ -121,13 +197,14 @@ EK_NOINLINE static const uint32_t* pk_block4(const uint32_t* w, const int8_t* x,
 #undef PK_HIGH4
   }
 #endif
+  PK_UNIT_TERMS(EK_FC_PACKED_4, uint16_t, escapes, pk_escapes4);
   PK_STORE_RETURN;
 }
 
 /* Four units' 5-bit fields, twelve columns (two words per unit) at a time: fields at bits 0, 5 and 10 of
  * each half; the second input word takes the first word's last field and the second word's first. */
-EK_NOINLINE static const uint32_t* pk_block5(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  PK_ACCUMULATORS;
+static const uint32_t* pk_block5(const uint32_t* w, pk_layer* layer, const int32_t* base, int32_t acc[4]) {
+  PK_ACCUMULATORS(EK_FC_PACKED_5);
 #if EK_DSP_ASM
   const int8_t* end = x + 12 * groups;
   uint32_t u, pe, po, t, mask = PK_MASK5;
@@ -161,6 +238,7 @@ EK_NOINLINE static const uint32_t* pk_block5(const uint32_t* w, const int8_t* x,
 #undef PK_FIELDS5
   }
 #endif
+  PK_UNIT_TERMS(EK_FC_PACKED_5, uint8_t, short_escapes, PK_ESCAPES5);
   PK_STORE_RETURN;
 }
 
@@ -168,8 +246,8 @@ EK_NOINLINE static const uint32_t* pk_block5(const uint32_t* w, const int8_t* x,
  * and 6 of each half), and columns 12 to 15 from the spare top four bits of each half: their low four bits
  * in the first two words, their top two in the third ((third >> 8) & 0x00300030 puts column 12's at bits 4
  * and 5 of its half, (third >> 10) column 13's). */
-EK_NOINLINE static const uint32_t* pk_block6(const uint32_t* w, const int8_t* x, int32_t groups, int32_t acc[4]) {
-  PK_ACCUMULATORS;
+static const uint32_t* pk_block6(const uint32_t* w, pk_layer* layer, const int32_t* base, int32_t acc[4]) {
+  PK_ACCUMULATORS(EK_FC_PACKED_6);
 #if EK_DSP_ASM
   const int8_t* end = x + 16 * groups;
   uint32_t u, pe, po, t, high;
@@ -237,6 +315,7 @@ EK_NOINLINE static const uint32_t* pk_block6(const uint32_t* w, const int8_t* x,
 #undef PK_SPARE6
   }
 #endif
+  PK_UNIT_TERMS(EK_FC_PACKED_6, uint8_t, short_escapes, PK_ESCAPES6);
   PK_STORE_RETURN;
 }
 
@@ -254,108 +333,64 @@ static int32_t pk_sum_s8(const int8_t* x, int32_t n) {
   return sum;
 }
 
-/* sum(m * x[column]) over a unit's n byte escapes (gap << m_bits | m): inlined with m_bits a constant,
- * so that m is one signed bit-field extraction (SBFX) and the gap an add with a shifted operand. */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline int32_t pk_short_escapes(const uint8_t* e, int32_t n, const int8_t* column, int m_bits) {
-  int32_t corrections = 0;
-  for (; n; --n) {
-    const uint32_t entry = *e++;
-    column += entry >> m_bits;
-    corrections += ((int32_t)(entry << (32 - m_bits)) >> (32 - m_bits)) * *column;
-  }
-  return corrections;
-}
-
-/* A block's four units after its packed columns: o * sum(x) and 2^k * m * x[column] at each escape for
- * a width of k bits (the units' offsets and counts from index `meta`), then the int8 columns of the tail.
- * Returns the words after the block. */
-static const uint32_t* pk_finish_block(const ek_fc_packing* packing, int32_t meta, int code, int32_t sum, int32_t tail,
-                                       const int8_t* x, const uint16_t** escapes, const uint8_t** short_escapes,
-                                       const uint32_t* w, int32_t a[4]) {
-  if (code == EK_FC_PACKED_4) {
-    const uint16_t* e = *escapes;
-    for (int r = 0; r < 4; ++r) {
-      int32_t corrections = 0;
-      for (int32_t n = packing->escape_counts[meta + r]; n; --n) {
-        const uint32_t entry = *e++;
-        corrections += (((int32_t)(entry & 31) ^ 16) - 16) * x[entry >> 5];
-      }
-      a[r] += packing->offsets[meta + r] * sum + (int32_t)((uint32_t)corrections << 4);
-    }
-    *escapes = e;
-  } else if (code != EK_FC_PACKED_INT8) {
-    const uint8_t* e = *short_escapes;
-    for (int r = 0; r < 4; ++r) {
-      const int32_t n = packing->escape_counts[meta + r];
-      /* 2^k * sum(m * x[column]), k = 5 or 6 (SHORT_ESCAPE_M_BITS: m in 4 or 3 bits) */
-      const uint32_t corrections = code == EK_FC_PACKED_5 ? (uint32_t)pk_short_escapes(e, n, x, 4) << 5
-                                                          : (uint32_t)pk_short_escapes(e, n, x, 3) << 6;
-      e += n;
-      a[r] += packing->offsets[meta + r] * sum + (int32_t)corrections;
-    }
-    *short_escapes = e;
-  }
-  if (tail) {
-    const int8_t* tail_x = x + (tail >> 8);
-    tail &= 0xFF;
-    for (int r = 0; r < 4; ++r) {
-      const int8_t* t = (const int8_t*)w;
-      int32_t acc = a[r];
-      for (int32_t i = 0; i < tail; ++i) acc += (int32_t)tail_x[i] * t[i];
-      a[r] = acc;
-      w += (tail + 3) / 4;
-    }
+/* The int8 columns after a block's groups, `tail` = start << 8 | length, for its four units (each row's
+ * padded to a word). Returns the words after them. */
+static const uint32_t* pk_tail(const uint32_t* w, const int8_t* x, int32_t tail, int32_t acc[4]) {
+  const int8_t* tail_x = x + (tail >> 8);
+  tail &= 0xFF;
+  for (int r = 0; r < 4; ++r) {
+    const int8_t* t = (const int8_t*)w;
+    int32_t a = acc[r];
+    for (int32_t i = 0; i < tail; ++i) a += (int32_t)tail_x[i] * t[i];
+    acc[r] = a;
+    w += (tail + 3) / 4;
   }
   return w;
 }
 
-/* Columns of a group, per width code. */
+/* Units whose accumulators the driver keeps before requantizing them together (a multiple of 4). */
+#define PK_FINISH_UNITS 32
+
+/* Columns of a group and the block function, per width code. */
 static const uint8_t pk_group_columns[4] = {4, 8, 12, 16};
+typedef const uint32_t* (*pk_block_fn)(const uint32_t* w, pk_layer* layer, const int32_t* base, int32_t acc[4]);
+static const pk_block_fn pk_blocks[4] = {pk_block8, pk_block4, pk_block5, pk_block6};
 
 void ek_fully_connected_packed_s8(const ek_fc_params* p, const ek_fc_packing* packing, const int8_t* input,
                                   int8_t* output) {
   const int32_t depth = p->in_depth, units = p->out_depth;
-  /* per width code: the columns its groups cover, and the tail's start << 8 | its length */
-  int32_t columns[4], tails[4];
+  pk_layer layer;
+  int32_t columns[4];
   for (int code = 0; code < 4; ++code) {
     columns[code] = depth - depth % pk_group_columns[code];
-    tails[code] = columns[code] < depth ? (columns[code] << 8) | (depth - columns[code]) : 0;
+    layer.groups[code] = columns[code] / pk_group_columns[code];
+    layer.tails[code] = columns[code] < depth ? (columns[code] << 8) | (depth - columns[code]) : 0;
   }
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t* x = input + b * depth;
     int8_t* out = output + b * units;
     /* sum(x) over each width's packed columns: the offsets' term */
     const int32_t total = pk_sum_s8(x, depth);
-    int32_t sums[4];
-    for (int code = 0; code < 4; ++code) sums[code] = total - pk_sum_s8(x + columns[code], depth - columns[code]);
+    for (int code = 0; code < 4; ++code) layer.sums[code] = total - pk_sum_s8(x + columns[code], depth - columns[code]);
+    layer.x = x;
+    layer.offsets = packing->offsets;
+    layer.counts = packing->escape_counts;
+    layer.escapes = packing->escapes;
+    layer.short_escapes = packing->short_escapes;
     const uint32_t* w = packing->words;
-    const uint16_t* escapes = packing->escapes;
-    const uint8_t* short_escapes = packing->short_escapes;
-    int32_t o = 0, meta = 0;
-    for (; o + 4 <= units; o += 4) {
-      const int32_t block = o >> 2;
-      const int code = (packing->widths[block >> 2] >> (2 * (block & 3))) & 3;
-      int32_t a[4] = {p->base[o], p->base[o + 1], p->base[o + 2], p->base[o + 3]};
-      switch (code) {
-        case EK_FC_PACKED_4:
-          w = pk_block4(w, x, columns[code] / 8, a);
-          break;
-        case EK_FC_PACKED_5:
-          w = pk_block5(w, x, columns[code] / 12, a);
-          break;
-        case EK_FC_PACKED_6:
-          w = pk_block6(w, x, columns[code] / 16, a);
-          break;
-        default:
-          w = pk_block8(w, x, columns[code] / 4, a);
-          break;
+    const int32_t blocked = units - units % 4;
+    int32_t o = 0;
+    while (o < blocked) {
+      /* the accumulators of up to PK_FINISH_UNITS units, requantized together: one call's set-up for them */
+      int32_t a[PK_FINISH_UNITS];
+      const int32_t first = o, count = blocked - o < PK_FINISH_UNITS ? blocked - o : PK_FINISH_UNITS;
+      for (int32_t* acc = a; acc < a + count; acc += 4, o += 4) {
+        const int32_t block = o >> 2;
+        const int code = (packing->widths[block >> 2] >> (2 * (block & 3))) & 3;
+        w = pk_blocks[code](w, &layer, p->base + o, acc);
+        if (layer.tails[code]) w = pk_tail(w, x, layer.tails[code], acc);
       }
-      w = pk_finish_block(packing, meta, code, sums[code], tails[code], x, &escapes, &short_escapes, w, a);
-      if (code != EK_FC_PACKED_INT8) meta += 4;
-      ek_fully_connected_finish_units_s8(p, a, o, 4, out);
+      ek_fully_connected_finish_units_s8(p, a, first, count, out);
     }
     for (; o < units; ++o, w += (depth + 3) / 4) {
       const int32_t a = p->base[o] + ek_dot_s8(x, (const int8_t*)w, depth);
