@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
     board_id = argv[1] if len(argv) == 2 else "qemu_m4"
     try:
         model, info = read_model_file(Path(argv[0]))
-        sources = render_runtime_sources(model, info, "//", in_place, optimize)
+        sources = render_runtime_sources(model, info, "//", in_place, optimize, load_board(board_id).dsp)
     except EdgekitError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

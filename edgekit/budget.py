@@ -237,17 +237,18 @@ def flash_parts(info: ModelInfo, model: bytes, board: Board, template: FirmwareT
 _GENERATED: dict[str, dict] = {}
 
 
-def generated_runtime(model: bytes, info: ModelInfo, optimize: str = "balanced") -> dict:
+def generated_runtime(model: bytes, info: ModelInfo, optimize: str = "balanced", dsp: bool = False) -> dict:
     """edgekit's generated runtime for ``model`` (codegen.runtime_context, its memory plan for the
-    ``optimize`` goal), made once per model and goal: ``check --all-boards`` sizes it for every board.
+    ``optimize`` goal on a core with or without the DSP extension), made once per model, goal and kind of
+    core: ``check --all-boards`` sizes it for every board.
 
     :raises ModelError: when the generator refuses an op or a parameter of the model.
     """
     from edgekit.codegen import runtime_context
 
-    key = f"{info.sha256}:{optimize}"
+    key = f"{info.sha256}:{optimize}:{dsp}"
     if key not in _GENERATED:
-        _GENERATED[key] = runtime_context(model, info, optimize=optimize)
+        _GENERATED[key] = runtime_context(model, info, optimize=optimize, dsp=dsp)
     return _GENERATED[key]
 
 
@@ -257,7 +258,7 @@ def _flash_parts(info: ModelInfo, model: bytes, board: Board, template: Firmware
     if template.runtime == "edgekit":
         # The flatbuffer itself is not referenced by this firmware and is dropped by --gc-sections.
         try:
-            generated = generated_runtime(model, info, optimize)
+            generated = generated_runtime(model, info, optimize, board.dsp)
         except ModelError:  # the runtime check says why; the model's constants stand in for the sizes
             return [Part("model constants (the edgekit runtime cannot run this model)", info.constant_bytes,
                          "the model's weights and biases"), _framework_part("flash", board, template)]
@@ -456,7 +457,7 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     runs = check_runtime_runs(info, chosen, library, board)
     if runs.ok and chosen.runtime == "edgekit":
         try:  # the generator refuses parameters (not just ops) that the runtime does not run
-            generated_runtime(model, info, optimize)
+            generated_runtime(model, info, optimize, board.dsp)
         except ModelError as exc:
             from edgekit.render import refusal_with_advice
 
@@ -465,7 +466,7 @@ def check_budget(model: bytes, info: ModelInfo, board: Board, template: str | No
     if runs.ok and chosen.runtime == "edgekit":
         # the generator's own arena (its plan with in-place outputs and the state tensors after it): exact,
         # what the firmware compiles in and reports, with no interpreter structures and no margin needed
-        compiled = estimate = generated_runtime(model, info, optimize)["arena_bytes"]
+        compiled = estimate = generated_runtime(model, info, optimize, board.dsp)["arena_bytes"]
     elif runs.ok and chosen.runtime != "none":
         plan = plan or best_plan(info)
         plan_saving = plan.saving

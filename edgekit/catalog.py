@@ -32,6 +32,13 @@ BOARDS_PATH_VARIABLE = "EDGEKIT_BOARDS_PATH"
 RUNTIMES = ("tflm", "edgekit")
 #: What the edgekit runtime's memory plan optimizes (``--optimize``; codegen.generate says how).
 OPTIMIZE_GOALS = ("balanced", "ram", "speed", "flash")
+#: What each goal does, for the commands' --optimize help (codegen.py says how).
+OPTIMIZE_HELP = ("The edgekit runtime's memory plan and weights: ram (smallest arena: convolutions write over their "
+                 "own input wherever that shrinks it), speed (every kernel in one call, int8 weights), balanced "
+                 "(smallest arena within 1% more instructions; on cores with DSP instructions, dense and 1x1 "
+                 "weights in 4 to 6 bits within a quarter more of their instructions), flash (balanced, with "
+                 "those weights packed further and on any core: lossless, a quarter to a third less weight "
+                 "flash on trained layers, some speed).")
 log = logging.getLogger(__name__)
 
 #: Every key a board file may hold: dotted key -> (type, required, what it means).

@@ -152,16 +152,19 @@ IN_PLACE_MODES = ("auto", "none", "above", "below")
 #: The memory plan's goals (catalog.OPTIMIZE_GOALS, ``--optimize``): ``ram`` the smallest arena, every
 #: in-place convolution that makes it smaller; ``speed`` none (every kernel in one call, the arena at the
 #: whole-tensor plan); ``balanced`` the smallest arena whose in-place convolutions add at most
-#: ``BALANCED_SHARE`` to the model's estimated instructions (runtime_ops/conv.py, in_place_cost); ``flash``
-#: balanced's plan, with the weights of dense layers and 1x1 convolutions in 4 to 6 bits where that saves
-#: flash (weight_packing.py, runtime_ops/packed_weights.py).
+#: ``BALANCED_SHARE`` to the model's estimated instructions (runtime_ops/conv.py, in_place_cost), and on
+#: cores with SMLAD the weights of dense layers and 1x1 convolutions in 4 to 6 bits as far as that adds at
+#: most weight_packing.BALANCED_INSTRUCTION_SHARE to their estimated instructions; ``flash`` balanced's
+#: plan, with those weights packed wherever a byte saved costs at most ten instructions, on any core
+#: (weight_packing.py, runtime_ops/packed_weights.py).
 BALANCED_SHARE = 0.01
 #: Estimated Cortex-M4 instructions per MAC of the runtime's convolutions, for the balanced budget
 #: (benchmarks/runtime.py: 2.3 to 3.2 on the reference models).
 INSTRUCTIONS_PER_MAC = 3
 
 
-def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: str = "balanced") -> GeneratedModel:
+def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: str = "balanced",
+             dsp: bool = False) -> GeneratedModel:
     """C for ``ek_model_invoke`` and its constants.
 
     :param in_place: which convolutions run over their own input (:func:`in_place_convolutions`):
@@ -171,6 +174,9 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
         a convolution fused with its dense layer (runtime_ops/conv_dense.py) runs in bands whatever this
         says, unless ``optimize`` is ``speed``.
     :param optimize: one of ``OPTIMIZE_GOALS``.
+    :param dsp: the target core has the Arm DSP extension (SMLAD), where 4-bit weights cost what int8 ones
+        do: ``balanced`` then packs dense weights too, where each byte saved costs few instructions
+        (runtime_ops/packed_weights.py; ``flash`` packs them on any core).
     :raises ModelError: naming an op or a tensor type the edgekit runtime does not support.
     """
     if in_place not in IN_PLACE_MODES:
@@ -186,21 +192,21 @@ def generate(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: st
         if not tensor.is_constant and tensor.dtype not in C_TYPES:
             raise ModelError(None, f"tensor '{tensor.name}' is {tensor.dtype}, which the edgekit runtime does not "
                              "run; use --runtime tflm")
-    key = (info.sha256, in_place, optimize)
+    key = (info.sha256, in_place, optimize, dsp)
     if key not in _GENERATED:
         while len(_GENERATED) >= GENERATED_KEPT:
             del _GENERATED[next(iter(_GENERATED))]  # the oldest
-        _GENERATED[key] = _generate(model, info, in_place, optimize)
+        _GENERATED[key] = _generate(model, info, in_place, optimize, dsp)
     return _GENERATED[key]
 
 
 #: How many generated models :func:`generate` keeps: a build sizes, renders and reports one model; the
 #: plan search behind each (fusions, overlaps) takes seconds on MobileNets.
 GENERATED_KEPT = 8
-_GENERATED: dict[tuple[str, str, str], GeneratedModel] = {}
+_GENERATED: dict[tuple[str, str, str, bool], GeneratedModel] = {}
 
 
-def _generate(model: bytes, info: ModelInfo, in_place: str, optimize: str) -> GeneratedModel:
+def _generate(model: bytes, info: ModelInfo, in_place: str, optimize: str, dsp: bool) -> GeneratedModel:
     """:func:`generate`'s work, for a model it has checked."""
     constants = _constant_data(model)
     aliases = inplace_aliases(info)
@@ -303,10 +309,12 @@ def _generate(model: bytes, info: ModelInfo, in_place: str, optimize: str) -> Ge
             return arrays[index]
         return f"(({ctype}*)(ek_arena + {offsets[index]}))"
 
-    # --optimize flash: dense and 1x1 convolution weights in 4 to 6 bits (runtime_ops/packed_weights.py),
-    # for the layers no other kernel runs and that do not write over their input
+    # dense and 1x1 convolution weights in 4 to 6 bits (runtime_ops/packed_weights.py) for --optimize flash,
+    # and for balanced on cores with SMLAD; for the layers no other kernel runs and that do not write over
+    # their input
     fused = {*in_place_ops, *chains, *adds, *fusions, *(f.dense for f in fusions.values())}
-    packed = packed_weights.packed_layers(info, constants, fused) if optimize == "flash" else {}
+    packs = optimize == "flash" or (optimize == "balanced" and dsp)
+    packed = packed_weights.packed_layers(info, constants, fused, optimize) if packs else {}
     context = runtime_ops.Context(info=info, constants=constants, ref=tensor_ref, in_place=in_place_ops,
                                   dense_fusions=fusions, chains=chains, conv_adds=adds, packed_weights=packed)
     calls = [runtime_ops.HANDLERS[op.op](op, context) for op in info.operators]
@@ -346,10 +354,11 @@ def all_kernel_families() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in (TEMPLATES_ROOT / "runtime" / "kernels").glob("*.c")))
 
 
-def runtime_context(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: str = "balanced") -> dict:
+def runtime_context(model: bytes, info: ModelInfo, in_place: str = "auto", optimize: str = "balanced",
+                    dsp: bool = False) -> dict:
     """The values the runtime templates (firmware_templates/runtime) render: arena, constants, calls, and
-    the kernel families to emit (``in_place`` and ``optimize`` as for :func:`generate`)."""
-    generated = generate(model, info, in_place, optimize)
+    the kernel families to emit (``in_place``, ``optimize`` and ``dsp`` as for :func:`generate`)."""
+    generated = generate(model, info, in_place, optimize, dsp)
     offsets = dict(generated.offsets)
     calls = []
     for number, call in enumerate(generated.calls):
@@ -379,12 +388,12 @@ def runtime_context(model: bytes, info: ModelInfo, in_place: str = "auto", optim
 
 
 def render_runtime_sources(model: bytes, info: ModelInfo, banner: str, in_place: str = "auto",
-                           optimize: str = "balanced") -> dict[str, str]:
+                           optimize: str = "balanced", dsp: bool = False) -> dict[str, str]:
     """ek_model.{h,c}, ek_kernels.h and the kernel library files the model needs, as text keyed by file
-    name (for tests and the templates; ``in_place`` and ``optimize`` as for :func:`generate`)."""
+    name (for tests and the templates; ``in_place``, ``optimize`` and ``dsp`` as for :func:`generate`)."""
     from edgekit.render import _ENV
 
-    runtime = runtime_context(model, info, in_place, optimize)
+    runtime = runtime_context(model, info, in_place, optimize, dsp)
     context = {"banner": banner, "runtime": runtime}
     files = {name: _ENV.get_template(f"runtime/src/{name}.j2").render(context)
              for name in ("ek_model.h", "ek_model.c", "ek_kernels.h")}

@@ -339,7 +339,7 @@ def _runtime_context(model: bytes, info: ModelInfo, board: Board, optimize: str)
     from edgekit.codegen import runtime_context
 
     try:
-        return runtime_context(model, info, optimize=optimize)
+        return runtime_context(model, info, optimize=optimize, dsp=board.dsp)
     except ModelError as exc:  # a parameter the runtime does not run: say what runs it on this board
         raise refusal_with_advice(exc, board) from None
 

@@ -12,7 +12,10 @@ the same integer sum as TFLM's, lossless, so the outputs stay identical.
 Fields sit in the two 16-bit halves of a word, a pair of columns per mask, in the order of the input
 pairs SXTB16 makes of four int8 inputs ((x0, x2) and (x1, x3)), so the input needs no other rearranging.
 Units go in blocks of four (each input word feeds the four), each block with its own width; a block whose
-rows would not save bytes stays int8.
+rows would not save bytes stays int8. A block may hold instead each unit's weights less the preceding
+unit's (a delta block), where neighbouring units are alike, as the output units of a decoder that
+rebuilds a spectrogram bin by bin: the kernel adds the preceding unit's accumulator (ad01_int8's last
+layer: 5,691 escapes in 6 bits, 1,292 as deltas).
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ WIDTH_CODES = {8: 0, 4: 1, 5: 2, 6: 3}
 GROUP_COLUMNS = {8: 4, 4: 8, 5: 12, 6: 16}
 GROUP_WORDS = {8: 1, 4: 1, 5: 2, 6: 3}
 #: Where each column's field sits in a row's group, per width: (word, first bit, column, the value's first
-#: bit, bits). A 6-bit group puts twelve fields whole in its three words and the last four in the four
-#: spare bits of each half: the low four bits of columns 12 to 15 in the first two words, their top two
-#: bits in the third (the kernel ORs the two parts).
+#: bit, bits). A 6-bit group puts twelve fields whole in its three words, at bits 4 and 10 of each half,
+#: and the last four columns in the four spare bits at the bottom of each half: the low four bits of
+#: columns 12 to 15 in the first two words (one AND with an immediate takes a pair), their top two bits
+#: in the third (the kernel adds the two parts' products).
 FIELDS = {
     8: tuple((0, 8 * c, c, 0, 8) for c in range(4)),
     4: tuple((0, bit, column, 0, 4) for bit, column in
@@ -40,27 +44,43 @@ FIELDS = {
              ((0, 0, 0), (0, 5, 1), (0, 10, 4), (0, 16, 2), (0, 21, 3), (0, 26, 6),
               (1, 0, 5), (1, 5, 8), (1, 10, 9), (1, 16, 7), (1, 21, 10), (1, 26, 11))),
     6: tuple((word, bit, column, 0, 6) for word in range(3) for bit, column in
-             ((0, 4 * word), (6, 4 * word + 1), (16, 4 * word + 2), (22, 4 * word + 3)))
-    + ((0, 12, 12, 0, 4), (0, 28, 14, 0, 4), (1, 12, 13, 0, 4), (1, 28, 15, 0, 4),
-       (2, 12, 12, 4, 2), (2, 28, 14, 4, 2), (2, 14, 13, 4, 2), (2, 30, 15, 4, 2)),
+             ((4, 4 * word), (20, 4 * word + 2), (10, 4 * word + 1), (26, 4 * word + 3)))
+    + ((0, 0, 12, 0, 4), (0, 16, 14, 0, 4), (1, 0, 13, 0, 4), (1, 16, 15, 0, 4),
+       (2, 0, 12, 4, 2), (2, 2, 13, 4, 2), (2, 16, 14, 4, 2), (2, 18, 15, 4, 2)),
 }
+#: Widths whose groups hold their words word by word (the four units' first words, then their second,
+#: ...: the kernel loads two units' words at once), not unit by unit.
+WORD_MAJOR = {6}
 #: Units per block (the kernel's four accumulators sharing each input word).
 BLOCK_UNITS = 4
 #: A 4-bit unit's escape is 16 bits, column << 5 | m & 31: the column has 11 bits.
 MAX_DEPTH = 2048
 #: A 5- or 6-bit unit's escape is one byte, gap << M | m & (2^M - 1), M bits of m (|m| is at most
-#: 255 >> k) and the rest for the gap from the previous escape's column (the first's from column 0); a
-#: longer gap takes entries with m = 0, which add nothing.
+#: 255 >> k for int8 weights) and the rest for the gap from the previous escape's column (the first's from
+#: column 0); a longer gap takes entries with m = 0, which add nothing, and a larger m (a delta row's)
+#: several entries for its column.
 SHORT_ESCAPE_M_BITS = {5: 4, 6: 3}
 #: A row's escape count is a byte.
 MAX_ESCAPES = 255
-#: Estimated Cortex-M4 instructions of a block, per column of the block and per escape
+#: Cortex-M4 instructions of a block, per column of the block, measured on ad01_int8's layers
 #: (ek_fully_connected_packed.c's loops: input words loaded and sign-extended once for the four rows, one
-#: mask or sign extension and one SMLAD per pair of weights; int8 words two at a time), and the bytes one
-#: instruction is worth in the choice of widths: a 6-bit block or an escape saves bytes but costs time.
-INSTRUCTIONS_PER_COLUMN = {8: 5.75, 4: 5.5, 5: 6.3, 6: 7.9}
-INSTRUCTIONS_PER_ESCAPE = 7  # either form: load, column, input, m (one SBFX), MLA, count and branch
-BYTES_PER_INSTRUCTION = 0.1
+#: mask or sign extension and one SMLAD per pair of weights; int8 words and 4- and 6-bit words two units
+#: at a time); per escape (load, column, input, m (one SBFX), MLA, count and branch); per unit of a packed
+#: block (its offset's term and its escape count), per unit with escapes (their loop's set-up) and per
+#: delta block (four adds).
+INSTRUCTIONS_PER_COLUMN = {8: 5.5, 4: 5.625, 5: 6.33, 6: 6.875}
+INSTRUCTIONS_PER_ESCAPE = 7
+INSTRUCTIONS_PER_PACKED_UNIT = 5
+INSTRUCTIONS_PER_ESCAPED_UNIT = 6
+INSTRUCTIONS_PER_DELTA_BLOCK = 8
+#: The bytes one instruction is worth in the choice of widths under ``--optimize flash``: a 5- or 6-bit
+#: block or an escape saves bytes but costs time; flash packs a block that saves a byte per ten
+#: instructions it adds.
+FLASH_BYTES_PER_INSTRUCTION = 0.1
+#: ``balanced`` (on cores with SMLAD, where 4-bit fields cost what int8 weights do): the least flash whose
+#: packing adds at most this share to the estimated instructions of the layers it may pack (a latency
+#: cap, as the memory plan's, codegen.BALANCED_SHARE), and never more than flash's rate would.
+BALANCED_INSTRUCTION_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -73,28 +93,35 @@ class PackedWeights:
     escape_counts: np.ndarray  # uint8 per unit of the packed blocks
     escapes: np.ndarray  # uint16, the 4-bit units' escapes: column << 5 | (m & 31), unit by unit
     short_escapes: np.ndarray  # uint8, the 5- and 6-bit units' escapes (SHORT_ESCAPE_M_BITS), unit by unit
+    deltas: np.ndarray  # uint8: one bit per block, block b's in bit b % 8 of byte b / 8: its rows are deltas
     block_widths: tuple[int, ...]  # each block's width, for reports and tests
+    block_deltas: tuple[bool, ...]  # whether each block's rows are deltas
 
     @property
     def nbytes(self) -> int:
         """The flash the layout's arrays take."""
         return sum(a.nbytes for a in (self.words, self.widths, self.offsets, self.escape_counts, self.escapes,
-                                      self.short_escapes))
+                                      self.short_escapes, self.deltas))
 
 
 def _best_offset(row: np.ndarray, bits: int) -> int:
-    """The offset o whose window [o, o + 2**bits) holds the most of ``row``'s values."""
-    counts = np.bincount(row.astype(np.int64) + 128, minlength=256)
-    window = np.convolve(counts, np.ones(1 << bits, np.int64), mode="valid")  # window[i]: values i-128 ...
-    return int(np.argmax(window)) - 128
+    """The offset o (an int8) whose window [o, o + 2**bits) holds the most of ``row``'s values (int8 weights,
+    or a delta row's differences, within [-255, 255])."""
+    counts = np.bincount(row.astype(np.int64) + 255, minlength=511)
+    window = np.convolve(counts, np.ones(1 << bits, np.int64), mode="valid")  # window[i]: values i-255 ...
+    return int(np.argmax(window[255 - 128:255 + 128])) - 128
 
 
 def _pack_rows(rows: np.ndarray, bits: int) -> tuple[np.ndarray, list[int], list[np.ndarray]] | None:
     """One block's rows [n][depth] in ``bits``: its words, each row's offset and escapes; None when a row
-    would have more escapes than its count byte holds."""
+    would have more escapes than its count byte holds, or (a delta row's differences) an int8 tail column
+    that does not fit a byte."""
     n, depth = rows.shape
     group = GROUP_COLUMNS[bits]
     packed_columns = depth - depth % group
+    if bits == 8 and (rows.min() < -128 or rows.max() > 127) or \
+            rows[:, packed_columns:].size and (rows[:, packed_columns:].min() < -128 or rows[:, packed_columns:].max() > 127):
+        return None
     fields = np.zeros((n, packed_columns), np.int64)
     offsets, escapes = [], []
     for r in range(n):
@@ -116,15 +143,29 @@ def _pack_rows(rows: np.ndarray, bits: int) -> tuple[np.ndarray, list[int], list
     for word, bit, column, value_bit, width in FIELDS[bits]:
         piece = (fields[:, column::group].T >> value_bit) & ((1 << width) - 1)  # [groups][n]
         words[:, :, word] |= piece << bit
+    if bits in WORD_MAJOR:
+        words = words.transpose(0, 2, 1)
     tail_words = [little_endian_words(row) for row in rows[:, packed_columns:]]  # each row's own whole words
     return np.concatenate([words.ravel(), *tail_words]).astype(np.uint32), offsets, escapes
 
 
+def _pieces(m: int, m_bits: int) -> list[int]:
+    """``m`` as a sum of values of ``m_bits`` signed bits (one, but for a delta row's larger escapes)."""
+    low, high = -(1 << (m_bits - 1)), (1 << (m_bits - 1)) - 1
+    pieces = []
+    while not low <= m <= high:
+        pieces.append(high if m > 0 else low)
+        m -= pieces[-1]
+    return [*pieces, m]
+
+
 def _escape_entries(columns: np.ndarray, m: np.ndarray, bits: int) -> np.ndarray:
     """A unit's escape entries for its escapes at ``columns`` (ascending) with m values ``m[columns]``:
-    16-bit for 4-bit fields, bytes with gaps for 5 and 6 (:data:`SHORT_ESCAPE_M_BITS`)."""
+    16-bit for 4-bit fields, bytes with gaps for 5 and 6 (:data:`SHORT_ESCAPE_M_BITS`); an m beyond an
+    entry's bits takes several entries for its column (the later ones with gap 0)."""
     if bits == 4:
-        return ((columns << 5) | (m[columns] & 31)).astype(np.uint16)
+        return np.array([(int(column) << 5) | (piece & 31) for column in columns
+                         for piece in _pieces(int(m[column]), 5)], np.uint16)
     m_bits = SHORT_ESCAPE_M_BITS[bits]
     longest = (1 << (8 - m_bits)) - 1
     entries, previous = [], 0
@@ -133,59 +174,138 @@ def _escape_entries(columns: np.ndarray, m: np.ndarray, bits: int) -> np.ndarray
         while gap > longest:
             entries.append(longest << m_bits)  # m = 0: a step along the row
             gap -= longest
-        entries.append((gap << m_bits) | (int(m[column]) & ((1 << m_bits) - 1)))
+        for piece in _pieces(int(m[column]), m_bits):
+            entries.append((gap << m_bits) | (piece & ((1 << m_bits) - 1)))
+            gap = 0
         previous = int(column)
     return np.array(entries, np.uint8)
 
 
-def _block_cost(packed, bits: int, depth: int) -> float:
-    """Bytes of a packed block (with its units' offsets and counts) plus the worth of the instructions it
-    takes (its tail at int8's rate)."""
-    words, _, escapes = packed
+@dataclass(frozen=True)
+class BlockOption:
+    """One way to hold a block of four units: its width, whether its rows are deltas, its words, offsets and
+    escapes, and what it costs: bytes of flash and estimated Cortex-M4 instructions."""
+
+    bits: int
+    delta: bool
+    words: np.ndarray
+    offsets: list
+    escapes: list
+    nbytes: int
+    instructions: float
+
+
+def _option(packed, bits: int, delta: bool, depth: int) -> BlockOption:
+    """A block packed by _pack_rows, with its bytes (its units' offsets and counts included) and
+    instructions (its tail at int8's rate; a delta block's four adds)."""
+    words, offsets, escapes = packed
     count = sum(len(e) for e in escapes)
     columns = depth - depth % GROUP_COLUMNS[bits]
     instructions = INSTRUCTIONS_PER_COLUMN[bits] * columns + INSTRUCTIONS_PER_COLUMN[8] * (depth - columns) + \
-        INSTRUCTIONS_PER_ESCAPE * count
+        INSTRUCTIONS_PER_ESCAPE * count + INSTRUCTIONS_PER_DELTA_BLOCK * delta
+    if bits != 8:
+        instructions += BLOCK_UNITS * INSTRUCTIONS_PER_PACKED_UNIT + \
+            INSTRUCTIONS_PER_ESCAPED_UNIT * sum(1 for e in escapes if len(e))
     metadata = 0 if bits == 8 else 2 * BLOCK_UNITS
-    return 4 * len(words) + sum(e.nbytes for e in escapes) + metadata + BYTES_PER_INSTRUCTION * instructions
+    nbytes = 4 * len(words) + sum(e.nbytes for e in escapes) + metadata
+    return BlockOption(bits, delta, words, offsets, escapes, nbytes, instructions)
 
 
-def pack_weights(weights: np.ndarray, force: bool = False) -> PackedWeights | None:
-    """``weights`` [units][depth] (int8 values) in the packed layout, each block of four units in the width
-    that costs least (bytes and time, :data:`BYTES_PER_INSTRUCTION`); None when the layout cannot hold the
-    layer (deeper than :data:`MAX_DEPTH`) or, unless ``force``, saves no flash over plain int8 (a model
-    whose other layers are packed runs this one in the layout too, with int8 blocks: one kernel's code)."""
+def block_options(weights: np.ndarray) -> list[list[BlockOption]] | None:
+    """Every way to hold each block of four units of ``weights`` [units][depth] (int8 values), int8 first:
+    each width on the weights and on their differences from the preceding units' (a delta block: the kernel
+    adds the preceding unit's accumulator to each unit's); None when the layout cannot hold the layer
+    (deeper than :data:`MAX_DEPTH`)."""
     units, depth = weights.shape
     if depth > MAX_DEPTH:
         return None
-    words, codes, offsets, counts, escapes, short_escapes, widths = [], [], [], [], [], [], []
+    weights = weights.astype(np.int64)
+    previous = np.vstack([np.zeros((1, depth), np.int64), weights[:-1]])  # each unit's predecessor's row
+    blocks = []
     for start in range(0, units - units % BLOCK_UNITS, BLOCK_UNITS):
         rows = weights[start:start + BLOCK_UNITS]
+        differences = rows - previous[start:start + BLOCK_UNITS]
         # (a width whose group is deeper than the rows would hold nothing but their int8 tails)
-        options = {bits: _pack_rows(rows, bits) for bits in WIDTH_CODES if bits == 8 or GROUP_COLUMNS[bits] <= depth}
-        best = min((bits for bits in options if options[bits] is not None),
-                   key=lambda bits: _block_cost(options[bits], bits, depth))
-        block_words, block_offsets, block_escapes = options[best]
-        words.append(block_words)
-        codes.append(WIDTH_CODES[best])
-        widths.append(best)
-        if best != 8:
-            offsets += block_offsets
-            counts += [len(e) for e in block_escapes]
-            (escapes if best == 4 else short_escapes).extend(block_escapes)
-    for row in weights[units - units % BLOCK_UNITS:]:  # the last units, fewer than a block: int8 rows
+        candidates = [(8, False)] + [(bits, delta) for bits in WIDTH_CODES if bits != 8 and GROUP_COLUMNS[bits] <= depth
+                                     for delta in (False, True)]
+        options = []
+        for bits, delta in candidates:
+            packed = _pack_rows(differences if delta else rows, bits)
+            if packed is not None:
+                options.append(_option(packed, bits, delta, depth))
+        blocks.append(options)
+    return blocks
+
+
+def choose(blocks: list[list[BlockOption]], bytes_per_instruction: float) -> list[BlockOption]:
+    """Each block's option that costs least: its bytes plus its instructions at ``bytes_per_instruction``."""
+    return [min(options, key=lambda o: o.nbytes + bytes_per_instruction * o.instructions) for options in blocks]
+
+
+def assemble(weights: np.ndarray, chosen: list[BlockOption]) -> PackedWeights:
+    """The packed layout of ``weights`` [units][depth] with the ``chosen`` option of each block (the last
+    units, fewer than a block, as int8 rows)."""
+    units = weights.shape[0]
+    words, codes, offsets, counts, escapes, short_escapes = [], [], [], [], [], []
+    for option in chosen:
+        words.append(option.words)
+        codes.append(WIDTH_CODES[option.bits])
+        if option.bits != 8:
+            offsets += option.offsets
+            counts += [len(e) for e in option.escapes]
+            (escapes if option.bits == 4 else short_escapes).extend(option.escapes)
+    for row in weights[units - units % BLOCK_UNITS:]:
         words.append(little_endian_words(row).astype(np.uint32))
     code_bytes = np.zeros(-(-len(codes) // 4), np.int64)
     for block, code in enumerate(codes):
         code_bytes[block // 4] |= code << (2 * (block % 4))
-    packed = PackedWeights(words=np.concatenate(words), widths=code_bytes.astype(np.uint8),
-                           offsets=np.array(offsets, np.int8), escape_counts=np.array(counts, np.uint8),
-                           escapes=np.concatenate(escapes or [np.zeros(0, np.uint16)]).astype(np.uint16),
-                           short_escapes=np.concatenate(short_escapes or [np.zeros(0, np.uint8)]).astype(np.uint8),
-                           block_widths=tuple(widths))
-    if not force and (packed.nbytes >= weights.size or all(w == 8 for w in widths)):
+    deltas = [option.delta for option in chosen]
+    delta_bytes = np.zeros(-(-len(codes) // 8) if any(deltas) else 0, np.int64)
+    for block in np.flatnonzero(deltas):
+        delta_bytes[block // 8] |= 1 << (block % 8)
+    return PackedWeights(words=np.concatenate(words), widths=code_bytes.astype(np.uint8),
+                         offsets=np.array(offsets, np.int8), escape_counts=np.array(counts, np.uint8),
+                         escapes=np.concatenate(escapes or [np.zeros(0, np.uint16)]).astype(np.uint16),
+                         short_escapes=np.concatenate(short_escapes or [np.zeros(0, np.uint8)]).astype(np.uint8),
+                         deltas=delta_bytes.astype(np.uint8), block_widths=tuple(o.bits for o in chosen),
+                         block_deltas=tuple(deltas))
+
+
+def capped_rate(layers: list[list[list[BlockOption]]], share: float = BALANCED_INSTRUCTION_SHARE) -> float:
+    """The bytes per instruction at which :func:`choose` packs ``layers`` (each a layer's block options)
+    into the least flash while adding at most ``share`` to their int8 instructions, no lower than
+    :data:`FLASH_BYTES_PER_INSTRUCTION` (a higher rate packs less: the instructions fall as it rises)."""
+    blocks = [options for layer in layers for options in layer]
+    cap = share * sum(options[0].instructions for options in blocks)  # (each block's first option: int8)
+
+    def extra(rate: float) -> float:
+        return sum(o.instructions - options[0].instructions for o, options in zip(choose(blocks, rate), blocks))
+
+    low, high = FLASH_BYTES_PER_INSTRUCTION, 16.0
+    if extra(low) <= cap:
+        return low
+    for _ in range(24):
+        middle = (low + high) / 2
+        low, high = (low, middle) if extra(middle) <= cap else (middle, high)
+    return high
+
+
+def saves_flash(packed: PackedWeights, weights: np.ndarray) -> bool:
+    """Whether the layout holds ``weights`` in fewer bytes than int8 with some block not int8."""
+    return packed.nbytes < weights.size and any(w != 8 for w in packed.block_widths)
+
+
+def pack_weights(weights: np.ndarray, force: bool = False,
+                 bytes_per_instruction: float = FLASH_BYTES_PER_INSTRUCTION) -> PackedWeights | None:
+    """``weights`` [units][depth] (int8 values) in the packed layout, each block of four units in the way
+    that costs least (:func:`choose`); None when the layout cannot hold the layer (deeper than
+    :data:`MAX_DEPTH`) or, unless ``force``, saves no flash over plain int8 (a model whose other layers are
+    packed runs this one in the layout too, with int8 blocks: one kernel's code)."""
+    blocks = block_options(weights)
+    if blocks is None:
         return None
-    return packed
+    packed = assemble(weights, choose(blocks, bytes_per_instruction))
+    return packed if force or saves_flash(packed, weights) else None
 
 
 def _int8_values(words: np.ndarray, n: int) -> np.ndarray:
@@ -206,7 +326,11 @@ def unpack_weights(packed: PackedWeights, units: int, depth: int) -> np.ndarray:
         packed_columns = depth - depth % group
         groups = packed_columns // group
         count = groups * BLOCK_UNITS * GROUP_WORDS[bits]
-        block_words = words[position:position + count].reshape(groups, BLOCK_UNITS, GROUP_WORDS[bits])
+        if bits in WORD_MAJOR:
+            block_words = words[position:position + count].reshape(groups, GROUP_WORDS[bits], BLOCK_UNITS)
+            block_words = block_words.transpose(0, 2, 1)
+        else:
+            block_words = words[position:position + count].reshape(groups, BLOCK_UNITS, GROUP_WORDS[bits])
         position += count
         fields = np.zeros((BLOCK_UNITS, packed_columns), np.int64)
         for word, bit, column, value_bit, width in FIELDS[bits]:
@@ -232,6 +356,8 @@ def unpack_weights(packed: PackedWeights, units: int, depth: int) -> np.ndarray:
                 unit += 1
             weights[r, packed_columns:] = _int8_values(words[position:position + tail_words], depth - packed_columns)
             position += tail_words
+            if packed.block_deltas[block] and r > 0:
+                weights[r] += weights[r - 1]
     for r in range(units - units % BLOCK_UNITS, units):
         weights[r] = _int8_values(words[position:position + -(-depth // 4)], depth)
         position += -(-depth // 4)

@@ -119,27 +119,52 @@ def conv_model(rng, depthwise: bool, h: int, w: int, c: int, kh: int, kw: int, s
     return b.finish([x], [y])
 
 
-def fc_model(rng, batches: int, depth: int, units: int, activation: int, spread: float | None = None) -> bytes:
+def fc_model(rng, batches: int, depth: int, units: int, activation: int, spread: float | None = None,
+             drift: float | None = None, lead_depth: int = 0) -> bytes:
     """FULLY_CONNECTED with per-tensor int8 weights and int32 bias: uniform over int8, or normal with standard
-    deviation ``spread`` per row times 0.5 to 2 (as a trained layer's, which packs in fewer bits)."""
+    deviation ``spread`` per row times 0.5 to 2 (as a trained layer's, which packs in fewer bits), or with
+    ``drift`` each row the one before plus normal steps of that deviation (neighbouring units alike, as a
+    decoder's output bins: delta blocks). ``lead_depth``: another FULLY_CONNECTED before it, from that many
+    inputs, with narrow trained-like weights (a model with enough weights for packing to pay for its
+    kernel)."""
     b = Builder()
     s_in, zp_in = float(rng.uniform(0.005, 0.05)), int(rng.integers(-20, 20))
-    s_w = float(rng.uniform(0.001, 0.02))
-    s_out, zp_out = float(rng.uniform(0.05, 0.3)), int(rng.integers(-10, 10))
-    x = b.tensor([batches, depth], "int8", s_in, zp_in)
-    if spread is None:
+    scales = float(rng.uniform(0.001, 0.02)), float(rng.uniform(0.05, 0.3)), int(rng.integers(-10, 10))
+    x = inputs = b.tensor([batches, lead_depth or depth], "int8", s_in, zp_in)
+    if lead_depth:
+        lead = float(rng.uniform(0.001, 0.02)), s_in, zp_in  # its output: the layer's input
+        x = _fc_layer(b, rng, inputs, s_in, lead, batches, _trained_rows(rng, depth, lead_depth, 3), 0)
+    if drift is not None:
+        rows = np.cumsum(rng.normal(0, drift, (units, depth)), axis=0) + rng.normal(0, 30, (1, depth))
+        values = np.clip(np.round(rows), -127, 127).astype(np.int8)
+    elif spread is None:
         values = rng.integers(-127, 128, (units, depth), dtype=np.int8)
     else:
-        rows = rng.normal(0, 1, (units, depth)) * spread * rng.uniform(0.5, 2, (units, 1))
-        values = np.clip(np.round(rows), -127, 127).astype(np.int8)
-    weights = b.tensor([units, depth], "int8", s_w, 0, values)
+        values = _trained_rows(rng, units, depth, spread)
+    y = _fc_layer(b, rng, x, s_in, scales, batches, values, activation)
+    return b.finish([inputs], [y])
+
+
+def _trained_rows(rng, units: int, depth: int, spread: float) -> np.ndarray:
+    """int8 rows normal with standard deviation ``spread`` times 0.5 to 2 per row."""
+    rows = rng.normal(0, 1, (units, depth)) * spread * rng.uniform(0.5, 2, (units, 1))
+    return np.clip(np.round(rows), -127, 127).astype(np.int8)
+
+
+def _fc_layer(b: Builder, rng, x: int, s_in: float, scales: tuple, batches: int, values: np.ndarray,
+              activation: int) -> int:
+    """A FULLY_CONNECTED of ``values`` [units][depth] over ``x`` (input scale ``s_in``; ``scales``: the
+    weights' scale, the output's scale and zero point) with a random bias; returns its output tensor."""
+    units = values.shape[0]
+    s_w, s_out, zp_out = scales
+    weights = b.tensor(list(values.shape), "int8", s_w, 0, values)
     bias = b.tensor([units], "int32", s_in * s_w, 0, rng.integers(-2000, 2000, units).astype(np.int32))
     y = b.tensor([batches, units], "int8", s_out, zp_out)
     options = schema.FullyConnectedOptionsT()
     options.fusedActivationFunction = activation
     b.operator(schema.BuiltinOperator.FULLY_CONNECTED, [x, weights, bias], [y],
                schema.BuiltinOptions.FullyConnectedOptions, options, 4)
-    return b.finish([x], [y])
+    return y
 
 
 def pool_model(rng, average: bool, h: int, w: int, c: int, kh: int, kw: int, stride: int, padding: int,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from edgekit.catalog import OPTIMIZE_GOALS, RUNTIMES
+from edgekit.catalog import OPTIMIZE_GOALS, OPTIMIZE_HELP, RUNTIMES
 from edgekit.cli import MODEL_PATH
 
 
@@ -29,10 +29,7 @@ from edgekit.cli import MODEL_PATH
 @click.option("--selftest-samples", type=click.IntRange(min=1), default=1, show_default=True,
               help="How many samples the boot self-test checks against the host TFLM.")
 @click.option("--optimize", type=click.Choice(OPTIMIZE_GOALS), default="balanced", show_default=True,
-              help="The edgekit runtime's memory plan: ram (smallest arena: convolutions write over their own "
-                   "input wherever that shrinks it), speed (every kernel in one call), balanced (smallest arena "
-                   "within 1% more instructions), flash (balanced, with fully-connected weights in 4 to 6 bits "
-                   "where they fit: lossless, a quarter less weight flash on trained layers, some speed).")
+              help=OPTIMIZE_HELP)
 @click.option("--force", is_flag=True, help="Replace project files edited since the last build.")
 @click.option("--json", "as_json", is_flag=True, help="Print the build summary as JSON.")
 @click.pass_context

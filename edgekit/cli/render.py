@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from edgekit.catalog import OPTIMIZE_GOALS
+from edgekit.catalog import OPTIMIZE_GOALS, OPTIMIZE_HELP
 from edgekit.cli import MODEL_PATH
 
 
@@ -27,10 +27,7 @@ from edgekit.cli import MODEL_PATH
 @click.option("--selftest-data", metavar="DATA",
               help="Take the boot self-test input from the first sample of DATA (as for quantize).")
 @click.option("--optimize", type=click.Choice(OPTIMIZE_GOALS), default="balanced", show_default=True,
-              help="The edgekit runtime's memory plan: ram (smallest arena: convolutions write over their own "
-                   "input wherever that shrinks it), speed (every kernel in one call), balanced (smallest arena "
-                   "within 1% more instructions), flash (balanced, with fully-connected weights in 4 to 6 bits "
-                   "where they fit: lossless, a quarter less weight flash on trained layers, some speed).")
+              help=OPTIMIZE_HELP)
 @click.option("--force", is_flag=True, help="Replace files edgekit did not write or that were edited since.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
 def command(model: Path, board: str, output: Path, template: str | None, arena_size: int | None,

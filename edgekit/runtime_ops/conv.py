@@ -8,7 +8,7 @@ import numpy as np
 
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall, handler
 from edgekit.runtime_ops.conv_chain import stage_arguments
-from edgekit.runtime_ops.packed_weights import packed_call
+from edgekit.runtime_ops.packed_weights import packed_bases, packed_call
 from edgekit.runtime_ops.fixedpoint import (
     activation_range,
     c_array,
@@ -19,6 +19,7 @@ from edgekit.runtime_ops.fixedpoint import (
     quant,
     quantize_multiplier,
     refuse,
+    wrap_int32,
 )
 
 #: ek_conv.h's EK_IM2COL_BYTES: CONV_2D windows up to this many bytes run through im2col columns.
@@ -85,14 +86,16 @@ def convolution(op, ctx: Context) -> OpCall:
     else:
         arrays.append(c_array(f"{prefix}_shift", "int32_t", [s for _, s in pairs]))
         shift_array = f"{prefix}_shift"
-    base = "NULL"
+    base, packed = "NULL", None
     if ctx.is_constant(op.inputs[1]) and (bias is None or ctx.is_constant(bias)):
         weights = ctx.constant(op.inputs[1]).astype(np.int64)
         bias_values = ctx.constant(bias).astype(np.int64).ravel() if bias is not None else np.zeros(channels, np.int64)
         # every weight of an output channel (depthwise: [1][k_h][k_w][channels])
         channel_sums = weights.sum(axis=(0, 1, 2)) if depthwise else weights.sum(axis=(1, 2, 3))
         base_values = wrap_int32(bias_values - zp_in * channel_sums)
-        arrays.append(c_array(f"{prefix}_base", "int32_t", base_values))
+        packed = ctx.packed_weights.get(op.index)  # (a pointwise layer run as a packed dense layer)
+        arrays.append(c_array(f"{prefix}_base", "int32_t",
+                              base_values if packed is None else packed_bases(base_values, packed)))
         base = f"{prefix}_base"
     pad_top, pad_left = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h), padding(x.shape[2], out.shape[2],
                                                                                           k_w, stride_w, dil_w)
@@ -129,9 +132,9 @@ def convolution(op, ctx: Context) -> OpCall:
     # ek_fc_params, per-channel multipliers and the base
     dense_params = (f"{{{x.num_elements // x.shape[3]}, {x.shape[3]}, {channels}, {-zp_in}, 0, {zp_out}, {low}, "
                     f"{high}, {prefix}_mult, {shift_array}, 1, NULL, {base}, {right_shift}, 0, 0}}")
-    packed = ctx.packed_weights.get(op.index)
-    if packed is not None and pointwise and base != "NULL":
-        # --optimize flash: a dense layer over the pixels with its weights in 4 to 6 bits
+    if packed is not None:
+        # a dense layer over the pixels with its weights in 4 to 6 bits (packed_layers takes only pointwise
+        # layers whose weights and bias are constants: the base above is the packed layout's)
         return packed_call(op, ctx, packed, dense_params, tuple(arrays), table)
     if mode is not None:
         # the filter in blocks of four output channels, in place of the model's array (a few bytes more
@@ -415,8 +418,3 @@ def narrow_accumulators(weights: np.ndarray, base: np.ndarray) -> bool:
 def used_once(ctx: Context, tensor: int) -> bool:
     """True when no other operator of the model reads ``tensor`` (its data may be laid out for one kernel)."""
     return sum(tensor in op.inputs for op in ctx.info.operators) == 1
-
-
-def wrap_int32(values: np.ndarray) -> np.ndarray:
-    """int64 values as the int32 an accumulator holds (two's complement wrap-around, as TFLM's int32 sums)."""
-    return ((values + 2**31) % 2**32 - 2**31).astype(np.int64)

@@ -79,6 +79,11 @@ def c_array(name: str, ctype: str, values) -> str:
     return f"static const {ctype} {name}[{max(1, flat.size)}] = {{{body}}};"
 
 
+def wrap_int32(values: np.ndarray) -> np.ndarray:
+    """int64 values as the int32 an accumulator holds (two's complement wrap-around, as TFLM's int32 sums)."""
+    return ((values + 2**31) % 2**32 - 2**31).astype(np.int64)
+
+
 def little_endian_words(values) -> np.ndarray:
     """int8 ``values`` (flattened) as the uint32 words that hold them in memory on a little-endian core
     (every core the runtime builds for), value k in byte k, zero-padded to a whole word: a weight array

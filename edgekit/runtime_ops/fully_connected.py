@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from edgekit.runtime_ops import Context, OpCall, handler
-from edgekit.runtime_ops.conv import narrow_accumulators, used_once, wrap_int32
+from edgekit.runtime_ops.conv import narrow_accumulators, used_once
 from edgekit.runtime_ops.fixedpoint import (activation_range, c_array, little_endian_words, name_of,
-                                            optional_input, quant, quantize_multiplier, refuse)
-from edgekit.runtime_ops.packed_weights import packed_call
+                                            optional_input, quant, quantize_multiplier, refuse, wrap_int32)
+from edgekit.runtime_ops.packed_weights import packed_bases, packed_call
 
 #: ek_fully_connected.h's EK_FC_BLOCK: units per interleaved weight block.
 FC_BLOCK = 8
@@ -65,11 +65,14 @@ def fully_connected(op, ctx: Context) -> OpCall:
     row_sums = (weights + filter_offset).sum(axis=1)
     arrays = (c_array(f"{prefix}_mult", "int32_t", [m for m, _ in pairs]),)
     base = right_shift = shift_array = rows = "NULL"
+    packed = None
     if filter_offset == 0 and (bias is None or ctx.is_constant(bias)):
         # the bias and the row sums in one constant per unit: neither is needed apart
         bias_values = ctx.constant(bias).astype(np.int64).ravel() if bias is not None else np.zeros(out_depth, np.int64)
         base_values = wrap_int32(bias_values - zp_in * row_sums)
-        arrays += (c_array(f"{prefix}_base", "int32_t", base_values),)
+        packed = ctx.packed_weights.get(op.index)
+        arrays += (c_array(f"{prefix}_base", "int32_t",
+                           base_values if packed is None else packed_bases(base_values, packed)),)
         base = f"{prefix}_base"
     else:
         arrays += (c_array(f"{prefix}_rows", "int32_t", row_sums),)
@@ -81,7 +84,6 @@ def fully_connected(op, ctx: Context) -> OpCall:
         arrays += (c_array(f"{prefix}_shift", "int32_t", [s for _, s in pairs]),)
         shift_array = f"{prefix}_shift"
     fused = any(f.dense == op.index for f in ctx.dense_fusions.values())
-    packed = ctx.packed_weights.get(op.index) if base != "NULL" else None
     blocked = blocked_units(out_depth) if base != "NULL" and in_depth % 4 == 0 and used_once(ctx, op.inputs[1]) \
         and not fused and packed is None else 0
     table = len(pairs) * (4 + (1 if right_shift != "NULL" else 4)) + 4 * out_depth

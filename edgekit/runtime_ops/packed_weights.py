@@ -1,6 +1,6 @@
-"""Layers whose weights run packed in 4 to 6 bits under ``--optimize flash`` (``ek_fully_connected_packed.c``,
-the layout of :mod:`edgekit.weight_packing`): FULLY_CONNECTED layers, and 1x1 convolutions as dense layers
-over their pixels."""
+"""Layers whose weights run packed in 4 to 6 bits (``--optimize flash``, and ``balanced`` on cores with
+SMLAD; ``ek_fully_connected_packed.c``, the layout of :mod:`edgekit.weight_packing`): FULLY_CONNECTED
+layers, and 1x1 convolutions as dense layers over their pixels."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ import numpy as np
 
 from edgekit.reader import ModelInfo, OperatorInfo, numpy_dtype
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall
-from edgekit.runtime_ops.fixedpoint import c_array, name_of, optional_input
-from edgekit.weight_packing import PackedWeights, pack_weights
+from edgekit.runtime_ops.fixedpoint import c_array, name_of, optional_input, wrap_int32
+from edgekit.weight_packing import (BLOCK_UNITS, FLASH_BYTES_PER_INSTRUCTION, PackedWeights, assemble,
+                                    block_options, capped_rate, choose, saves_flash)
 
 #: The packed kernel's code (arm-none-eabi-gcc 12.2 -O2 Cortex-M4F, RV32IMC; what a program calling it
-#: alone links with --gc-sections): its four block loops (M4: 220, 224, 320, 500 B), the driver (1,192 B),
-#: and the finishing requantization of ek_fully_connected.c (1,064 B).
+#: alone links with --gc-sections): its four block functions with their offsets' and escapes' terms (M4:
+#: 224, 480, 614, 752 B), the driver (1,002 B), and the finishing requantization of ek_fully_connected.c
+#: (1,064 B).
 KERNEL_CODE_BYTES["fully_connected_packed"] = ((r"\bek_fully_connected_packed_s8\b",
-                                                {"default": 3_524, "riscv32": 5_134}),)
+                                                {"default": 4_156, "riscv32": 5_846}),)
 #: A 1x1 convolution runs packed from this many input channels: each pixel is a pass over every block,
 #: whose own work (escapes, offsets, requantization) thinner rows do not pay for.
 MIN_POINTWISE_DEPTH = 32
@@ -44,38 +46,56 @@ def _pointwise(op: OperatorInfo, info: ModelInfo) -> bool:
             and w.shape[3] == x.shape[3] >= MIN_POINTWISE_DEPTH)
 
 
-def packed_layers(info: ModelInfo, constants: dict[int, bytes], fused: set[int]) -> dict[int, PackedWeights]:
-    """The layers to run with packed weights (``--optimize flash``), by op index; ``fused``: ops another
-    kernel runs with others, or in place, which keep their own kernels. A FULLY_CONNECTED or 1x1
-    convolution is packed where that saves flash; and when one FULLY_CONNECTED is, every other that can take
-    the layout is too (in int8 blocks where it saves nothing), so that the model links one dense kernel."""
+def packed_layers(info: ModelInfo, constants: dict[int, bytes], fused: set[int],
+                  optimize: str = "flash") -> dict[int, PackedWeights]:
+    """The layers to run with packed weights for the ``optimize`` goal, by op index (weight_packing's rate
+    of bytes for instructions: flash's, or for balanced the one that keeps within its instruction cap);
+    ``fused``: ops another kernel runs with others, or in place, which keep their own kernels. A
+    FULLY_CONNECTED or 1x1 convolution is packed where that saves flash; and when one FULLY_CONNECTED is,
+    every other that can take the layout is too (in int8 blocks where it saves nothing), so that the model
+    links one dense kernel. None are when all they would save is less than the packed kernel's own code."""
     weights = {op.index: np.frombuffer(constants[op.inputs[1]], numpy_dtype("INT8"))
                .reshape(info.tensors[op.inputs[1]].shape[0], -1)
                for op in info.operators
                if op.index not in fused and (op.op == "FULLY_CONNECTED" or _pointwise(op, info))
                and _base_path_weights(op, info, constants)}
-    packed = {index: p for index, w in weights.items() if (p := pack_weights(w)) is not None}
+    options = {index: blocks for index, w in weights.items() if (blocks := block_options(w)) is not None}
+    rate = FLASH_BYTES_PER_INSTRUCTION if optimize == "flash" else capped_rate(list(options.values()))
+    layouts = {index: assemble(weights[index], choose(blocks, rate)) for index, blocks in options.items()}
+    packed = {index: p for index, p in layouts.items() if saves_flash(p, weights[index])}
     if any(info.operators[i].op == "FULLY_CONNECTED" for i in packed):
-        packed.update({index: p for index, w in weights.items()
-                       if index not in packed and info.operators[index].op == "FULLY_CONNECTED"
-                       and (p := pack_weights(w, force=True)) is not None})
-    return packed
+        packed.update({index: p for index, p in layouts.items() if info.operators[index].op == "FULLY_CONNECTED"})
+    saved = sum(weights[index].size - p.nbytes for index, p in packed.items())
+    return packed if saved > KERNEL_CODE_BYTES["fully_connected_packed"][0][1]["default"] else {}
 
 
 def packed_call(op: OperatorInfo, ctx: Context, packed: PackedWeights, params: str, arrays: tuple[str, ...],
                 table: int) -> OpCall:
     """The call of ek_fully_connected_packed_s8 for ``op`` with its dense-layer ``params`` (an
     ek_fc_params initializer whose base holds the bias), its other ``arrays`` and their ``table`` bytes,
-    plus the packed layout's arrays and its ek_fc_packing."""
+    plus the packed layout's arrays and its ek_fc_packing (the base must be :func:`packed_bases`')."""
     prefix = f"k_op{op.index}"
+    deltas = f"{prefix}_pdeltas" if packed.deltas.size else "NULL"
     struct = (f"static const ek_fc_packing {prefix}_packing = {{{prefix}_pw, {prefix}_pwidths, "
-              f"{prefix}_poffsets, {prefix}_pcounts, {prefix}_pescapes, {prefix}_pshort}};")
+              f"{prefix}_poffsets, {prefix}_pcounts, {prefix}_pescapes, {prefix}_pshort, {deltas}}};")
     layout = (c_array(f"{prefix}_pw", "uint32_t", packed.words),
               c_array(f"{prefix}_pwidths", "uint8_t", packed.widths),
               c_array(f"{prefix}_poffsets", "int8_t", packed.offsets),
               c_array(f"{prefix}_pcounts", "uint8_t", packed.escape_counts),
               c_array(f"{prefix}_pescapes", "uint16_t", packed.escapes),
-              c_array(f"{prefix}_pshort", "uint8_t", packed.short_escapes), struct)
+              c_array(f"{prefix}_pshort", "uint8_t", packed.short_escapes),
+              *((c_array(deltas, "uint8_t", packed.deltas),) if packed.deltas.size else ()), struct)
     call = f"ek_fully_connected_packed_s8(P, &{prefix}_packing, {ctx.ref(op.inputs[0])}, {ctx.ref(op.outputs[0])});"
     return OpCall(name_of(op), "ek_fc_params", params, call, (*arrays, *layout), table + packed.nbytes + 24,
                   ("ek_fully_connected", "ek_fully_connected_packed"))
+
+
+def packed_bases(bases: np.ndarray, packed: PackedWeights) -> np.ndarray:
+    """A packed layer's per-unit bases (bias and input offset term): a delta block's units' less the
+    preceding unit's (its accumulator, which the kernel adds, holds that one), modulo 2^32 as the kernel
+    sums them."""
+    bases = np.asarray(bases, np.int64)
+    previous = np.concatenate([[0], bases[:-1]])
+    delta_units = np.repeat(np.array(packed.block_deltas, bool), BLOCK_UNITS)
+    delta_units = np.concatenate([delta_units, np.zeros(len(bases) - len(delta_units), bool)])
+    return wrap_int32(np.where(delta_units, bases - previous, bases))

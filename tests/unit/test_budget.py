@@ -105,15 +105,18 @@ def test_over_budget_names_the_shortfall_and_what_to_try(tmp_path, monkeypatch):
 
 
 def test_a_dense_model_over_the_flash_is_told_to_pack_and_fits_packed(tmp_path, monkeypatch):
-    # ad01_int8's firmware takes 287,210 B with int8 weights and 220,762 B packed (--optimize flash)
-    monkeypatch.setenv(BOARDS_PATH_VARIABLE, str(_tiny_board(tmp_path, ram=64 * 1024, flash=256 * 1024)))
+    # ad01_int8's firmware is estimated at 285,776 B with int8 weights (--optimize speed), 225,231 B with
+    # balanced's packing on a Cortex-M4 and 216,621 B with flash's
+    monkeypatch.setenv(BOARDS_PATH_VARIABLE, str(_tiny_board(tmp_path, ram=64 * 1024, flash=216 * 1024)))
     model, info = read_model_file(shared_model("ad01_int8.tflite"))
     board = load_board("tiny_m4")
-    plain = check_budget(model, info, board, "edgekit_baremetal")
-    assert {c.name for c in plain.checks if not c.ok} == {"flash"}
-    assert any("--optimize flash" in hint for hint in plain.hints)
+    int8 = check_budget(model, info, board, "edgekit_baremetal", optimize="speed")
+    balanced = check_budget(model, info, board, "edgekit_baremetal")
+    assert balanced.flash.used <= int8.flash.used - 50_000
+    assert {c.name for c in balanced.checks if not c.ok} == {"flash"}
+    assert any("--optimize flash" in hint for hint in balanced.hints)
     packed = check_budget(model, info, board, "edgekit_baremetal", optimize="flash")
-    assert packed.fits and packed.flash.used <= plain.flash.used - 50_000
+    assert packed.fits and packed.flash.used <= balanced.flash.used - 5_000
 
 
 def test_model_the_runtime_cannot_run_fails_the_runtime_check():

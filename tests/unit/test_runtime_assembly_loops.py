@@ -35,9 +35,11 @@ def _cases() -> list:
         fc_model(rng, 3, 132, 28, 1, spread=25),
     ]
     cases = [case(f"m{i}", model, samples=2, seed=i) for i, model in enumerate(models)]
-    # packed weights: 4-bit blocks with escapes (narrow rows) and 5- or 6-bit ones (wide rows), int8 blocks
-    packed = [fc_model(rng, 1, 96, 16, 0, spread=3), fc_model(rng, 2, 100, 12, 1, spread=12),
-              fc_model(rng, 1, 64, 8, 0, spread=40)]
+    # packed weights: 4-bit blocks with escapes (narrow rows) and 5- or 6-bit ones (wide rows), int8 blocks,
+    # delta blocks; each layer after a wide one, so that packing saves more than its kernel's code
+    packed = [fc_model(rng, 1, 96, 16, 0, spread=3, lead_depth=128), fc_model(rng, 2, 100, 12, 1, spread=12,
+                                                                              lead_depth=128),
+              fc_model(rng, 1, 64, 8, 0, spread=40, lead_depth=160), fc_model(rng, 1, 128, 24, 0, drift=2)]
     return cases + [case(f"p{i}", model, samples=2, seed=i, optimize="flash") for i, model in enumerate(packed)]
 
 

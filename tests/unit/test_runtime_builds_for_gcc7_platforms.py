@@ -48,7 +48,8 @@ def sources(tmp_path_factory) -> dict[str, Path]:
         data, info = read_model_file(shared_model(f"{name}.tflite"))
         folder = root / name
         folder.mkdir()
-        for file, text in render_runtime_sources(data, info, "/* test */").items():
+        # (generated as for a core with SMLAD, which packs dense weights: every array kind a model can hold)
+        for file, text in render_runtime_sources(data, info, "/* test */", dsp=True).items():
             (folder / file).write_text(text)
         folders[name] = folder
     return folders

@@ -242,76 +242,83 @@ static const uint32_t* pk_block5(const uint32_t* w, pk_layer* layer, const int32
   PK_STORE_RETURN;
 }
 
-/* Four units' 6-bit fields, sixteen columns (three words per unit) at a time: twelve fields whole (bits 0
- * and 6 of each half), and columns 12 to 15 from the spare top four bits of each half: their low four bits
- * in the first two words, their top two in the third ((third >> 8) & 0x00300030 puts column 12's at bits 4
- * and 5 of its half, (third >> 10) column 13's). */
+/* Four units' 6-bit fields, sixteen columns (three words per unit) at a time, the group's words word by
+ * word (the four units' first words, then their second and third): twelve fields whole (bits 4 and 10 of
+ * each half), and columns 12 to 15 from the spare bits at the bottom of each half: their low four bits in
+ * the first two words, their top two in the third (word << 4 & 0x00300030 puts columns 12 and 14's at bits
+ * 4 and 5 of their halves, 16 times their value; word << 2 columns 13 and 15's). */
 static const uint32_t* pk_block6(const uint32_t* w, pk_layer* layer, const int32_t* base, int32_t acc[4]) {
   PK_ACCUMULATORS(EK_FC_PACKED_6);
 #if EK_DSP_ASM
   const int8_t* end = x + 16 * groups;
-  uint32_t u, pe, po, t, high;
-#define PK_ROW6_SPARE(acc, first, second, third)           \
-  "ldr %[u], [%[w], #" #first "]\n\t"                      \
-  "and %[t], %[m], %[u], lsr #12\n\t"                      \
-  "ldr %[u], [%[w], #" #third "]\n\t"                      \
-  "and %[u], %[h], %[u], lsr #8\n\t"                       \
-  "orr %[t], %[t], %[u]\n\t"                               \
-  "smlad %[" #acc "], %[pe], %[t], %[" #acc "]\n\t"        \
-  "ldr %[u], [%[w], #" #second "]\n\t"                     \
-  "and %[t], %[m], %[u], lsr #12\n\t"                      \
-  "ldr %[u], [%[w], #" #third "]\n\t"                      \
-  "and %[u], %[h], %[u], lsr #10\n\t"                      \
-  "orr %[t], %[t], %[u]\n\t"                               \
-  "smlad %[" #acc "], %[po], %[t], %[" #acc "]\n\t"
+  uint32_t u, v, pe, po, t, mask;
+/* two units' whole fields from the words at `offset` bytes after w (a pair of units: LDRD) */
+#define PK_PAIR6(first, second, offset)                                           \
+  "ldrd %[u], %[v], [%[w], #" #offset "]\n\t" PK_FIELDS(first, u, ", lsr #4", ", lsr #10") \
+  PK_FIELDS(second, v, ", lsr #4", ", lsr #10")
+/* two units' last four columns: low bits in their first and second words, top bits in their third */
+#define PK_SPARE6(first, second, offset, offset_second, offset_third)  \
+  "ldrd %[u], %[v], [%[w], #" #offset "]\n\t"                          \
+  "and %[t], %[u], #0x000F000F\n\t"                                    \
+  "smlad %[" #first "], %[pe], %[t], %[" #first "]\n\t"                \
+  "and %[t], %[v], #0x000F000F\n\t"                                    \
+  "smlad %[" #second "], %[pe], %[t], %[" #second "]\n\t"              \
+  "ldrd %[u], %[v], [%[w], #" #offset_second "]\n\t"                   \
+  "and %[t], %[u], #0x000F000F\n\t"                                    \
+  "smlad %[" #first "], %[po], %[t], %[" #first "]\n\t"                \
+  "and %[t], %[v], #0x000F000F\n\t"                                    \
+  "smlad %[" #second "], %[po], %[t], %[" #second "]\n\t"              \
+  "ldrd %[u], %[v], [%[w], #" #offset_third "]\n\t"                    \
+  "and %[t], %[m], %[u], lsl #4\n\t"                                   \
+  "smlad %[" #first "], %[pe], %[t], %[" #first "]\n\t"                \
+  "and %[t], %[m], %[u], lsl #2\n\t"                                   \
+  "smlad %[" #first "], %[po], %[t], %[" #first "]\n\t"                \
+  "and %[t], %[m], %[v], lsl #4\n\t"                                   \
+  "smlad %[" #second "], %[pe], %[t], %[" #second "]\n\t"              \
+  "and %[t], %[m], %[v], lsl #2\n\t"                                   \
+  "smlad %[" #second "], %[po], %[t], %[" #second "]\n\t"
   if (groups) {
-    uint32_t mask;
-    /* the mask register holds 0x003F003F for the whole fields and 0x000F000F for the spare nibbles; the
-     * loop's end is kept in memory, which frees a register for the top bits' mask */
+    /* the mask register holds 0x003F003F for the whole fields and 0x00300030 for the top bits; the loop's
+     * end is kept in memory, which frees a register for the second word of each pair */
     __asm__ volatile("1:\n\t"
                      "mov %[m], #0x003F003F\n\t"
-                     PK_X PK_ROW(a0, 0, "", ", lsr #6") PK_ROW(a1, 12, "", ", lsr #6")
-                     PK_ROW(a2, 24, "", ", lsr #6") PK_ROW(a3, 36, "", ", lsr #6")
-                     PK_X PK_ROW(a0, 4, "", ", lsr #6") PK_ROW(a1, 16, "", ", lsr #6")
-                     PK_ROW(a2, 28, "", ", lsr #6") PK_ROW(a3, 40, "", ", lsr #6")
-                     PK_X PK_ROW(a0, 8, "", ", lsr #6") PK_ROW(a1, 20, "", ", lsr #6")
-                     PK_ROW(a2, 32, "", ", lsr #6") PK_ROW(a3, 44, "", ", lsr #6")
-                     "mov %[m], #0x000F000F\n\t"
-                     "mov %[h], #0x00300030\n\t"
-                     PK_X PK_ROW6_SPARE(a0, 0, 4, 8) PK_ROW6_SPARE(a1, 12, 16, 20)
-                     PK_ROW6_SPARE(a2, 24, 28, 32) PK_ROW6_SPARE(a3, 36, 40, 44)
+                     PK_X PK_PAIR6(a0, a1, 0) PK_PAIR6(a2, a3, 8)
+                     PK_X PK_PAIR6(a0, a1, 16) PK_PAIR6(a2, a3, 24)
+                     PK_X PK_PAIR6(a0, a1, 32) PK_PAIR6(a2, a3, 40)
+                     PK_X "mov %[m], #0x00300030\n\t"
+                     PK_SPARE6(a0, a1, 0, 16, 32) PK_SPARE6(a2, a3, 8, 24, 40)
                      "add %[w], %[w], #48\n\t"
-                     "ldr %[h], %[end]\n\t"
-                     "cmp %[x], %[h]\n\t"
+                     "ldr %[t], %[end]\n\t"
+                     "cmp %[x], %[t]\n\t"
                      "bne 1b\n\t"
                      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [x] "+r"(x),
-                       [u] "=&r"(u), [pe] "=&r"(pe), [po] "=&r"(po), [t] "=&r"(t), [m] "=&r"(mask),
-                       [h] "=&r"(high)
+                       [u] "=&r"(u), [v] "=&r"(v), [pe] "=&r"(pe), [po] "=&r"(po), [t] "=&r"(t), [m] "=&r"(mask)
                      : [end] "m"(end)
                      : "cc", "memory");
   }
-#undef PK_ROW6_SPARE
+#undef PK_PAIR6
+#undef PK_SPARE6
 #else
-  /* plain C: word j's fields at bits 0, 6, 16, 22 hold columns 4j to 4j + 3; columns 12 to 15 are put
-   * together from the spare nibbles (low bits) and the third word's (top two bits) */
+  /* plain C: unit r's word j is w[4 * j + r]; its fields at bits 4, 10, 20, 26 hold columns 4j to 4j + 3;
+   * columns 12 to 15 are put together from the low bits of the first two words and the third's */
   for (; groups; --groups, x += 16, w += 12) {
     for (int j = 0; j < 3; ++j) {
       const int32_t x0 = x[4 * j], x1 = x[4 * j + 1], x2 = x[4 * j + 2], x3 = x[4 * j + 3];
-#define PK_FIELDS6(u) (x0 * (int32_t)((u) & 63) + x1 * (int32_t)(((u) >> 6) & 63) + \
-                       x2 * (int32_t)(((u) >> 16) & 63) + x3 * (int32_t)(((u) >> 22) & 63))
-      PK_ADD4(PK_FIELDS6, j, 3);
+#define PK_FIELDS6(u) (x0 * (int32_t)(((u) >> 4) & 63) + x1 * (int32_t)(((u) >> 10) & 63) + \
+                       x2 * (int32_t)(((u) >> 20) & 63) + x3 * (int32_t)((u) >> 26))
+      PK_ADD4(PK_FIELDS6, 4 * j, 1);
 #undef PK_FIELDS6
     }
     const int32_t x12 = x[12], x13 = x[13], x14 = x[14], x15 = x[15];
-#define PK_SPARE6(v)                                                                               \
-  (x12 * (int32_t)((((v)[0] >> 12) & 15) | (((v)[2] >> 8) & 48)) +                                  \
-   x14 * (int32_t)(((v)[0] >> 28) | (((v)[2] >> 24) & 48)) +                                        \
-   x13 * (int32_t)((((v)[1] >> 12) & 15) | (((v)[2] >> 10) & 48)) +                                 \
-   x15 * (int32_t)(((v)[1] >> 28) | (((v)[2] >> 26) & 48)))
-    a0 += PK_SPARE6(w);
-    a1 += PK_SPARE6(w + 3);
-    a2 += PK_SPARE6(w + 6);
-    a3 += PK_SPARE6(w + 9);
+#define PK_SPARE6(r)                                                                               \
+  (x12 * (int32_t)((w[r] & 15) | ((w[8 + r] & 3) << 4)) +                                           \
+   x14 * (int32_t)(((w[r] >> 16) & 15) | ((w[8 + r] >> 12) & 48)) +                                 \
+   x13 * (int32_t)((w[4 + r] & 15) | ((w[8 + r] << 2) & 48)) +                                      \
+   x15 * (int32_t)(((w[4 + r] >> 16) & 15) | ((w[8 + r] >> 14) & 48)))
+    a0 += PK_SPARE6(0);
+    a1 += PK_SPARE6(1);
+    a2 += PK_SPARE6(2);
+    a3 += PK_SPARE6(3);
 #undef PK_SPARE6
   }
 #endif
@@ -378,7 +385,9 @@ void ek_fully_connected_packed_s8(const ek_fc_params* p, const ek_fc_packing* pa
     layer.escapes = packing->escapes;
     layer.short_escapes = packing->short_escapes;
     const uint32_t* w = packing->words;
+    const uint8_t* deltas = packing->deltas;
     const int32_t blocked = units - units % 4;
+    uint32_t last = 0;  /* the accumulator of the unit before the block (modulo 2^32, as C's unsigned sums) */
     int32_t o = 0;
     while (o < blocked) {
       /* the accumulators of up to PK_FINISH_UNITS units, requantized together: one call's set-up for them */
@@ -389,6 +398,10 @@ void ek_fully_connected_packed_s8(const ek_fc_params* p, const ek_fc_packing* pa
         const int code = (packing->widths[block >> 2] >> (2 * (block & 3))) & 3;
         w = pk_blocks[code](w, &layer, p->base + o, acc);
         if (layer.tails[code]) w = pk_tail(w, x, layer.tails[code], acc);
+        if (deltas && ((deltas[block >> 3] >> (block & 7)) & 1)) {
+          for (int r = 0; r < 4; ++r) acc[r] = (int32_t)(last += (uint32_t)acc[r]);
+        }
+        last = (uint32_t)acc[3];
       }
       ek_fully_connected_finish_units_s8(p, a, first, count, out);
     }

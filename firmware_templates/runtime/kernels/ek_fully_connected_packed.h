@@ -1,4 +1,4 @@
-// edgekit runtime: FULLY_CONNECTED with its weights in 4, 5, 6 or 8 bits per block of two units
+// edgekit runtime: FULLY_CONNECTED with its weights in 4, 5, 6 or 8 bits per block of four units
 // (edgekit/weight_packing.py makes the layout); bit-exact with TFLM's reference kernel.
 #ifndef EK_FULLY_CONNECTED_PACKED_H_
 #define EK_FULLY_CONNECTED_PACKED_H_
@@ -30,6 +30,11 @@ typedef struct {
   /* 5- and 6-bit units: gap << M | (m & (2^M - 1)), M = 4 and 3: the gap from the unit's previous escape
    * column (the first's from 0); entries with m = 0 only step along the row */
   const uint8_t* short_escapes;
+  /* NULL, or one bit per block (block b's in bit b % 8 of byte b / 8): the block's rows hold each unit's
+   * weights less the preceding unit's (a delta block, for layers whose neighbouring units are alike), so
+   * its units add the preceding unit's accumulator, in order; their bases are less the preceding unit's
+   * base likewise */
+  const uint8_t* deltas;
 } ek_fc_packing;
 
 /* FULLY_CONNECTED with packed weights: p->base holds each unit's bias and input offset term (the filter
