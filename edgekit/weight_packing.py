@@ -15,7 +15,7 @@ Units go in blocks of four (each input word feeds the four), each block with its
 rows would not save bytes stays int8. A block may hold instead each unit's weights less the preceding
 unit's (a delta block), where neighbouring units are alike, as the output units of a decoder that
 rebuilds a spectrogram bin by bin: the kernel adds the preceding unit's accumulator (ad01_int8's last
-layer: 5,691 escapes in 6 bits, 1,292 as deltas).
+layer: 5,691 escapes in 6 bits, 1,307 as deltas).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ MAX_ESCAPES = 255
 #: mask or sign extension and one SMLAD per pair of weights; int8 words and 4- and 6-bit words two units
 #: at a time); per escape (load, column, input, m (one SBFX), MLA, count and branch); per unit of a packed
 #: block (its offset's term and its escape count), per unit with escapes (their loop's set-up) and per
-#: delta block (four adds).
+#: delta block (the driver's test of its bit and its four adds).
 INSTRUCTIONS_PER_COLUMN = {8: 5.5, 4: 5.625, 5: 6.33, 6: 6.875}
 INSTRUCTIONS_PER_ESCAPE = 7
 INSTRUCTIONS_PER_PACKED_UNIT = 5
@@ -78,8 +78,8 @@ INSTRUCTIONS_PER_DELTA_BLOCK = 8
 #: instructions it adds.
 FLASH_BYTES_PER_INSTRUCTION = 0.1
 #: ``balanced`` (on cores with SMLAD, where 4-bit fields cost what int8 weights do): the least flash whose
-#: packing adds at most this share to the estimated instructions of the layers it may pack (a latency
-#: cap, as the memory plan's, codegen.BALANCED_SHARE), and never more than flash's rate would.
+#: packing adds at most this share to the estimated instructions per inference of the layers it may pack
+#: (a latency cap, as the memory plan's, codegen.BALANCED_SHARE), and never more than flash's rate would.
 BALANCED_INSTRUCTION_SHARE = 0.25
 
 
@@ -119,8 +119,8 @@ def _pack_rows(rows: np.ndarray, bits: int) -> tuple[np.ndarray, list[int], list
     n, depth = rows.shape
     group = GROUP_COLUMNS[bits]
     packed_columns = depth - depth % group
-    if bits == 8 and (rows.min() < -128 or rows.max() > 127) or \
-            rows[:, packed_columns:].size and (rows[:, packed_columns:].min() < -128 or rows[:, packed_columns:].max() > 127):
+    tail = rows[:, packed_columns:]
+    if tail.size and (tail.min() < -128 or tail.max() > 127):
         return None
     fields = np.zeros((n, packed_columns), np.int64)
     offsets, escapes = [], []
@@ -184,7 +184,7 @@ def _escape_entries(columns: np.ndarray, m: np.ndarray, bits: int) -> np.ndarray
 @dataclass(frozen=True)
 class BlockOption:
     """One way to hold a block of four units: its width, whether its rows are deltas, its words, offsets and
-    escapes, and what it costs: bytes of flash and estimated Cortex-M4 instructions."""
+    escapes, and what it costs: bytes of flash and estimated Cortex-M4 instructions per inference."""
 
     bits: int
     delta: bool
@@ -195,9 +195,9 @@ class BlockOption:
     instructions: float
 
 
-def _option(packed, bits: int, delta: bool, depth: int) -> BlockOption:
+def _option(packed, bits: int, delta: bool, depth: int, passes: int) -> BlockOption:
     """A block packed by _pack_rows, with its bytes (its units' offsets and counts included) and
-    instructions (its tail at int8's rate; a delta block's four adds)."""
+    instructions in ``passes`` passes over it (its tail at int8's rate; a delta block's test and adds)."""
     words, offsets, escapes = packed
     count = sum(len(e) for e in escapes)
     columns = depth - depth % GROUP_COLUMNS[bits]
@@ -208,14 +208,15 @@ def _option(packed, bits: int, delta: bool, depth: int) -> BlockOption:
             INSTRUCTIONS_PER_ESCAPED_UNIT * sum(1 for e in escapes if len(e))
     metadata = 0 if bits == 8 else 2 * BLOCK_UNITS
     nbytes = 4 * len(words) + sum(e.nbytes for e in escapes) + metadata
-    return BlockOption(bits, delta, words, offsets, escapes, nbytes, instructions)
+    return BlockOption(bits, delta, words, offsets, escapes, nbytes, passes * instructions)
 
 
-def block_options(weights: np.ndarray) -> list[list[BlockOption]] | None:
+def block_options(weights: np.ndarray, passes: int = 1) -> list[list[BlockOption]] | None:
     """Every way to hold each block of four units of ``weights`` [units][depth] (int8 values), int8 first:
     each width on the weights and on their differences from the preceding units' (a delta block: the kernel
-    adds the preceding unit's accumulator to each unit's); None when the layout cannot hold the layer
-    (deeper than :data:`MAX_DEPTH`)."""
+    adds the preceding unit's accumulator to each unit's), its instructions counted for ``passes`` passes
+    of the layer per inference (a batch's rows, a 1x1 convolution's pixels); None when the layout cannot
+    hold the layer (deeper than :data:`MAX_DEPTH`)."""
     units, depth = weights.shape
     if depth > MAX_DEPTH:
         return None
@@ -232,7 +233,7 @@ def block_options(weights: np.ndarray) -> list[list[BlockOption]] | None:
         for bits, delta in candidates:
             packed = _pack_rows(differences if delta else rows, bits)
             if packed is not None:
-                options.append(_option(packed, bits, delta, depth))
+                options.append(_option(packed, bits, delta, depth, passes))
         blocks.append(options)
     return blocks
 
@@ -291,21 +292,26 @@ def capped_rate(layers: list[list[list[BlockOption]]], share: float = BALANCED_I
 
 
 def saves_flash(packed: PackedWeights, weights: np.ndarray) -> bool:
-    """Whether the layout holds ``weights`` in fewer bytes than int8 with some block not int8."""
+    """Whether the layout holds ``weights`` in fewer bytes than int8, with some block not int8."""
     return packed.nbytes < weights.size and any(w != 8 for w in packed.block_widths)
+
+
+def layout(weights: np.ndarray, blocks: list[list[BlockOption]], bytes_per_instruction: float,
+           force: bool = False) -> PackedWeights | None:
+    """``weights`` [units][depth] in the packed layout, each of its ``blocks`` (:func:`block_options`) in
+    the option that costs least (:func:`choose`); None when, unless ``force``, that saves no flash over
+    plain int8 (a model whose other layers are packed runs this one in the layout too, with int8 blocks:
+    one kernel's code)."""
+    packed = assemble(weights, choose(blocks, bytes_per_instruction))
+    return packed if force or saves_flash(packed, weights) else None
 
 
 def pack_weights(weights: np.ndarray, force: bool = False,
                  bytes_per_instruction: float = FLASH_BYTES_PER_INSTRUCTION) -> PackedWeights | None:
-    """``weights`` [units][depth] (int8 values) in the packed layout, each block of four units in the way
-    that costs least (:func:`choose`); None when the layout cannot hold the layer (deeper than
-    :data:`MAX_DEPTH`) or, unless ``force``, saves no flash over plain int8 (a model whose other layers are
-    packed runs this one in the layout too, with int8 blocks: one kernel's code)."""
+    """One layer's ``weights`` [units][depth] (int8 values) in the packed layout (:func:`layout`); None
+    also when the layout cannot hold the layer (deeper than :data:`MAX_DEPTH`)."""
     blocks = block_options(weights)
-    if blocks is None:
-        return None
-    packed = assemble(weights, choose(blocks, bytes_per_instruction))
-    return packed if force or saves_flash(packed, weights) else None
+    return None if blocks is None else layout(weights, blocks, bytes_per_instruction, force)
 
 
 def _int8_values(words: np.ndarray, n: int) -> np.ndarray:
@@ -325,13 +331,13 @@ def unpack_weights(packed: PackedWeights, units: int, depth: int) -> np.ndarray:
         group = GROUP_COLUMNS[bits]
         packed_columns = depth - depth % group
         groups = packed_columns // group
-        count = groups * BLOCK_UNITS * GROUP_WORDS[bits]
+        block_size = groups * BLOCK_UNITS * GROUP_WORDS[bits]
         if bits in WORD_MAJOR:
-            block_words = words[position:position + count].reshape(groups, GROUP_WORDS[bits], BLOCK_UNITS)
+            block_words = words[position:position + block_size].reshape(groups, GROUP_WORDS[bits], BLOCK_UNITS)
             block_words = block_words.transpose(0, 2, 1)
         else:
-            block_words = words[position:position + count].reshape(groups, BLOCK_UNITS, GROUP_WORDS[bits])
-        position += count
+            block_words = words[position:position + block_size].reshape(groups, BLOCK_UNITS, GROUP_WORDS[bits])
+        position += block_size
         fields = np.zeros((BLOCK_UNITS, packed_columns), np.int64)
         for word, bit, column, value_bit, width in FIELDS[bits]:
             fields[:, column::group] |= (((block_words[:, :, word] >> bit) & ((1 << width) - 1)) << value_bit).T

@@ -92,7 +92,7 @@ def _bytes_initializer(data: bytes) -> str:
     return ", ".join(str(b) for b in data) or "0"
 
 
-def _write_program(cases: list[Case], expected: list[list[np.ndarray]], folder: Path) -> list[Path]:
+def _write_program(cases: list[Case], expected: list[list[np.ndarray]], folder: Path, dsp: bool) -> list[Path]:
     sources = []
     kernels = folder / "kernels"
     kernels.mkdir(parents=True, exist_ok=True)
@@ -107,7 +107,7 @@ def _write_program(cases: list[Case], expected: list[list[np.ndarray]], folder: 
         model_dir = folder / f"m{k}"
         model_dir.mkdir(exist_ok=True)
         for name, text in render_runtime_sources(item.model, info, f"/* case {k}: {item.name} */",
-                                                 item.in_place, item.optimize).items():
+                                                 item.in_place, item.optimize, dsp).items():
             if name in ("ek_model.c", "ek_model.h", "ek_kernels.h"):
                 (model_dir / name).write_text(text)
         wrapper = folder / f"m{k}.c"
@@ -197,7 +197,8 @@ def run_batch(cases: list[Case], target: str, folder: Path,
     if expected is None:
         expected = host.run_tflm_batch([(c.model, list(c.inputs)) for c in cases])
     folder.mkdir(parents=True, exist_ok=True)
-    sources = _write_program(cases, expected, folder)
+    # generated for the target's core, as a build for its board is (balanced packs weights where SMLAD is)
+    sources = _write_program(cases, expected, folder, target != "host" and load_board(target).dsp)
     program = folder / ("run" if target == "host" else "firmware.elf")
     includes = [f"-I{folder / 'kernels'}"]
     if target == "host":

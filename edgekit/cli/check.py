@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from edgekit.catalog import OPTIMIZE_GOALS, RUNTIMES
+from edgekit.catalog import OPTIMIZE_GOALS, OPTIMIZE_HELP, RUNTIMES
 from edgekit.cli import MODEL_PATH
 
 ENGINE_TITLES = {"tflm": "TFLM", "edgekit": "edgekit runtime"}
@@ -131,7 +131,7 @@ def _verdict(data: bytes, info, board, runtime: str | None, template: str | None
 @click.option("--template", "-t", help="Firmware template (default: the board's own).")
 @click.option("--offline-plan", is_flag=True, help="Size the arena with edgekit's offline memory plan in the model.")
 @click.option("--optimize", type=click.Choice(OPTIMIZE_GOALS), default="balanced", show_default=True,
-              help="The edgekit runtime's goal, as for build: flash packs dense and 1x1 weights in 4 to 6 bits.")
+              help=OPTIMIZE_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the report(s) as JSON.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Models checked in parallel (several MODELs; "
               "default: one per core).")

@@ -9,8 +9,8 @@ import numpy as np
 from edgekit.reader import ModelInfo, OperatorInfo, numpy_dtype
 from edgekit.runtime_ops import KERNEL_CODE_BYTES, Context, OpCall
 from edgekit.runtime_ops.fixedpoint import c_array, name_of, optional_input, wrap_int32
-from edgekit.weight_packing import (BLOCK_UNITS, FLASH_BYTES_PER_INSTRUCTION, PackedWeights, assemble,
-                                    block_options, capped_rate, choose, saves_flash)
+from edgekit.weight_packing import (BLOCK_UNITS, FLASH_BYTES_PER_INSTRUCTION, PackedWeights, block_options, capped_rate,
+                                    layout, saves_flash)
 
 #: The packed kernel's code (arm-none-eabi-gcc 12.2 -O2 Cortex-M4F, RV32IMC; what a program calling it
 #: alone links with --gc-sections): its four block functions with their offsets' and escapes' terms (M4:
@@ -54,18 +54,22 @@ def packed_layers(info: ModelInfo, constants: dict[int, bytes], fused: set[int],
     FULLY_CONNECTED or 1x1 convolution is packed where that saves flash; and when one FULLY_CONNECTED is,
     every other that can take the layout is too (in int8 blocks where it saves nothing), so that the model
     links one dense kernel. None are when all they would save is less than the packed kernel's own code."""
+    layers = [op for op in info.operators
+              if op.index not in fused and (op.op == "FULLY_CONNECTED" or _pointwise(op, info))
+              and _base_path_weights(op, info, constants)]
     weights = {op.index: np.frombuffer(constants[op.inputs[1]], numpy_dtype("INT8"))
-               .reshape(info.tensors[op.inputs[1]].shape[0], -1)
-               for op in info.operators
-               if op.index not in fused and (op.op == "FULLY_CONNECTED" or _pointwise(op, info))
-               and _base_path_weights(op, info, constants)}
-    options = {index: blocks for index, w in weights.items() if (blocks := block_options(w)) is not None}
+               .reshape(info.tensors[op.inputs[1]].shape[0], -1) for op in layers}
+    # (instructions per inference: a pass over the weights per batch row, or per pixel of a 1x1 convolution)
+    passes = {op.index: info.tensors[op.inputs[0]].num_elements // weights[op.index].shape[1] for op in layers}
+    options = {index: blocks for index, w in weights.items() if (blocks := block_options(w, passes[index])) is not None}
     rate = FLASH_BYTES_PER_INSTRUCTION if optimize == "flash" else capped_rate(list(options.values()))
-    layouts = {index: assemble(weights[index], choose(blocks, rate)) for index, blocks in options.items()}
-    packed = {index: p for index, p in layouts.items() if saves_flash(p, weights[index])}
+    layouts = {index: layout(weights[index], blocks, rate, force=info.operators[index].op == "FULLY_CONNECTED")
+               for index, blocks in options.items()}
+    packed = {index: p for index, p in layouts.items() if p is not None and saves_flash(p, weights[index])}
     if any(info.operators[i].op == "FULLY_CONNECTED" for i in packed):
         packed.update({index: p for index, p in layouts.items() if info.operators[index].op == "FULLY_CONNECTED"})
     saved = sum(weights[index].size - p.nbytes for index, p in packed.items())
+    # (the Cortex-M4's code: the packed kernel's, against which a model's saving must weigh)
     return packed if saved > KERNEL_CODE_BYTES["fully_connected_packed"][0][1]["default"] else {}
 
 
@@ -78,7 +82,7 @@ def packed_call(op: OperatorInfo, ctx: Context, packed: PackedWeights, params: s
     deltas = f"{prefix}_pdeltas" if packed.deltas.size else "NULL"
     struct = (f"static const ek_fc_packing {prefix}_packing = {{{prefix}_pw, {prefix}_pwidths, "
               f"{prefix}_poffsets, {prefix}_pcounts, {prefix}_pescapes, {prefix}_pshort, {deltas}}};")
-    layout = (c_array(f"{prefix}_pw", "uint32_t", packed.words),
+    arrays_of_layout = (c_array(f"{prefix}_pw", "uint32_t", packed.words),
               c_array(f"{prefix}_pwidths", "uint8_t", packed.widths),
               c_array(f"{prefix}_poffsets", "int8_t", packed.offsets),
               c_array(f"{prefix}_pcounts", "uint8_t", packed.escape_counts),
@@ -86,7 +90,7 @@ def packed_call(op: OperatorInfo, ctx: Context, packed: PackedWeights, params: s
               c_array(f"{prefix}_pshort", "uint8_t", packed.short_escapes),
               *((c_array(deltas, "uint8_t", packed.deltas),) if packed.deltas.size else ()), struct)
     call = f"ek_fully_connected_packed_s8(P, &{prefix}_packing, {ctx.ref(op.inputs[0])}, {ctx.ref(op.outputs[0])});"
-    return OpCall(name_of(op), "ek_fc_params", params, call, (*arrays, *layout), table + packed.nbytes + 24,
+    return OpCall(name_of(op), "ek_fc_params", params, call, (*arrays, *arrays_of_layout), table + packed.nbytes + 4 * 7,
                   ("ek_fully_connected", "ek_fully_connected_packed"))
 
 

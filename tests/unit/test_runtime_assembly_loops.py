@@ -13,7 +13,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from edgekit.codegen import all_kernel_families, kernel_sources, render_runtime_sources
+from edgekit.codegen import all_kernel_families, generate, kernel_sources, render_runtime_sources
 from edgekit.reader import read_model
 from tests.helpers_c import CORTEX_M4F, compiler
 from tests.opmodels import SAME, VALID, conv_model, fc_model
@@ -39,7 +39,12 @@ def _cases() -> list:
     # delta blocks; each layer after a wide one, so that packing saves more than its kernel's code
     packed = [fc_model(rng, 1, 96, 16, 0, spread=3, lead_depth=128), fc_model(rng, 2, 100, 12, 1, spread=12,
                                                                               lead_depth=128),
-              fc_model(rng, 1, 64, 8, 0, spread=40, lead_depth=160), fc_model(rng, 1, 128, 24, 0, drift=2)]
+              fc_model(rng, 1, 64, 8, 0, spread=40, lead_depth=400), fc_model(rng, 1, 128, 24, 0, drift=2,
+                                                                              lead_depth=120)]
+    for model in packed:
+        calls = generate(model, read_model(model), optimize="flash").calls
+        assert all("ek_fully_connected_packed_s8(" in c.call for c in calls)
+    assert "_pdeltas[" in "\n".join(calls[-1].arrays)  # (the last model's second layer: delta blocks)
     return cases + [case(f"p{i}", model, samples=2, seed=i, optimize="flash") for i, model in enumerate(packed)]
 
 

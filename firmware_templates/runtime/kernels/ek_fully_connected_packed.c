@@ -3,10 +3,9 @@
 // TFLM's, so the outputs are bit-exact with its reference kernel.
 #include "ek_fully_connected_packed.h"
 
-/* Two 4-bit, 5-bit and 6-bit fields, one in each 16-bit half. */
+/* Two 4-bit and 5-bit fields, one in each 16-bit half. */
 #define PK_MASK4 0x000F000Fu
 #define PK_MASK5 0x001F001Fu
-#define PK_MASK6 0x003F003Fu
 
 /* What a layer's blocks share: its input; per width code, the groups of its columns a block's loop runs,
  * the sum of the inputs over them (the offsets' term) and its int8 tail (start << 8 | length, 0 for none);
@@ -22,22 +21,24 @@ typedef struct {
 
 /* Every block function starts its four units' accumulators a0 .. a3 at their bases, runs its loop over the
  * block's groups (x walking the input), adds the offsets' and escapes' terms, stores the four in acc and
- * returns the words after the block's groups. */
-#define PK_ACCUMULATORS(code)                                                  \
-  const int8_t* x = layer->x;                                                  \
-  int32_t groups = layer->groups[code];                                       \
-  int32_t a0 = base[0], a1 = base[1], a2 = base[2], a3 = base[3]
+ * returns the words after the block's groups. The accumulators are unsigned, summed modulo 2^32: a delta
+ * block's hold a unit's sum less the preceding unit's, which int32 need not hold (the kernel's results, the
+ * preceding unit's added back, do). */
+#define PK_ACCUMULATORS(code)                                                                            \
+  const int8_t* x = layer->x;                                                                            \
+  int32_t groups = layer->groups[code];                                                                  \
+  uint32_t a0 = (uint32_t)base[0], a1 = (uint32_t)base[1], a2 = (uint32_t)base[2], a3 = (uint32_t)base[3]
 /* (plain C) each unit's accumulator plus `fields` of its word: unit r's is w[first + r * stride] */
 #define PK_ADD4(fields, first, stride)       \
   a0 += fields(w[(first)]);                  \
   a1 += fields(w[(first) + (stride)]);       \
   a2 += fields(w[(first) + 2 * (stride)]);   \
   a3 += fields(w[(first) + 3 * (stride)])
-#define PK_STORE_RETURN \
-  acc[0] = a0;          \
-  acc[1] = a1;          \
-  acc[2] = a2;          \
-  acc[3] = a3;          \
+#define PK_STORE_RETURN   \
+  acc[0] = (int32_t)a0;   \
+  acc[1] = (int32_t)a1;   \
+  acc[2] = (int32_t)a2;   \
+  acc[3] = (int32_t)a3;   \
   return w
 
 /* sum(m * x[column]) over a 4-bit unit's n (at least 1) escapes (column << 5 | m & 31), times 2^4; the
@@ -75,26 +76,26 @@ static inline int32_t pk_short_escapes(const uint8_t** cursor, int32_t n, const 
 }
 
 /* A packed block's four units after its loop: o * sum(x) over the packed columns and the escapes' terms
- * (`escapes`: the call for one unit with escapes, given its count and the input; `cursor`: the layer's
- * cursor of `type` entries it reads), the layer's cursors moved past the four. */
-#define PK_UNIT_TERMS(code, type, cursor, escapes)        \
-  {                                                       \
-    const int32_t sum = layer->sums[code];                \
-    const int8_t* o = layer->offsets;                     \
-    const uint8_t* n = layer->counts;                     \
-    const int8_t* input = layer->x;                       \
-    const type* e = layer->cursor;                        \
-    a0 += o[0] * sum;                                     \
-    a1 += o[1] * sum;                                     \
-    a2 += o[2] * sum;                                     \
-    a3 += o[3] * sum;                                     \
-    if (n[0]) a0 += escapes(&e, n[0], input);             \
-    if (n[1]) a1 += escapes(&e, n[1], input);             \
-    if (n[2]) a2 += escapes(&e, n[2], input);             \
-    if (n[3]) a3 += escapes(&e, n[3], input);             \
-    layer->cursor = e;                                    \
-    layer->offsets = o + 4;                               \
-    layer->counts = n + 4;                                \
+ * (`unit_escapes`: the call for one unit with escapes, given the cursor, its count and the input; `cursor`:
+ * the layer's cursor of `type` entries it reads), the layer's cursors moved past the four. */
+#define PK_UNIT_TERMS(code, type, cursor, unit_escapes)        \
+  {                                                            \
+    const int32_t sum = layer->sums[code];                     \
+    const int8_t* o = layer->offsets;                          \
+    const uint8_t* n = layer->counts;                          \
+    const int8_t* input = layer->x;                            \
+    const type* e = layer->cursor;                             \
+    a0 += (uint32_t)(o[0] * sum);                              \
+    a1 += (uint32_t)(o[1] * sum);                              \
+    a2 += (uint32_t)(o[2] * sum);                              \
+    a3 += (uint32_t)(o[3] * sum);                              \
+    if (n[0]) a0 += (uint32_t)unit_escapes(&e, n[0], input);   \
+    if (n[1]) a1 += (uint32_t)unit_escapes(&e, n[1], input);   \
+    if (n[2]) a2 += (uint32_t)unit_escapes(&e, n[2], input);   \
+    if (n[3]) a3 += (uint32_t)unit_escapes(&e, n[3], input);   \
+    layer->cursor = e;                                         \
+    layer->offsets = o + 4;                                    \
+    layer->counts = n + 4;                                     \
   }
 #define PK_ESCAPES5(cursor, n, input) pk_short_escapes(cursor, n, input, 4, 5)
 #define PK_ESCAPES6(cursor, n, input) pk_short_escapes(cursor, n, input, 3, 6)
@@ -102,10 +103,11 @@ static inline int32_t pk_short_escapes(const uint8_t** cursor, int32_t n, const 
 #if EK_DSP_ASM
 /* The block loops in assembly (EK_DSP_ASM; the masks are Thumb-2 immediates): GCC keeps the four input
  * pairs of a group live at once and spills the accumulators; here one input word's two pairs (SXTB16) feed
- * the four units. The 5- and 6-bit loops load each unit's word again for the next input word rather than
- * keep it, in twelve registers: four accumulators, the weight and input pointers, the input's end, the
- * mask, the unit's word, the two pairs and the field. The 4-bit loop (pk_block4) and the int8 one
- * (ek_fully_connected.h's EK_FC_QUAD_S8_ASM) load two units' words at once instead. */
+ * the four units. The 5-bit loop loads each unit's word again for the next input word rather than keep
+ * it, in twelve registers: four accumulators, the weight and input pointers, the input's end, the mask,
+ * the unit's word, the two pairs and the field. The 4-bit and 6-bit loops (pk_block4, pk_block6) and the
+ * int8 one (ek_fully_connected.h's EK_FC_QUAD_S8_ASM) load two units' words at once instead (LDRD), with
+ * the input's end kept in memory for the second word's register. */
 #define PK_X                              \
   "ldr %[t], [%[x]], #4\n\t"              \
   "sxtb16 %[pe], %[t]\n\t"                \
@@ -257,7 +259,7 @@ static const uint32_t* pk_block6(const uint32_t* w, pk_layer* layer, const int32
   "ldrd %[u], %[v], [%[w], #" #offset "]\n\t" PK_FIELDS(first, u, ", lsr #4", ", lsr #10") \
   PK_FIELDS(second, v, ", lsr #4", ", lsr #10")
 /* two units' last four columns: low bits in their first and second words, top bits in their third */
-#define PK_SPARE6(first, second, offset, offset_second, offset_third)  \
+#define PK_PAIR6_SPARE(first, second, offset, offset_second, offset_third)  \
   "ldrd %[u], %[v], [%[w], #" #offset "]\n\t"                          \
   "and %[t], %[u], #0x000F000F\n\t"                                    \
   "smlad %[" #first "], %[pe], %[t], %[" #first "]\n\t"                \
@@ -286,7 +288,7 @@ static const uint32_t* pk_block6(const uint32_t* w, pk_layer* layer, const int32
                      PK_X PK_PAIR6(a0, a1, 16) PK_PAIR6(a2, a3, 24)
                      PK_X PK_PAIR6(a0, a1, 32) PK_PAIR6(a2, a3, 40)
                      PK_X "mov %[m], #0x00300030\n\t"
-                     PK_SPARE6(a0, a1, 0, 16, 32) PK_SPARE6(a2, a3, 8, 24, 40)
+                     PK_PAIR6_SPARE(a0, a1, 0, 16, 32) PK_PAIR6_SPARE(a2, a3, 8, 24, 40)
                      "add %[w], %[w], #48\n\t"
                      "ldr %[t], %[end]\n\t"
                      "cmp %[x], %[t]\n\t"
@@ -297,7 +299,7 @@ static const uint32_t* pk_block6(const uint32_t* w, pk_layer* layer, const int32
                      : "cc", "memory");
   }
 #undef PK_PAIR6
-#undef PK_SPARE6
+#undef PK_PAIR6_SPARE
 #else
   /* plain C: unit r's word j is w[4 * j + r]; its fields at bits 4, 10, 20, 26 hold columns 4j to 4j + 3;
    * columns 12 to 15 are put together from the low bits of the first two words and the third's */
@@ -347,9 +349,9 @@ static const uint32_t* pk_tail(const uint32_t* w, const int8_t* x, int32_t tail,
   tail &= 0xFF;
   for (int r = 0; r < 4; ++r) {
     const int8_t* t = (const int8_t*)w;
-    int32_t a = acc[r];
-    for (int32_t i = 0; i < tail; ++i) a += (int32_t)tail_x[i] * t[i];
-    acc[r] = a;
+    uint32_t a = (uint32_t)acc[r];  /* (modulo 2^32, as the block functions' accumulators) */
+    for (int32_t i = 0; i < tail; ++i) a += (uint32_t)((int32_t)tail_x[i] * t[i]);
+    acc[r] = (int32_t)a;
     w += (tail + 3) / 4;
   }
   return w;

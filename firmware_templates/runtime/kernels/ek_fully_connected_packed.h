@@ -17,10 +17,11 @@ extern "C" {
 
 /* Weights [out_depth][in_depth] in blocks of four units. A block of width k stores its packed columns
  * (in_depth less in_depth % group, a group being 4, 8, 12 or 16 columns for int8, 4, 5 or 6 bits) group
- * by group, each group the four units' words one unit after the other, then each unit's remaining
- * columns as int8, padded to a word. A unit's weight w is u + o + m * 2^k: u its field, o the unit's
- * offset, m an escape (0 for all but a few). The last out_depth % 4 units are int8 rows, each padded to a
- * word. */
+ * by group, each group the four units' words one unit after the other (6 bits: word by word, the four
+ * units' first words, then their second and third), then each unit's remaining columns as int8, padded
+ * to a word. A unit's weight w is u + o + m * 2^k (less the preceding unit's in a delta block): u its
+ * field, o the unit's offset, m an escape (0 for all but a few). The last out_depth % 4 units are int8
+ * rows, each padded to a word. */
 typedef struct {
   const uint32_t* words;
   const uint8_t* widths;         /* block b's code in bits 2 * (b % 4) of byte b / 4 */
