@@ -90,8 +90,9 @@ def packed_call(op: OperatorInfo, ctx: Context, packed: PackedWeights, params: s
               c_array(f"{prefix}_pshort", "uint8_t", packed.short_escapes),
               *((c_array(deltas, "uint8_t", packed.deltas),) if packed.deltas.size else ()), struct)
     call = f"ek_fully_connected_packed_s8(P, &{prefix}_packing, {ctx.ref(op.inputs[0])}, {ctx.ref(op.outputs[0])});"
-    return OpCall(name_of(op), "ek_fc_params", params, call, (*arrays, *arrays_of_layout), table + packed.nbytes + 4 * 7,
-                  ("ek_fully_connected", "ek_fully_connected_packed"))
+    struct_bytes = 4 * 7  # (ek_fc_packing's seven pointers)
+    return OpCall(name_of(op), "ek_fc_params", params, call, (*arrays, *arrays_of_layout),
+                  table + packed.nbytes + struct_bytes, ("ek_fully_connected", "ek_fully_connected_packed"))
 
 
 def packed_bases(bases: np.ndarray, packed: PackedWeights) -> np.ndarray:

@@ -57,9 +57,9 @@ static inline int32_t pk_escapes4(const uint16_t** cursor, int32_t n, const int8
   return (int32_t)((uint32_t)corrections << 4);
 }
 
-/* sum(m * x[column]) over a 5- or 6-bit unit's n (at least 1) byte escapes (gap << m_bits | m), times 2^k: inlined with
- * m_bits and k constants, so that m is one signed bit-field extraction (SBFX) and the gap an add with a
- * shifted operand; the cursor moves past them. */
+/* sum(m * x[column]) over a 5- or 6-bit unit's n (at least 1) byte escapes (gap << m_bits | m), times
+ * 2^k: inlined with m_bits and k constants, so that m is one signed bit-field extraction (SBFX) and the gap
+ * an add with a shifted operand; the cursor moves past them. */
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
