@@ -145,7 +145,7 @@ def _pack_rows(rows: np.ndarray, bits: int) -> tuple[np.ndarray, list[int], list
         words[:, :, word] |= piece << bit
     if bits in WORD_MAJOR:
         words = words.transpose(0, 2, 1)
-    tail_words = [little_endian_words(row) for row in rows[:, packed_columns:]]  # each row's own whole words
+    tail_words = [little_endian_words(row) for row in tail]  # each row's own whole words
     return np.concatenate([words.ravel(), *tail_words]).astype(np.uint32), offsets, escapes
 
 

@@ -94,8 +94,7 @@ def convolution(op, ctx: Context) -> OpCall:
         channel_sums = weights.sum(axis=(0, 1, 2)) if depthwise else weights.sum(axis=(1, 2, 3))
         base_values = wrap_int32(bias_values - zp_in * channel_sums)
         packed = ctx.packed_weights.get(op.index)  # (a pointwise layer run as a packed dense layer)
-        arrays.append(c_array(f"{prefix}_base", "int32_t",
-                              base_values if packed is None else packed_bases(base_values, packed)))
+        arrays.append(c_array(f"{prefix}_base", "int32_t", packed_bases(base_values, packed)))
         base = f"{prefix}_base"
     pad_top, pad_left = padding(x.shape[1], out.shape[1], k_h, stride_h, dil_h), padding(x.shape[2], out.shape[2],
                                                                                           k_w, stride_w, dil_w)

@@ -71,8 +71,7 @@ def fully_connected(op, ctx: Context) -> OpCall:
         bias_values = ctx.constant(bias).astype(np.int64).ravel() if bias is not None else np.zeros(out_depth, np.int64)
         base_values = wrap_int32(bias_values - zp_in * row_sums)
         packed = ctx.packed_weights.get(op.index)
-        arrays += (c_array(f"{prefix}_base", "int32_t",
-                           base_values if packed is None else packed_bases(base_values, packed)),)
+        arrays += (c_array(f"{prefix}_base", "int32_t", packed_bases(base_values, packed)),)
         base = f"{prefix}_base"
     else:
         arrays += (c_array(f"{prefix}_rows", "int32_t", row_sums),)

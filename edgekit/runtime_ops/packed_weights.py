@@ -95,10 +95,12 @@ def packed_call(op: OperatorInfo, ctx: Context, packed: PackedWeights, params: s
                   table + packed.nbytes + struct_bytes, ("ek_fully_connected", "ek_fully_connected_packed"))
 
 
-def packed_bases(bases: np.ndarray, packed: PackedWeights) -> np.ndarray:
-    """A packed layer's per-unit bases (bias and input offset term): a delta block's units' less the
-    preceding unit's (its accumulator, which the kernel adds, holds that one), modulo 2^32 as the kernel
-    sums them."""
+def packed_bases(bases: np.ndarray, packed: PackedWeights | None) -> np.ndarray:
+    """A layer's per-unit bases (bias and input offset term) as its kernel takes them: unchanged unless
+    ``packed``, and then a delta block's units' less the preceding unit's (its accumulator, which the kernel
+    adds, holds that one), modulo 2^32 as the kernel sums them."""
+    if packed is None:
+        return bases
     bases = np.asarray(bases, np.int64)
     previous = np.concatenate([[0], bases[:-1]])
     delta_units = np.repeat(np.array(packed.block_deltas, bool), BLOCK_UNITS)
